@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { setupCommand } from './commands/setup.ts';
+import { proveCommand } from './commands/prove.ts';
+import { demoCommand } from './commands/demo.ts';
+import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
+
+const program = new Command('drex-swarm')
+  .description('Edge-swarm Groth16 proving for Drex private transfers')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program.addCommand(setupCommand());
+program.addCommand(proveCommand());
+program.addCommand(demoCommand());
+
+try {
+  await program.parseAsync(process.argv);
+  await releaseSnarkjs();
+} catch (err) {
+  await releaseSnarkjs();
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const e = err as Error & { code?: string };
+  process.stderr.write(`drex-swarm: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+  process.exitCode = 1;
+}
