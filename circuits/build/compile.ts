@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cacheDir } from '../ceremony/cache-dir.ts';
@@ -48,7 +48,7 @@ function versionOf(pkg: string): string {
 function mainSource(depth: number): string {
   return [
     'pragma circom 2.1.0;',
-    `include "${TRANSFER_SOURCE}";`,
+    'include "transfer.circom";',
     `component main {public [${PUBLIC_INPUTS.join(', ')}]} = Transfer(${depth}, ${EMPTY_PAIR});`,
     '',
   ].join('\n');
@@ -59,7 +59,7 @@ export function circuitHash(depth: number): string {
   return sha256Hex(
     JSON.stringify({
       source: readFileSync(TRANSFER_SOURCE, 'utf8'),
-      main: mainSource(depth).replace(TRANSFER_SOURCE, 'transfer.circom'),
+      main: mainSource(depth),
       circom2: versionOf('circom2'),
       circomlib: versionOf('circomlib'),
       flags: '--O2',
@@ -79,9 +79,9 @@ export async function compileTransferCircuit(depth: number, progress: Progress):
     depth,
     hash,
     dir,
-    r1cs: join(dir, 'transfer.r1cs'),
-    wasm: join(dir, 'transfer_js', 'transfer.wasm'),
-    sym: join(dir, 'transfer.sym'),
+    r1cs: join(dir, 'main.r1cs'),
+    wasm: join(dir, 'main_js', 'main.wasm'),
+    sym: join(dir, 'main.sym'),
   };
   if (existsSync(join(dir, 'done'))) return out;
   await withFileLock(`${dir}.lock`, async () => {
@@ -89,13 +89,17 @@ export async function compileTransferCircuit(depth: number, progress: Progress):
     const tmp = `${dir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    writeFileSync(join(tmp, 'transfer.circom'), mainSource(depth));
+    writeFileSync(join(tmp, 'main.circom'), mainSource(depth));
     const cli = join(dirname(require.resolve('circom2/package.json')), 'cli.js');
     await timedStep(progress, `compile transfer circuit (depth ${depth}, --O2)`, async () => {
       try {
-        await run(process.execPath, [cli, join(tmp, 'transfer.circom'), '--O2', '--r1cs', '--wasm', '--sym', '-o', tmp], {
-          maxBuffer: 64 * 1024 * 1024,
-        });
+        // circom2 runs under WASI with the working directory's ancestors preopened: run it from / and
+        // give it paths relative to /.
+        const rel = (p: string) => relative('/', p);
+        const nodeModules = dirname(dirname(require.resolve('circomlib/package.json')));
+        const args = [cli, rel(join(tmp, 'main.circom')), '--O2', '--r1cs', '--wasm', '--sym', '-o', rel(tmp)];
+        args.push('-l', rel(dirname(TRANSFER_SOURCE)), '-l', rel(nodeModules));
+        await run(process.execPath, args, { cwd: '/', maxBuffer: 64 * 1024 * 1024 });
       } catch (err) {
         const e = err as { stderr?: string; message: string };
         throw new CircuitCompileError(`circom2 failed: ${e.stderr || e.message}`);

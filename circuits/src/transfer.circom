@@ -13,10 +13,10 @@ pragma circom 2.1.0;
 // Withdraw (burn): the minter's intent to recipient 0; valueOut = amount.
 // Any other transfer has valueIn = valueOut = 0.
 
-include "../../node_modules/circomlib/circuits/poseidon.circom";
-include "../../node_modules/circomlib/circuits/eddsaposeidon.circom";
-include "../../node_modules/circomlib/circuits/comparators.circom";
-include "../../node_modules/circomlib/circuits/bitify.circom";
+include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/eddsaposeidon.circom";
+include "circomlib/circuits/comparators.circom";
+include "circomlib/circuits/bitify.circom";
 
 // Root of a Merkle path; pathIndices[i] = 1 when the running node is the right child at level i.
 template MerkleRoot(depth) {

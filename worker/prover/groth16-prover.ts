@@ -35,7 +35,7 @@ export async function calculateWitness(artifacts: Pick<ProverArtifacts, 'wasm'>,
   try {
     await snarkjs.wtns.calculate(input, artifacts.wasm, wtns);
   } catch (err) {
-    throw new WitnessError(`the circuit refuses these inputs: ${(err as Error).message.split('\n')[0]}`);
+    throw new WitnessError(`the circuit refuses these inputs: ${(err as Error).message.replace(/\s*\n\s*/g, ' | ')}`);
   }
   return wtns.data!;
 }

@@ -1,0 +1,73 @@
+// Local proving: witness and Groth16 prove times in one warm process, and the snarkjs CLI on the same input.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
+import { stderrProgress } from '../circuits/ceremony/progress.ts';
+import { buildSample } from '../circuits/sample/sample-transfer.ts';
+import { calculateWitness, loadProverArtifacts, proveTransfer, verifyProof } from '../worker/prover/groth16-prover.ts';
+import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
+import { median, note, peakRssMb, round } from './stats.ts';
+
+const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
+const CLI_RUNS = Math.max(3, Number(process.env.BENCH_CLI_RUNS ?? 3));
+
+const artifacts = await ensureArtifacts({ progress: stderrProgress('bench') });
+const sample = await buildSample(artifacts.manifest.depth);
+const prover = loadProverArtifacts(artifacts);
+const vkey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as unknown;
+
+note('warm-up proof');
+const warm = await proveTransfer(prover, sample.transfer.input);
+const witness: number[] = [];
+const prove: number[] = [];
+const verify: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const r = await proveTransfer(prover, sample.transfer.input);
+  witness.push(r.witnessMs);
+  prove.push(r.proveMs);
+  const t = performance.now();
+  if (!(await verifyProof(vkey, r.publicSignals, r.proof))) throw new Error('proof did not verify');
+  verify.push(performance.now() - t);
+  note(`run ${i + 1}/${RUNS}: witness ${round(r.witnessMs)} ms, prove ${round(r.proveMs)} ms`);
+}
+const peak = peakRssMb();
+
+// The snarkjs CLI on the same witness (a fresh Node process per proof, as a shell user would run it).
+const dir = mkdtempSync(join(tmpdir(), 'drex-bench-'));
+writeFileSync(join(dir, 'witness.wtns'), await calculateWitness(prover, sample.transfer.input));
+writeFileSync(join(dir, 'input.json'), JSON.stringify(sample.transfer.input));
+const cli = join(dirname(createRequire(import.meta.url).resolve('snarkjs/package.json')), 'build', 'cli.cjs');
+const cliProve: number[] = [];
+const cliFull: number[] = [];
+for (let i = 0; i < CLI_RUNS; i++) {
+  let t = performance.now();
+  execFileSync(process.execPath, [cli, 'groth16', 'prove', artifacts.zkey, join(dir, 'witness.wtns'), join(dir, 'p.json'), join(dir, 'pub.json')]);
+  cliProve.push(performance.now() - t);
+  t = performance.now();
+  execFileSync(process.execPath, [cli, 'groth16', 'fullprove', join(dir, 'input.json'), artifacts.wasm, artifacts.zkey, join(dir, 'p2.json'), join(dir, 'pub2.json')]);
+  cliFull.push(performance.now() - t);
+  note(`cli run ${i + 1}/${CLI_RUNS}: prove ${round(cliProve.at(-1)!)} ms, fullprove ${round(cliFull.at(-1)!)} ms`);
+}
+await releaseSnarkjs();
+
+const proveMs = median(prove);
+const cliProveMs = median(cliProve);
+console.log(
+  JSON.stringify({
+    bench: 'prove',
+    constraints: artifacts.manifest.constraints,
+    power: artifacts.manifest.power,
+    runs: RUNS,
+    witness_ms: round(median(witness)),
+    prove_ms: round(proveMs),
+    verify_ms: round(median(verify)),
+    peak_rss_mb: peak,
+    cli_prove_ms: round(cliProveMs),
+    cli_fullprove_ms: round(median(cliFull)),
+    cli_over_inprocess: round(cliProveMs / proveMs, 2),
+    first_proof_ms: round(warm.witnessMs + warm.proveMs),
+  }),
+);

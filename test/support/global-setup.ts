@@ -1,0 +1,7 @@
+import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
+import { stderrProgress } from '../../circuits/ceremony/progress.ts';
+
+/** Builds (or finds in the cache) the circuit artifacts once, before any test file runs. */
+export default async function setup(): Promise<void> {
+  await ensureArtifacts({ progress: stderrProgress('test setup') });
+}
