@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', '.tmp/**'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/release-snarkjs.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -39,7 +39,7 @@ const peak = peakRssMb();
 const dir = mkdtempSync(join(tmpdir(), 'drex-bench-'));
 writeFileSync(join(dir, 'witness.wtns'), await calculateWitness(prover, sample.transfer.input));
 writeFileSync(join(dir, 'input.json'), JSON.stringify(sample.transfer.input));
-const cli = join(dirname(createRequire(import.meta.url).resolve('snarkjs/package.json')), 'build', 'cli.cjs');
+const cli = join(dirname(createRequire(import.meta.url).resolve('snarkjs')), 'cli.cjs');
 const cliProve: number[] = [];
 const cliFull: number[] = [];
 for (let i = 0; i < CLI_RUNS; i++) {

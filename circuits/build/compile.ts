@@ -90,19 +90,12 @@ export async function compileTransferCircuit(depth: number, progress: Progress):
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, 'main.circom'), mainSource(depth));
-    const cli = join(dirname(require.resolve('circom2/package.json')), 'cli.js');
     await timedStep(progress, `compile transfer circuit (depth ${depth}, --O2)`, async () => {
       try {
-        // circom2 runs under WASI with the working directory's ancestors preopened: run it from / and
-        // give it paths relative to /.
-        const rel = (p: string) => relative('/', p);
-        const nodeModules = dirname(dirname(require.resolve('circomlib/package.json')));
-        const args = [cli, rel(join(tmp, 'main.circom')), '--O2', '--r1cs', '--wasm', '--sym', '-o', rel(tmp)];
-        args.push('-l', rel(dirname(TRANSFER_SOURCE)), '-l', rel(nodeModules));
-        await run(process.execPath, args, { cwd: '/', maxBuffer: 64 * 1024 * 1024 });
+        await compileInto(tmp);
       } catch (err) {
-        const e = err as { stderr?: string; message: string };
-        throw new CircuitCompileError(`circom2 failed: ${e.stderr || e.message}`);
+        rmSync(tmp, { recursive: true, force: true });
+        throw err;
       }
     });
     writeFileSync(join(tmp, 'done'), new Date().toISOString());
@@ -110,4 +103,21 @@ export async function compileTransferCircuit(depth: number, progress: Progress):
     renameSync(tmp, dir);
   });
   return out;
+}
+
+/** Runs circom2 on `tmp/main.circom`, writing r1cs, wasm and sym into `tmp`. */
+async function compileInto(tmp: string): Promise<void> {
+  const cli = join(dirname(require.resolve('circom2/package.json')), 'cli.js');
+  // circom2 runs under WASI with the working directory's ancestors preopened: run it from / and give it
+  // paths relative to /.
+  const rel = (p: string) => relative('/', p);
+  const nodeModules = dirname(dirname(require.resolve('circomlib/package.json')));
+  const args = [cli, rel(join(tmp, 'main.circom')), '--O2', '--r1cs', '--wasm', '--sym', '-o', rel(tmp)];
+  args.push('-l', rel(dirname(TRANSFER_SOURCE)), '-l', rel(nodeModules));
+  try {
+    await run(process.execPath, args, { cwd: '/', maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new CircuitCompileError(`circom2 failed: ${e.stderr || e.message}`);
+  }
 }

@@ -89,6 +89,20 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
       const tmp = `${dir}.${process.pid}.tmp`;
       rmSync(tmp, { recursive: true, force: true });
       mkdirSync(tmp, { recursive: true });
+      try {
+        await buildArtifactsInto(tmp);
+      } catch (err) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw err;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    });
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ArtifactManifest;
+  return { manifest, ...paths };
+
+  async function buildArtifactsInto(tmp: string): Promise<void> {
       const z0 = join(tmp, 'transfer_0.zkey');
       const zkey = join(tmp, 'transfer.zkey');
       try {
@@ -107,7 +121,7 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
       rmSync(z0);
       const vkey = await snarkjs.zKey.exportVerificationKey(zkey, progress.logger);
       writeFileSync(join(tmp, 'verification_key.json'), JSON.stringify(vkey, null, 1));
-      const template = readFileSync(join(dirname(require.resolve('snarkjs/package.json')), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+      const template = readFileSync(join(dirname(dirname(require.resolve('snarkjs'))), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
       const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }, progress.logger);
       writeFileSync(join(tmp, 'TransferVerifier.sol'), sol);
       const manifest: ArtifactManifest = {
@@ -124,10 +138,5 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
         createdAt: new Date().toISOString(),
       };
       writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    });
   }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ArtifactManifest;
-  return { manifest, ...paths };
 }

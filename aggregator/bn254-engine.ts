@@ -1,0 +1,80 @@
+/**
+ * The BN254 arithmetic engine of the aggregator: ffjavascript's WASM curve (the same code snarkjs
+ * verifies with), built single-threaded so that it owns no worker threads, never keeps the process
+ * alive and is never shared with (or terminated by) snarkjs's cached multi-threaded curve.
+ *
+ * Points are ffjavascript byte strings in Montgomery form: affine (2 coordinates) or Jacobian (3).
+ * Only the subset of the engine that the aggregator uses is typed here.
+ */
+import { buildBn128 } from 'ffjavascript';
+
+/** Base field prime p of BN254 (coordinates are < p). */
+export const FIELD_PRIME = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+/** Scalar field order r of BN254 (public signals are < r; G1 and G2 have order r). */
+export const SCALAR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** An element of G1 or G2 as ffjavascript stores it. */
+export type EnginePoint = Uint8Array;
+
+/** The part of an ffjavascript group (G1 or G2) that the aggregator uses. */
+export interface EngineGroup<C> {
+  zero: EnginePoint;
+  fromObject(p: C): EnginePoint;
+  toObject(p: EnginePoint): C;
+  toAffine(p: EnginePoint): EnginePoint;
+  add(a: EnginePoint, b: EnginePoint): EnginePoint;
+  neg(a: EnginePoint): EnginePoint;
+  eq(a: EnginePoint, b: EnginePoint): boolean;
+  isZero(a: EnginePoint): boolean;
+  timesScalar(a: EnginePoint, s: Uint8Array): EnginePoint;
+  /** Multi-scalar multiplication: affine bases concatenated, scalars little-endian of equal width. */
+  multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<EnginePoint>;
+}
+
+/** G1 coordinates as ffjavascript reads them: [x, y, z]. */
+export type G1Object = [bigint, bigint, bigint];
+/** G2 coordinates as ffjavascript reads them: [[x.c0, x.c1], [y.c0, y.c1], [z.c0, z.c1]]. */
+export type G2Object = [[bigint, bigint], [bigint, bigint], [bigint, bigint]];
+
+/** The part of ffjavascript's bn128 curve that the aggregator uses. */
+export interface Bn254Engine {
+  G1: EngineGroup<G1Object>;
+  G2: EngineGroup<G2Object>;
+  /** True when the product of the pairings of (g1_k, g2_k) is 1 in GT (one final exponentiation). */
+  pairingEq(...pairs: EnginePoint[]): Promise<boolean>;
+}
+
+let engine: Promise<Bn254Engine> | undefined;
+
+/** The process's single-threaded BN254 engine, built on first use (~100 ms). */
+export function bn254Engine(): Promise<Bn254Engine> {
+  // Library boundary: ffjavascript is untyped; the interface above is the subset used.
+  engine ??= (buildBn128(true) as Promise<Bn254Engine>).catch((err: unknown) => {
+    engine = undefined;
+    throw err;
+  });
+  return engine;
+}
+
+/** A scalar as little-endian bytes of fixed `width` (ffjavascript's scalar format). */
+export function scalarBytes(s: bigint, width = 32): Uint8Array {
+  const out = new Uint8Array(width);
+  let v = s;
+  for (let i = 0; i < width && v > 0n; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  if (v !== 0n) throw new RangeError(`scalar does not fit in ${width} bytes`);
+  return out;
+}
+
+/** Concatenates byte strings (the engine's format for point and scalar vectors). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { startNodeWorker } from '../../worker/node/node-worker.ts';
+import { createLogger } from '../../swarm/log/logger.ts';
+
+const DEFAULT_KEY = join(homedir(), '.config', 'drex-swarm', 'worker-key.json');
+
+function intOption(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
+    return n;
+  };
+}
+
+/** `drex-swarm worker --nats URL`: run one Node proving worker until SIGTERM/SIGINT (graceful drain). */
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a Node proving worker: pull jobs from NATS JetStream, prove in a thread pool, publish signed results')
+    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
+    .option('--key <file>', 'Ed25519 identity file (created when missing)', DEFAULT_KEY)
+    .option('--threads <n>', 'prover threads (one proof per thread at a time)', intOption('threads', 1, 1024), 1)
+    .option('--metrics-port <port>', 'serve Prometheus metrics on http://0.0.0.0:PORT/metrics', intOption('metrics port', 0, 65535))
+    .option('--heartbeat-ms <ms>', 'membership heartbeat interval', intOption('heartbeat', 200, 300_000), 5_000)
+    .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
+    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number }) => {
+      const log = createLogger('worker');
+      const abort = new AbortController();
+      let stopRequested: (signal: string) => void = () => undefined;
+      const stopped = new Promise<string>((r) => (stopRequested = r));
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) {
+          log.warn('second signal: exiting without draining', { signal });
+          process.exit(1);
+        }
+        log.info('signal received: draining', { signal });
+        abort.abort();
+        stopRequested(signal);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      try {
+        let worker;
+        try {
+          worker = await startNodeWorker({
+            natsUrl: opts.nats,
+            keyFile: resolve(opts.key),
+            threads: opts.threads,
+            metricsPort: opts.metricsPort,
+            heartbeatMs: opts.heartbeatMs,
+            drainTimeoutMs: opts.drainTimeoutMs,
+            signal: abort.signal,
+            log,
+          });
+        } catch (err) {
+          if (abort.signal.aborted) return; // stopped while starting: nothing in hand
+          throw err;
+        }
+        process.stdout.write(`${JSON.stringify({ workerId: worker.id, threads: opts.threads, metricsPort: worker.metricsPort ?? null })}\n`);
+        await stopped;
+        await worker.stop();
+        process.stdout.write(`${JSON.stringify({ workerId: worker.id, stopped: true, ...worker.stats() })}\n`);
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+    });
+}

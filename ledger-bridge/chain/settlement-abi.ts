@@ -1,0 +1,56 @@
+import { parseAbi } from 'viem';
+
+/**
+ * Typed ABIs of the settlement contracts (the compiled ABI is the source of truth; a test checks that
+ * every item here is in it, so these cannot drift).
+ */
+export const drexSettlementAbi = parseAbi([
+  'constructor(uint256 initialRoot, uint256 minterId, uint256 complianceLimit, address batchVerifier, address groth16Verifier, address admin)',
+  'function settleBatch(bytes32 batchId, uint256[8][] proofs, uint256[11][] publicInputs) returns (bytes32 aggregationRoot)',
+  'function settleBatchPerProof(bytes32 batchId, uint256[8][] proofs, uint256[11][] publicInputs) returns (bytes32 aggregationRoot)',
+  'function setPolicy(uint256 minterId, uint256 complianceLimit)',
+  'function currentRoot() view returns (uint256)',
+  'function minterId() view returns (uint256)',
+  'function complianceLimit() view returns (uint256)',
+  'function isSpent(uint256 nullifier) view returns (bool)',
+  'function isIntentUsed(uint256 intentNullifier) view returns (bool)',
+  'function settledBatch(bytes32 batchId) view returns (bytes32 aggregationRoot, uint256 blockNumber)',
+  'function batchVerifier() view returns (address)',
+  'function groth16Verifier() view returns (address)',
+  'function ADMIN_ROLE() view returns (bytes32)',
+  'function SETTLER_ROLE() view returns (bytes32)',
+  'function MINTER_ROLE() view returns (bytes32)',
+  'function hasRole(bytes32 role, address account) view returns (bool)',
+  'function grantRole(bytes32 role, address account)',
+  'function revokeRole(bytes32 role, address account)',
+  'event BatchSettled(bytes32 indexed batchId, bytes32 aggregationRoot, uint256 rootBefore, uint256 rootAfter, uint256 transfers)',
+  'event PolicyChanged(uint256 minterId, uint256 complianceLimit)',
+  'event RoleGranted(bytes32 indexed role, address indexed account, address indexed by)',
+  'event RoleRevoked(bytes32 indexed role, address indexed account, address indexed by)',
+  'error BatchAlreadySettled(bytes32 batchId)',
+  'error EmptyBatch()',
+  'error LengthMismatch(uint256 proofs, uint256 publicInputs)',
+  'error RootMismatch(uint256 index, uint256 expected, uint256 actual)',
+  'error NullifierSpent(uint256 nullifier)',
+  'error IntentReplayed(uint256 intentNullifier)',
+  'error MinterMismatch(uint256 index, uint256 minter)',
+  'error LimitExceeded(uint256 index, uint256 limit)',
+  'error ValueBalanceNotAllowed(uint256 index)',
+  'error InvalidBatchProof()',
+  'error InvalidProof(uint256 index)',
+  'error MissingRole(bytes32 role, address account)',
+  'error ZeroAddress()',
+]);
+
+export const batchVerifierAbi = parseAbi([
+  'function verify(uint256[8][] proofs, uint256[11][] publicInputs) view returns (bool)',
+  'error EmptyBatch()',
+  'error LengthMismatch(uint256 proofs, uint256 publicInputs)',
+]);
+
+export const groth16VerifierAbi = parseAbi([
+  'function verifyProof(uint256[2] _pA, uint256[2][2] _pB, uint256[2] _pC, uint256[11] _pubSignals) view returns (bool)',
+]);
+
+/** Names of DrexSettlement's custom errors. */
+export type SettlementErrorName = Extract<(typeof drexSettlementAbi)[number], { type: 'error' }>['name'];

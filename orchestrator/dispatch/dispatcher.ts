@@ -1,0 +1,84 @@
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NATS } from '../../protocol/subjects.ts';
+import type { JobExpectationV1, JobV1 } from '../../protocol/messages/job.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import type { BatchStore } from '../store/batch-store.ts';
+import type { Metrics } from '../metrics.ts';
+
+export interface DispatcherOptions {
+  nc: NatsConnection;
+  jobsKv: KV;
+  store: BatchStore;
+  /** sha256 of the proving key that jobs name. */
+  artifact: string;
+  /** A job's result is useless after this long. */
+  jobDeadlineMs: number;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The id of one attempt at proving transfer `index` of a batch's plan `version`. */
+export function jobIdOf(batchId: string, version: number, index: number, attempt: number): string {
+  return `${batchId}.v${version}.t${index}.a${attempt}`;
+}
+
+/**
+ * Publishes proving jobs to the JetStream work queue (one transfer per job) and records what each job
+ * must prove in the jobs KV bucket. Publishing is idempotent: the job id is JetStream's de-duplication id.
+ */
+export class Dispatcher {
+  private readonly js: JetStreamClient;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.js = jetstream(o.nc);
+  }
+
+  /** Publishes every job of the batch's current plan that has no verified proof yet; PLANNED -> PROVING. */
+  async dispatchBatch(batchId: string, planVersion: number): Promise<number> {
+    const { store, log } = this.o;
+    const rec = await store.get(batchId);
+    if (!rec || rec.planVersion !== planVersion || (rec.state !== 'PLANNED' && rec.state !== 'PROVING')) return 0;
+    const plan = await store.plan(batchId);
+    if (!plan || plan.version !== planVersion) return 0;
+    const proved = new Set((await store.proofs(batchId)).map((p) => p.index));
+    let n = 0;
+    for (const t of plan.transfers) {
+      if (proved.has(t.index)) continue;
+      const attempt = await store.attempt(batchId, t.index);
+      await this.publish(batchId, planVersion, t.index, attempt, t.input, t.publicSignals);
+      n++;
+    }
+    if (rec.state === 'PLANNED') {
+      await store.transition(batchId, { state: 'PROVING' }, `dispatched ${n} proving jobs`);
+    }
+    log.info('batch dispatched', { batchId, planVersion, jobs: n });
+    return n;
+  }
+
+  /** Publishes one job attempt and its expectation. */
+  async publish(batchId: string, version: number, index: number, attempt: number, input: Record<string, unknown>, publicSignals: string[]): Promise<string> {
+    const now = Date.now();
+    const jobId = jobIdOf(batchId, version, index, attempt);
+    const expectation: JobExpectationV1 = { v: 1, jobId, batchId, index, planVersion: version, attempt, artifact: this.o.artifact, publicSignals, enqueuedMs: now };
+    await this.o.jobsKv.put(jobId, JSON.stringify(expectation));
+    const job: JobV1 = {
+      v: 1,
+      jobId,
+      batchId,
+      index,
+      planVersion: version,
+      attempt,
+      circuit: 'transfer',
+      artifact: this.o.artifact,
+      input: input as JobV1['input'],
+      deadlineMs: now + this.o.jobDeadlineMs,
+      enqueuedMs: now,
+    };
+    await this.o.store.redis.hset(this.o.store.key.attempts(batchId), `${index}:enqueuedMs`, now);
+    await this.js.publish(NATS.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
+    this.o.metrics.jobsPublished.inc();
+    return jobId;
+  }
+}

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { serve, type ServerType } from '@hono/node-server';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
+import { loadCrypto } from '../circuits/model/crypto.ts';
+import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
+import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
+import { loadBankApi, BATCH_SERVICE } from '../protocol/bank-proto.ts';
+import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
+import { NATS } from '../protocol/subjects.ts';
+import { jetstream } from '@nats-io/jetstream';
+import { createLogger, type Logger } from '../swarm/log/logger.ts';
+import { batchService } from './api/batch-service.ts';
+import { DEFAULT_LIMITS, type SubmitLimits } from './api/validate-submit.ts';
+import { publishArtifacts } from './artifacts/publish-artifacts.ts';
+import { devBankRegistry, type BankRegistry } from './banks/bank-registry.ts';
+import { Dispatcher } from './dispatch/dispatcher.ts';
+import { httpApp } from './http/http-app.ts';
+import { createMetrics } from './metrics.ts';
+import { Sequencer } from './planner/sequencer.ts';
+import { BatchStateMachine } from './state/batch-state-machine.ts';
+import { BatchStore } from './store/batch-store.ts';
+
+export interface OrchestratorConfig {
+  natsUrl: string;
+  redisUrl: string;
+  /** gRPC listen address; port 0 picks a free one. Default 127.0.0.1:50051. */
+  grpcHost?: string;
+  grpcPort?: number;
+  /** HTTP (metrics, health, batch records) port; 0 picks a free one; undefined disables it. */
+  httpPort?: number;
+  banks?: BankRegistry;
+  policy?: TransferPolicy;
+  depth?: number;
+  limits?: SubmitLimits;
+  /** Redis key prefix (lets several deployments or tests share one Redis). */
+  redisPrefix?: string;
+  maxAttempts?: number;
+  jobTimeoutMs?: number;
+  jobDeadlineMs?: number;
+  topology?: TopologyOptions;
+  /** When true, VERIFIED batches are handed to settlement and only SETTLED is final. */
+  settles?: boolean;
+  /** mTLS: server certificate, key and the CA that signs bank client certificates (PEM paths). */
+  tls?: { cert: string; key: string; ca: string };
+  log?: Logger;
+}
+
+export interface RunningOrchestrator {
+  grpcAddress: string;
+  httpUrl?: string;
+  store: BatchStore;
+  artifact: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the orchestrator: the bank gRPC API, the planner (sequencer), the dispatcher, the batch state
+ * machine and the HTTP app. Everything it needs to resume lives in Redis and JetStream, so a restarted
+ * orchestrator picks up every batch where it was.
+ */
+export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningOrchestrator> {
+  const log = c.log ?? createLogger('orchestrator');
+  const settles = c.settles ?? false;
+  const crypto = await loadCrypto();
+  const artifacts = await ensureArtifacts({ depth: c.depth });
+  const depth = artifacts.manifest.depth;
+  const policy = c.policy ?? devPolicy(devActors(crypto));
+  const metrics = createMetrics();
+
+  const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const store = new BatchStore(redis, c.redisPrefix ?? 'drex:');
+  const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1 });
+  const topo = await ensureTopology(nc, c.topology);
+  const artifact = await publishArtifacts(topo.artifacts, artifacts);
+
+  const dispatcher = new Dispatcher({ nc, jobsKv: topo.jobs, store, artifact, jobDeadlineMs: c.jobDeadlineMs ?? 10 * 60_000, log, metrics });
+  const bullPrefix = `${store.prefix}bull`;
+  const dispatchQueue = new Queue('dispatch', { connection: redis, prefix: bullPrefix });
+  const dispatchWorker = new BullWorker(
+    'dispatch',
+    async (job) => {
+      const { batchId, planVersion } = job.data as { batchId: string; planVersion: number };
+      await dispatcher.dispatchBatch(batchId, planVersion);
+    },
+    { connection: redis.duplicate(), prefix: bullPrefix, concurrency: 4 },
+  );
+  dispatchWorker.on('failed', (job, err) => log.warn('dispatch attempt failed; will retry', { batchId: job?.data?.batchId, error: err }));
+  const enqueueDispatch = async (batchId: string, planVersion: number) => {
+    await dispatchQueue.add(
+      'dispatch',
+      { batchId, planVersion },
+      { jobId: `${batchId}-v${planVersion}`, attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 },
+    );
+  };
+
+  const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: enqueueDispatch });
+  const isDone = (s: string) => (settles ? s === 'SETTLED' : s === 'VERIFIED');
+  const js = jetstream(nc);
+  const machine = new BatchStateMachine({
+    nc,
+    jsm: topo.jsm,
+    store,
+    dispatcher,
+    sequencer,
+    log,
+    metrics,
+    maxAttempts: c.maxAttempts ?? 5,
+    jobTimeoutMs: c.jobTimeoutMs ?? 120_000,
+    onVerified: async (batchId) => {
+      if (settles) {
+        await js.publish(NATS.readySubject, JSON.stringify({ v: 1, batchId }), { msgID: `ready:${batchId}` });
+      } else {
+        metrics.batchesFinished.inc({ state: 'VERIFIED' });
+        await sequencer.finalizeHead(isDone);
+      }
+    },
+  });
+  await machine.start();
+
+  let planning = false;
+  let again = false;
+  const wakePlanner = () => {
+    if (planning) {
+      again = true;
+      return;
+    }
+    planning = true;
+    void (async () => {
+      do {
+        again = false;
+        try {
+          await sequencer.planPending();
+          metrics.openBatches.set((await store.open()).length);
+        } catch (err) {
+          log.error('planning failed; will retry', { error: err });
+        }
+      } while (again);
+      planning = false;
+    })();
+  };
+
+  // Resume: re-dispatch every planned batch (publishing is idempotent), then plan what is waiting.
+  for (const id of await store.open()) {
+    const rec = await store.get(id);
+    if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await enqueueDispatch(id, rec.planVersion);
+  }
+  await sequencer.finalizeHead(isDone);
+  wakePlanner();
+  const poll = setInterval(wakePlanner, 1000);
+
+  const { service } = loadBankApi();
+  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  server.addService(
+    service,
+    batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, limits: c.limits ?? DEFAULT_LIMITS, log, metrics, settles, onAccepted: wakePlanner }),
+  );
+  const health = new HealthImplementation({ '': 'SERVING', [BATCH_SERVICE]: 'SERVING' });
+  health.addToServer(server);
+  const creds = c.tls
+    ? ServerCredentials.createSsl(readFileSync(c.tls.ca), [{ private_key: readFileSync(c.tls.key), cert_chain: readFileSync(c.tls.cert) }], true)
+    : ServerCredentials.createInsecure();
+  const host = c.grpcHost ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${c.grpcPort ?? 50051}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+
+  let http: ServerType | undefined;
+  let httpUrl: string | undefined;
+  if (c.httpPort !== undefined) {
+    const app = httpApp({ registry: metrics.registry, store, ready: () => true });
+    const httpPort = await new Promise<number>((resolve) => {
+      http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
+    });
+    httpUrl = `http://127.0.0.1:${httpPort}`;
+  }
+  log.info('orchestrator started', { grpc: `${host}:${port}`, http: httpUrl, artifact, depth });
+
+  return {
+    grpcAddress: `${host}:${port}`,
+    httpUrl,
+    store,
+    artifact,
+    stop: async () => {
+      clearInterval(poll);
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+      await machine.stop();
+      await dispatchWorker.close();
+      await dispatchQueue.close();
+      await nc.drain().catch(() => {});
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import type { ChainableCommander } from 'ioredis';
+import type { Crypto } from '../../circuits/model/crypto.ts';
+import { TransferRejectedError } from '../../circuits/model/errors.ts';
+import { intentNullifier } from '../../circuits/model/intent.ts';
+import { LedgerState } from '../../circuits/model/ledger-state.ts';
+import { planTransfers } from '../../circuits/model/plan-transfers.ts';
+import { publicSignalsOf, type TransferPolicy } from '../../circuits/model/transfer-witness.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import { signedIntentOf } from '../api/validate-submit.ts';
+import type { BatchStore, StoredPlan } from '../store/batch-store.ts';
+
+type Multi = ChainableCommander & { drexEvent(...args: (string | number)[]): Multi };
+
+export interface SequencerOptions {
+  crypto: Crypto;
+  store: BatchStore;
+  policy: TransferPolicy;
+  depth: number;
+  log: Logger;
+  /** Called after a batch (version) is planned, to publish its jobs. */
+  onPlanned: (batchId: string, planVersion: number) => Promise<void>;
+}
+
+/**
+ * The single sequencer of the note tree. It plans accepted batches one at a time, in submission order,
+ * on top of the tip state (the state after the last planned batch), and keeps snapshots so that when a
+ * batch fails every later unfinished batch is re-planned from the state before it. Batches become final
+ * in planning order; the final snapshot is the state after the last final batch.
+ */
+export class Sequencer {
+  private tip: LedgerState | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly o: SequencerOptions) {}
+
+  /** Runs `fn` after every earlier sequencer operation (one at a time, in call order). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async snapshotBefore(batchId: string): Promise<LedgerState> {
+    const { store, crypto, depth } = this.o;
+    const open = await store.open();
+    const i = open.indexOf(batchId);
+    const prev = i > 0 ? await store.afterSnapshot(open[i - 1]!) : await store.ledgerFinal();
+    return prev ? LedgerState.fromSnapshot(crypto, prev) : LedgerState.empty(crypto, depth);
+  }
+
+  private async loadTip(): Promise<LedgerState> {
+    if (this.tip) return this.tip;
+    const { store, crypto, depth } = this.o;
+    const open = await store.open();
+    const snap = open.length ? await store.afterSnapshot(open.at(-1)!) : await store.ledgerFinal();
+    this.tip = snap ? LedgerState.fromSnapshot(crypto, snap) : LedgerState.empty(crypto, depth);
+    return this.tip;
+  }
+
+  /** Plans every accepted batch waiting in the queue. Returns how many it handled. */
+  planPending(): Promise<number> {
+    return this.serial(async () => {
+      let n = 0;
+      for (;;) {
+        const [head] = await this.o.store.redis.lrange(this.o.store.key.pending(), 0, 0);
+        if (!head) return n;
+        await this.planOne(head, false);
+        n++;
+      }
+    });
+  }
+
+  /** Plans `batchId` on the tip. `replan` bumps the version of an already planned batch. */
+  private async planOne(batchId: string, replan: boolean): Promise<boolean> {
+    const { store, crypto, policy, log } = this.o;
+    const rec = await store.get(batchId);
+    const k = store.key;
+    if (!rec) {
+      await store.redis.lrem(k.pending(), 0, batchId);
+      return false;
+    }
+    if (!replan && rec.state !== 'ACCEPTED') {
+      // Planned before a restart: only the queue entry was left behind.
+      await store.redis.lrem(k.pending(), 0, batchId);
+      return true;
+    }
+    const tip = await this.loadTip();
+    const intents = await store.intents(batchId);
+    const version = rec.planVersion + 1;
+    let plan;
+    try {
+      plan = planTransfers(crypto, tip, policy, intents.map((w) => ({ signed: signedIntentOf(w) })));
+    } catch (err) {
+      if (!(err instanceof TransferRejectedError)) throw err;
+      log.warn('batch refused at planning', { batchId, code: err.code, error: err.message });
+      const m = store.redis.multi() as Multi;
+      m.drexEvent(k.batch(batchId), k.events(batchId), Date.now(), `planning refused: ${err.message}`, ErrorCode.PLANNING_FAILED, 'state', 'FAILED', 'errorCode', err.code, 'error', err.message);
+      m.srem(k.usedIntents(), ...this.intentNullifiers(intents));
+      m.lrem(k.pending(), 0, batchId);
+      m.lrem(k.open(), 0, batchId);
+      m.del(k.after(batchId));
+      await m.exec();
+      return false;
+    }
+    const stored: StoredPlan = {
+      version,
+      roots: plan.roots.map(String),
+      transfers: plan.transfers.map((t) => ({ index: t.index, input: t.input, publicSignals: publicSignalsOf(t.public) })),
+    };
+    const m = store.redis.multi() as Multi;
+    m.set(k.plan(batchId), JSON.stringify(stored));
+    m.set(k.after(batchId), JSON.stringify(tip.toSnapshot()));
+    m.del(k.proofs(batchId), k.attempts(batchId));
+    m.drexEvent(
+      k.batch(batchId),
+      k.events(batchId),
+      Date.now(),
+      replan ? `re-planned (version ${version}) after an earlier batch failed` : `planned ${stored.transfers.length} transfers`,
+      '',
+      'state', 'PLANNED',
+      'planVersion', version,
+      'verified', 0,
+      'rootBefore', stored.roots[0]!,
+      'rootAfter', stored.roots.at(-1)!,
+    );
+    if (!replan) {
+      m.rpush(k.open(), batchId);
+      m.lrem(k.pending(), 0, batchId);
+    }
+    await m.exec();
+    log.info('batch planned', { batchId, version, transfers: stored.transfers.length });
+    await this.o.onPlanned(batchId, version);
+    return true;
+  }
+
+  private intentNullifiers(intents: { auth: { nk: string }; nonce: string }[]): string[] {
+    return intents.map((w) => String(intentNullifier(this.o.crypto, BigInt(w.auth.nk), BigInt(w.nonce))));
+  }
+
+  /**
+   * Marks `batchId` failed after planning (a job could not be proved, or settlement failed), gives its
+   * intents back, and re-plans every later unfinished batch from the state before it.
+   */
+  failBatch(batchId: string, code: string, message: string): Promise<void> {
+    return this.serial(async () => {
+      const { store, log } = this.o;
+      const k = store.key;
+      const rec = await store.get(batchId);
+      if (!rec || rec.state === 'FAILED' || rec.state === 'SETTLED') return;
+      const open = await store.open();
+      const i = open.indexOf(batchId);
+      const later = i >= 0 ? open.slice(i + 1) : [];
+      const before = i >= 0 ? await this.snapshotBefore(batchId) : undefined;
+      const intents = await store.intents(batchId);
+      const m = store.redis.multi() as Multi;
+      m.drexEvent(k.batch(batchId), k.events(batchId), Date.now(), message, code, 'state', 'FAILED', 'errorCode', code, 'error', message);
+      m.srem(k.usedIntents(), ...this.intentNullifiers(intents));
+      m.lrem(k.open(), 0, batchId);
+      m.del(k.after(batchId));
+      await m.exec();
+      log.warn('batch failed', { batchId, code, error: message, replanning: later.length });
+      if (!before) return;
+      this.tip = before;
+      for (const id of later) {
+        const r = await store.get(id);
+        if (!r || r.state === 'FAILED' || r.state === 'SETTLED') continue;
+        const ok = await this.planOne(id, true);
+        if (!ok) await store.redis.lrem(k.open(), 0, id);
+      }
+    });
+  }
+
+  /**
+   * Moves the final snapshot forward over every batch at the head of the open list that is done
+   * (`isDone`): VERIFIED without settlement, SETTLED with it.
+   */
+  finalizeHead(isDone: (state: string) => boolean): Promise<string[]> {
+    return this.serial(async () => {
+      const { store } = this.o;
+      const k = store.key;
+      const done: string[] = [];
+      for (;;) {
+        const [head] = await store.redis.lrange(k.open(), 0, 0);
+        if (!head) return done;
+        const rec = await store.get(head);
+        if (rec && !isDone(rec.state)) return done;
+        const after = await store.redis.get(k.after(head));
+        const m = store.redis.multi();
+        if (after) m.set(k.ledgerFinal(), after);
+        m.del(k.after(head));
+        m.lpop(k.open());
+        await m.exec();
+        done.push(head);
+      }
+    });
+  }
+
+  /** Forgets the in-memory tip (it is reloaded from Redis on next use). */
+  reset(): void {
+    this.tip = undefined;
+  }
+}

@@ -1,0 +1,40 @@
+import { canonicalBytes } from './canonical.ts';
+
+/** The fields of a SubmitBatchRequest that its Ed25519 signature covers. */
+export interface SignedBatchFields {
+  bankId: string;
+  idempotencyKey: string;
+  timestampMs: string;
+  transfers: readonly {
+    sender: string;
+    recipient: string;
+    amount: string;
+    asset: string;
+    nonce: string;
+    signature: { r8x: string; r8y: string; s: string };
+    auth: { ax: string; ay: string; nk: string };
+  }[];
+}
+
+/**
+ * The bytes a bank signs for SubmitBatch: the canonical JSON (sorted keys, no whitespace) of
+ * `{ domain: "drex.swarm.v1.SubmitBatch", bankId, idempotencyKey, timestampMs, transfers }`, with every
+ * number as a decimal string.
+ */
+export function batchSigningBytes(f: SignedBatchFields): Buffer {
+  return canonicalBytes({
+    domain: 'drex.swarm.v1.SubmitBatch',
+    bankId: f.bankId,
+    idempotencyKey: f.idempotencyKey,
+    timestampMs: f.timestampMs,
+    transfers: f.transfers.map((t) => ({
+      sender: t.sender,
+      recipient: t.recipient,
+      amount: t.amount,
+      asset: t.asset,
+      nonce: t.nonce,
+      signature: { r8x: t.signature.r8x, r8y: t.signature.r8y, s: t.signature.s },
+      auth: { ax: t.auth.ax, ay: t.auth.ay, nk: t.auth.nk },
+    })),
+  });
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** BN254 scalar field order. */
+export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** A field element as a decimal string. */
+export const fieldString = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,76})$/, 'must be a decimal integer without sign or leading zeros')
+  .refine((s) => BigInt(s) < FIELD_ORDER, 'must be below the BN254 field order');
+
+export const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `must be ${bytes} bytes of lowercase hex`);
+
+/** A batch id: 32 bytes of lowercase hex with 0x. */
+export const batchId = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x and 64 lowercase hex digits');
+
+/** A snarkjs Groth16 proof. */
+export const groth16Proof = z.object({
+  pi_a: z.array(fieldString.or(z.string().regex(/^\d{1,78}$/))).length(3),
+  pi_b: z.array(z.array(z.string().regex(/^\d{1,78}$/)).length(2)).length(3),
+  pi_c: z.array(z.string().regex(/^\d{1,78}$/)).length(3),
+  protocol: z.literal('groth16'),
+  curve: z.literal('bn128'),
+});

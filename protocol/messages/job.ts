@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { batchId, fieldString } from './fields.ts';
+
+/** A proving job (v1): one transfer to prove, published on `drex.jobs.v1.<circuit>`. */
+export const jobV1 = z.object({
+  v: z.literal(1),
+  jobId: z.string().min(1).max(200),
+  batchId,
+  /** Position of the transfer in its batch. */
+  index: z.number().int().min(0),
+  /** Plan version of the batch: bumped when a batch is re-planned; older jobs are obsolete. */
+  planVersion: z.number().int().min(1),
+  attempt: z.number().int().min(1),
+  circuit: z.literal('transfer'),
+  /** sha256 of the proving key: workers fetch artifacts by this hash. */
+  artifact: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Circuit inputs (decimal strings). */
+  input: z.record(z.string(), z.union([fieldString, z.array(fieldString), z.array(z.array(fieldString))])),
+  /** Epoch ms after which the result is no longer useful. */
+  deadlineMs: z.number().int().positive(),
+  enqueuedMs: z.number().int().positive(),
+});
+export type JobV1 = z.infer<typeof jobV1>;
+
+/** What the planner expects a job to prove, stored in the jobs KV bucket under the job id. */
+export const jobExpectationV1 = z.object({
+  v: z.literal(1),
+  jobId: z.string().min(1),
+  batchId,
+  index: z.number().int().min(0),
+  planVersion: z.number().int().min(1),
+  attempt: z.number().int().min(1),
+  artifact: z.string().regex(/^[0-9a-f]{64}$/),
+  publicSignals: z.array(fieldString).length(11),
+  enqueuedMs: z.number().int().positive(),
+});
+export type JobExpectationV1 = z.infer<typeof jobExpectationV1>;

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { hex } from './fields.ts';
+
+/** A worker's signed membership entry (v1), refreshed by heartbeat; stale entries are not members. */
+export const memberEntryV1 = z.object({
+  v: z.literal(1),
+  workerId: hex(32),
+  runtime: z.enum(['node', 'browser', 'tee']),
+  threads: z.number().int().min(1).max(1024),
+  gpu: z.boolean(),
+  tee: z.boolean(),
+  /** Proofs per minute the worker measured on itself (0 when unknown). */
+  score: z.number().nonnegative(),
+  /** Epoch ms of this heartbeat. */
+  ts: z.number().int().positive(),
+  /** How long after `ts` the entry stays valid. */
+  ttlMs: z.number().int().min(1000).max(600_000),
+  signature: hex(64),
+});
+export type MemberEntryV1 = z.infer<typeof memberEntryV1>;

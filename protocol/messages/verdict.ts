@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { batchId, fieldString, groth16Proof, hex } from './fields.ts';
+
+/** Why the aggregator refused a result. */
+export const rejectionReason = z.enum([
+  'MALFORMED',
+  'BAD_SIGNATURE',
+  'NOT_A_MEMBER',
+  'UNKNOWN_JOB',
+  'WRONG_PUBLIC_SIGNALS',
+  'PROOF_INVALID',
+]);
+export type RejectionReason = z.infer<typeof rejectionReason>;
+
+/** The aggregator's verdict on one result (v1), on `drex.verdicts.v1.<batchId>`. */
+export const verdictV1 = z.discriminatedUnion('accepted', [
+  z.object({
+    v: z.literal(1),
+    accepted: z.literal(true),
+    jobId: z.string(),
+    batchId,
+    index: z.number().int().min(0),
+    planVersion: z.number().int().min(1),
+    workerId: hex(32),
+    proof: groth16Proof,
+    publicSignals: z.array(fieldString).length(11),
+    proveMs: z.number().nonnegative(),
+    enqueuedMs: z.number().int().positive(),
+    verifiedMs: z.number().int().positive(),
+  }),
+  z.object({
+    v: z.literal(1),
+    accepted: z.literal(false),
+    jobId: z.string(),
+    batchId,
+    index: z.number().int().min(0),
+    planVersion: z.number().int().min(0),
+    workerId: z.string(),
+    reason: rejectionReason,
+    detail: z.string(),
+    verifiedMs: z.number().int().positive(),
+  }),
+]);
+export type VerdictV1 = z.infer<typeof verdictV1>;

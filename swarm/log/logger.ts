@@ -1,0 +1,37 @@
+/** Structured JSON logging: one object per line on stderr, with ts, level, component and msg. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+function serialize(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Error) return { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
+  return v;
+}
+
+/** A logger for `component`; level from DREX_LOG_LEVEL (default info); DREX_LOG_LEVEL=silent mutes it. */
+export function createLogger(component: string, base: Record<string, unknown> = {}): Logger {
+  const env = process.env.DREX_LOG_LEVEL ?? 'info';
+  const min = env === 'silent' ? Infinity : (ORDER[env as LogLevel] ?? ORDER.info);
+  const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[level] < min) return;
+    const line: Record<string, unknown> = { ts: new Date().toISOString(), level, component, msg, ...base };
+    for (const [k, v] of Object.entries(fields ?? {})) line[k] = serialize(v);
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger(component, { ...base, ...fields }),
+  };
+}

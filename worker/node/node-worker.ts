@@ -1,0 +1,101 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { createLogger, type Logger } from '../../swarm/log/logger.ts';
+import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.ts';
+import { serveMetrics, type MetricsServer } from '../runtime/metrics-server.ts';
+import { startWorkerRuntime, type WorkerRuntime, type WorkerStats } from '../runtime/worker-runtime.ts';
+import { createProverPool, type ProverPool } from './prover-pool.ts';
+
+export interface NodeWorkerOptions {
+  natsUrl: string;
+  /** Ed25519 key file, created when missing. */
+  keyFile: string;
+  /** Prover threads (default 1): one proof per thread at a time. */
+  threads?: number;
+  /** Basis of the in-progress signal interval; default: the `provers` consumer's ack wait. */
+  ackWaitMs?: number;
+  /** Membership heartbeat interval (default 5000 ms). */
+  heartbeatMs?: number;
+  /** How long stop() lets jobs in hand finish before nak'ing them (default 30 s). */
+  drainTimeoutMs?: number;
+  /** Redelivery delay of a job nak'ed for a retryable failure (default 5000 ms). */
+  retryDelayMs?: number;
+  /** Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0 picks a free port). */
+  metricsPort?: number;
+  /** Give up waiting for the JetStream topology after this long (default: wait). */
+  topologyTimeoutMs?: number;
+  /** Aborts the start while it waits for the topology. */
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** A running Node worker. */
+export interface NodeWorker {
+  /** The worker's Ed25519 public key (hex). */
+  id: string;
+  /** Port of the /metrics endpoint, when one was asked for. */
+  metricsPort?: number;
+  metrics: WorkerMetrics;
+  /** Graceful drain, then closes the prover threads, the metrics endpoint and the NATS connection. */
+  stop(): Promise<void>;
+  stats(): WorkerStats;
+}
+
+/**
+ * Starts a Node worker: a pool of `threads` prover threads, and on the main thread the shared runtime
+ * (membership heartbeat, pull loop with explicit ack, signed results) over its own NATS connection.
+ */
+export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker> {
+  const identity = loadOrCreateIdentity(o.keyFile);
+  const threads = o.threads ?? 1;
+  const log = (o.log ?? createLogger('worker')).child({ workerId: identity.id.slice(0, 16) });
+  const metrics = createWorkerMetrics({ runtime: 'node' });
+  let nc: NatsConnection | undefined;
+  let pool: ProverPool | undefined;
+  let server: MetricsServer | undefined;
+  let runtime: WorkerRuntime | undefined;
+  const release = async () => {
+    await pool?.close();
+    await runtime?.idle();
+    await server?.close();
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc?.close());
+  };
+  try {
+    pool = await createProverPool({ threads, log });
+    if (o.metricsPort !== undefined) server = await serveMetrics(metrics.registry, o.metricsPort);
+    nc = await connect({ servers: o.natsUrl, name: `drex-worker-${identity.id.slice(0, 16)}`, maxReconnectAttempts: -1 });
+    runtime = await startWorkerRuntime({
+      nc,
+      identity,
+      prover: pool,
+      capabilities: { runtime: 'node', threads, gpu: false, tee: false },
+      concurrency: threads,
+      metrics,
+      log,
+      ackWaitMs: o.ackWaitMs,
+      heartbeatMs: o.heartbeatMs,
+      drainTimeoutMs: o.drainTimeoutMs,
+      retryDelayMs: o.retryDelayMs,
+      topologyTimeoutMs: o.topologyTimeoutMs,
+      signal: o.signal,
+    });
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  log.info('node worker started', { id: identity.id, threads, nats: o.natsUrl, metricsPort: server?.port });
+  const rt = runtime;
+  let stopping: Promise<void> | null = null;
+  return {
+    id: identity.id,
+    ...(server ? { metricsPort: server.port } : {}),
+    metrics,
+    stop: () =>
+      (stopping ??= (async () => {
+        await rt.stop();
+        await release();
+        log.info('node worker stopped');
+      })()),
+    stats: () => rt.stats(),
+  };
+}

@@ -1,0 +1,60 @@
+/** Errors of the worker runtime. Each carries a stable `code` and a message a person can act on. */
+
+/** Base class of the worker's errors. */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An artifact set is missing from the object store or does not match its content hash. */
+export class ArtifactError extends WorkerError {
+  override name = 'ArtifactError';
+  constructor(code: 'ARTIFACT_MISSING' | 'ARTIFACT_INVALID', message: string) {
+    super(code, message);
+  }
+}
+
+/** The JetStream topology (jobs stream and consumer, buckets) did not appear in time. */
+export class TopologyUnavailableError extends WorkerError {
+  override name = 'TopologyUnavailableError';
+  constructor(message: string) {
+    super('TOPOLOGY_UNAVAILABLE', message);
+  }
+}
+
+/** A prover thread failed to start or died while proving. */
+export class ProverThreadError extends WorkerError {
+  override name = 'ProverThreadError';
+  constructor(message: string) {
+    super('PROVER_THREAD_FAILED', message);
+  }
+}
+
+/** The prover pool was closed before (or while) a proof was asked for. */
+export class ProverPoolClosedError extends WorkerError {
+  override name = 'ProverPoolClosedError';
+  constructor() {
+    super('PROVER_POOL_CLOSED', 'the prover pool is closed');
+  }
+}
+
+/** The prover produced output that is not a valid result (wrong number of public signals, bad proof shape). */
+export class ProverOutputError extends WorkerError {
+  override name = 'ProverOutputError';
+  constructor(message: string) {
+    super('PROVER_OUTPUT_INVALID', message);
+  }
+}
+
+/** Proving failed for a reason other than the circuit refusing the inputs (e.g. a witness/key mismatch). */
+export class ProveFailedError extends WorkerError {
+  override name = 'ProveFailedError';
+  constructor(message: string) {
+    super('PROVE_FAILED', message);
+  }
+}

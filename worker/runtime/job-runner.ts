@@ -1,0 +1,132 @@
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { NATS } from '../../protocol/subjects.ts';
+import type { JobV1 } from '../../protocol/messages/job.ts';
+import type { Identity } from '../../swarm/identity/ed25519.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import type { ProofResult, ProverArtifacts } from '../prover/groth16-prover.ts';
+import type { ArtifactCache } from './artifact-cache.ts';
+import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
+import { decodeJob } from './job-decoder.ts';
+import { signedResult } from './signed-result.ts';
+import type { Terminate } from './terminate.ts';
+
+/** Proves one job's inputs with an artifact set (a thread pool, a Web Worker, an enclave...). */
+export interface JobProver {
+  prove(artifactHash: string, artifacts: ProverArtifacts, input: JobV1['input']): Promise<ProofResult>;
+}
+
+/** What running a job needs. */
+export interface JobContext {
+  identity: Identity;
+  js: JetStreamClient;
+  artifacts: ArtifactCache;
+  prover: JobProver;
+  metrics: WorkerMetrics;
+  log: Logger;
+  /** Interval of in-progress signals while the job is in hand (about a third of the consumer's ack wait). */
+  workingIntervalMs: number;
+  /** Delay before a job nak'ed for a retryable failure (bad artifact, publish failure) is redelivered. */
+  retryDelayMs: number;
+  /** Terminates a delivery with a reason (see terminate.ts). */
+  terminate: Terminate;
+  /** Called with each job's proving time once its result is acknowledged by JetStream. */
+  onProved?: (provingMs: number) => void;
+}
+
+/** A job in hand; the runtime sets `abandoned` when it nak'ed the job at a drain timeout. */
+export interface JobInHand {
+  msg: JsMsg;
+  abandoned: boolean;
+}
+
+/** How a job ended for this worker. */
+export type JobOutcome = 'proved' | JobFailureReason;
+
+const errCode = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
+
+/**
+ * Runs one delivered job: validate (malformed: term), skip if past its deadline (ack), fetch artifacts
+ * (bad: nak with delay), prove with in-progress signals (witness refused: term; other failure: nak with
+ * delay), sign and publish the result with JetStream de-duplication id `jobId:workerId`, and only once
+ * the result is stored ack the job. Never throws.
+ */
+export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutcome> {
+  const { msg } = hand;
+  const startedMs = Date.now();
+  const fail = (reason: JobFailureReason): JobOutcome => {
+    ctx.metrics.jobsFailed.inc({ reason });
+    return reason;
+  };
+  const decoded = decodeJob(msg.data);
+  if (!decoded.ok) {
+    ctx.log.warn('malformed job terminated', { seq: msg.seq, subject: msg.subject, reason: decoded.reason });
+    ctx.terminate(msg, `malformed job: ${decoded.reason}`);
+    return fail('malformed');
+  }
+  const job = decoded.job;
+  const log = ctx.log.child({ jobId: job.jobId, batchId: job.batchId, index: job.index, delivery: msg.info.deliveryCount });
+  if (job.deadlineMs <= startedMs) {
+    log.info('job past its deadline: skipped', { deadlineMs: job.deadlineMs, lateMs: startedMs - job.deadlineMs });
+    msg.ack();
+    return fail('expired');
+  }
+  const working = setInterval(() => {
+    if (!hand.abandoned) msg.working();
+  }, ctx.workingIntervalMs);
+  try {
+    let artifacts: ProverArtifacts;
+    try {
+      artifacts = await ctx.artifacts.get(job.artifact);
+    } catch (err) {
+      log.error('artifact set refused: job nak\'ed for later', { artifact: job.artifact, err: err as Error });
+      if (!hand.abandoned) msg.nak(ctx.retryDelayMs);
+      return fail('artifact');
+    }
+    let proof: ProofResult;
+    try {
+      proof = await ctx.prover.prove(job.artifact, artifacts, job.input);
+    } catch (err) {
+      if (hand.abandoned) return fail('abandoned');
+      if (errCode(err) === 'WITNESS_FAILED') {
+        log.warn('the circuit refuses the job\'s inputs: job terminated', { err: err as Error });
+        ctx.terminate(msg, `witness refused: ${(err as Error).message}`);
+        return fail('witness');
+      }
+      log.error('proving failed: job nak\'ed for later', { err: err as Error });
+      msg.nak(ctx.retryDelayMs);
+      return fail('prover');
+    }
+    if (hand.abandoned) return fail('abandoned');
+    const finishedMs = Date.now();
+    let data: string;
+    try {
+      data = JSON.stringify(signedResult(ctx.identity, job, proof, startedMs, finishedMs));
+    } catch (err) {
+      log.error('the prover produced an invalid result: job terminated', { err: err as Error });
+      ctx.terminate(msg, `invalid prover output: ${(err as Error).message}`);
+      return fail('prover');
+    }
+    try {
+      await ctx.js.publish(NATS.resultSubject(job.batchId), data, { msgID: `${job.jobId}:${ctx.identity.id}` });
+    } catch (err) {
+      log.error('result not stored by JetStream: job nak\'ed for later', { err: err as Error });
+      if (!hand.abandoned) msg.nak(ctx.retryDelayMs);
+      return fail('publish');
+    }
+    clearInterval(working);
+    try {
+      await msg.ackAck();
+    } catch (err) {
+      // The result is stored; a redelivery to this worker is de-duplicated by its message id.
+      log.warn('job ack not confirmed after its result was stored', { err: err as Error });
+    }
+    const provingMs = proof.witnessMs + proof.proveMs;
+    ctx.metrics.jobsProved.inc();
+    ctx.metrics.proveSeconds.observe(provingMs / 1000);
+    ctx.onProved?.(provingMs);
+    log.info('job proved', { witnessMs: Math.round(proof.witnessMs), proveMs: Math.round(proof.proveMs), totalMs: finishedMs - startedMs });
+    return 'proved';
+  } finally {
+    clearInterval(working);
+  }
+}

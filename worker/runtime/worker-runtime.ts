@@ -1,0 +1,154 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Identity } from '../../swarm/identity/ed25519.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import { createArtifactCache } from './artifact-cache.ts';
+import { runJob, type JobContext, type JobInHand, type JobProver } from './job-runner.ts';
+import { startHeartbeat, type Capabilities } from './membership.ts';
+import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
+import { startPullLoop } from './pull-loop.ts';
+import { terminator } from './terminate.ts';
+import { waitForTopology } from './topology.ts';
+
+export interface WorkerRuntimeOptions {
+  nc: NatsConnection;
+  identity: Identity;
+  prover: JobProver;
+  capabilities: Capabilities;
+  /** Most jobs in hand at once (the prover's parallelism). */
+  concurrency: number;
+  metrics: WorkerMetrics;
+  log: Logger;
+  /** Basis of the in-progress signal interval (ackWait/3); default: the `provers` consumer's ack wait. */
+  ackWaitMs?: number;
+  /** Membership heartbeat interval (default 5000 ms). */
+  heartbeatMs?: number;
+  /** Lifetime declared in the membership entry (default 3 heartbeats, within 1 s..10 min). */
+  memberTtlMs?: number;
+  /** How long stop() lets jobs in hand finish before nak'ing them for immediate redelivery (default 30 s). */
+  drainTimeoutMs?: number;
+  /** Redelivery delay of a job nak'ed for a retryable failure (default 5000 ms). */
+  retryDelayMs?: number;
+  /** How long one pull request waits on the server (default 5000 ms, at least 1000). */
+  pullExpiresMs?: number;
+  /** Give up waiting for the topology after this long (default: wait). */
+  topologyTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Counters of one worker since it started. */
+export interface WorkerStats {
+  id: string;
+  proved: number;
+  failed: Partial<Record<JobFailureReason, number>>;
+  inHand: number;
+  artifacts: string[];
+  /** Proofs per minute measured on itself (0 until the first proof). */
+  score: number;
+  draining: boolean;
+}
+
+/** A running worker runtime. */
+export interface WorkerRuntime {
+  /** Graceful drain: stop pulling, finish jobs in hand (nak them at the drain timeout), leave the membership. */
+  stop(): Promise<void>;
+  /** Settles once every job handed to the prover has settled (after stop(), jobs nak'ed at the timeout settle when the prover is closed). */
+  idle(): Promise<void>;
+  stats(): WorkerStats;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/**
+ * The runtime every worker shares: binds to the JetStream topology, joins the membership (first
+ * heartbeat before any pull), then pulls, proves with `prover`, signs and reports jobs until stop().
+ */
+export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const log = o.log;
+  const topo = await waitForTopology(o.nc, { log, timeoutMs: o.topologyTimeoutMs, signal: o.signal });
+  const ackWaitMs = o.ackWaitMs ?? topo.ackWaitMs;
+  const heartbeatMs = o.heartbeatMs ?? 5_000;
+  const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
+  let provingEwmaMs = 0;
+  const score = () => (provingEwmaMs > 0 ? (o.concurrency * 60_000) / provingEwmaMs : 0);
+  const heartbeat = await startHeartbeat({
+    kv: topo.members,
+    identity: o.identity,
+    capabilities: o.capabilities,
+    score,
+    intervalMs: heartbeatMs,
+    ttlMs: Math.round(clamp(o.memberTtlMs ?? heartbeatMs * 3, 1_000, 600_000)),
+    log,
+  });
+  const artifacts = createArtifactCache(topo.artifacts, log);
+  const ctx: JobContext = {
+    identity: o.identity,
+    js: topo.js,
+    artifacts,
+    prover: o.prover,
+    metrics: o.metrics,
+    log,
+    workingIntervalMs: Math.max(200, Math.floor(ackWaitMs / 3)),
+    retryDelayMs: o.retryDelayMs ?? 5_000,
+    terminate: terminator(o.nc),
+    onProved: (ms) => {
+      provingEwmaMs = provingEwmaMs === 0 ? ms : provingEwmaMs * 0.8 + ms * 0.2;
+    },
+  };
+  const inHand = new Set<JobInHand>();
+  let proved = 0;
+  const failed: Partial<Record<JobFailureReason, number>> = {};
+  const pull = startPullLoop(topo.consumer, {
+    concurrency: o.concurrency,
+    expiresMs: Math.max(1_000, o.pullExpiresMs ?? 5_000),
+    log,
+    handle: async (msg) => {
+      const hand: JobInHand = { msg, abandoned: false };
+      inHand.add(hand);
+      o.metrics.jobsInHand.inc();
+      try {
+        const outcome = await runJob(hand, ctx);
+        if (outcome === 'proved') proved++;
+        else failed[outcome] = (failed[outcome] ?? 0) + 1;
+      } finally {
+        inHand.delete(hand);
+        o.metrics.jobsInHand.dec();
+      }
+    },
+  });
+  log.info('worker pulling jobs', { concurrency: o.concurrency, ackWaitMs, workingIntervalMs: ctx.workingIntervalMs, heartbeatMs });
+
+  let stopping: Promise<void> | null = null;
+  const drain = async () => {
+    log.info('draining: no more pulls', { inHand: inHand.size, drainTimeoutMs });
+    await pull.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      pull.idle().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), drainTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      const left = [...inHand].filter((h) => !h.abandoned);
+      for (const h of left) {
+        h.abandoned = true;
+        h.msg.nak();
+      }
+      log.warn('drain timeout: jobs in hand nak\'ed for immediate redelivery', { count: left.length });
+    }
+    await heartbeat.stop();
+    log.info('drained', { proved, failed });
+  };
+  return {
+    stop: () => (stopping ??= drain()),
+    idle: () => pull.idle(),
+    stats: () => ({
+      id: o.identity.id,
+      proved,
+      failed: { ...failed },
+      inHand: inHand.size,
+      artifacts: artifacts.held(),
+      score: Math.round(score() * 100) / 100,
+      draining: stopping !== null,
+    }),
+  };
+}
