@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SnarkjsProof } from '../protocol/groth16-encoding.ts';
-import { concatBytes, SCALAR_ORDER, scalarBytes, type EnginePoint } from './bn254-engine.ts';
+import { linearCombination, SCALAR_ORDER, scalarBytes, type EnginePoint } from './bn254-engine.ts';
 import { g1ToEngine, g2ToEngine, inG2Subgroup, parseG1, parseG2, parseScalar, PointError, type PointRejection } from './groth16-points.ts';
 import { icCombination, type PreparedVerificationKey } from './verification-key.ts';
 
@@ -119,8 +119,8 @@ export async function checkPrepared(vk: PreparedVerificationKey, proofs: readonl
     });
   });
   const reduced = coefficients.map((s) => s % SCALAR_ORDER);
-  const vkX = await icCombination(vk, reduced);
-  const cSum = await G1.multiExpAffine(concatBytes(proofs.map((p) => p.c)), concatBytes(weightBytes));
+  const vkX = icCombination(vk, reduced);
+  const cSum = linearCombination(G1, proofs.map((p) => p.c), weightBytes);
   const alphaSum = G1.timesScalar(vk.alpha, scalarBytes(reduced[0]!));
   for (const [g1, g2] of [
     [alphaSum, vk.beta],

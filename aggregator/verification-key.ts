@@ -4,7 +4,7 @@
  * excepted), and beta, gamma and delta in the prime-order subgroup G2.
  */
 import { z } from 'zod';
-import { bn254Engine, concatBytes, scalarBytes, type Bn254Engine, type EnginePoint } from './bn254-engine.ts';
+import { bn254Engine, linearCombination, scalarBytes, type Bn254Engine, type EnginePoint } from './bn254-engine.ts';
 import { g1ToEngine, g2ToEngine, parseG1, parseG2InSubgroup, PointError } from './groth16-points.ts';
 
 /** Raised when a verification key is not a well-formed BN254 Groth16 key. */
@@ -81,17 +81,7 @@ export async function prepareVerificationKey(vkeyJson: unknown): Promise<Prepare
   }
 }
 
-/** sum_j s_j * IC_j over the non-identity IC points (s_0 .. s_n, each < r). */
-export async function icCombination(vk: PreparedVerificationKey, coefficients: readonly bigint[]): Promise<EnginePoint> {
-  const { G1 } = vk.engine;
-  const bases: EnginePoint[] = [];
-  const scalars: Uint8Array[] = [];
-  vk.ic.forEach((p, j) => {
-    if (!G1.isZero(p)) {
-      bases.push(p);
-      scalars.push(scalarBytes(coefficients[j] ?? 0n));
-    }
-  });
-  if (bases.length === 0) return G1.zero;
-  return G1.multiExpAffine(concatBytes(bases), concatBytes(scalars));
+/** sum_j s_j * IC_j (s_0 .. s_n, each < r). */
+export function icCombination(vk: PreparedVerificationKey, coefficients: readonly bigint[]): EnginePoint {
+  return linearCombination(vk.engine.G1, vk.ic, coefficients.map((s) => scalarBytes(s)));
 }

@@ -2,16 +2,21 @@ import { Command, CommanderError } from 'commander';
 import { setupCommand } from './commands/setup.ts';
 import { proveCommand } from './commands/prove.ts';
 import { demoCommand } from './commands/demo.ts';
-import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
+import { orchestratorCommand } from './commands/orchestrator.ts';
+import { aggregatorCommand } from './commands/aggregator.ts';
+import { workerCommand } from './commands/worker.ts';
+import { submitCommand } from './commands/submit.ts';
+import { devnetCommand } from './commands/devnet.ts';
+import { releaseSnarkjs } from '../circuits/snarkjs-runtime.ts';
 
 const program = new Command('drex-swarm')
   .description('Edge-swarm Groth16 proving for Drex private transfers')
   .version('0.1.0')
   .showHelpAfterError();
 
-program.addCommand(setupCommand());
-program.addCommand(proveCommand());
-program.addCommand(demoCommand());
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand]) {
+  program.addCommand(c());
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import { cacheDir } from './cache-dir.ts';
 import { withFileLock } from './file-lock.ts';
 import { ensurePtau, PtauError } from './ptau.ts';
 import { silentProgress, timedStep, type Progress } from './progress.ts';
+import { releaseSnarkjs } from '../snarkjs-runtime.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -47,6 +48,17 @@ export interface SetupOptions {
   progress?: Progress;
 }
 
+/** Constraint and signal counts of a compiled circuit, remembered beside it (snarkjs builds a curve to read them). */
+async function r1csInfo(r1cs: string): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number }> {
+  const cached = `${r1cs}.info.json`;
+  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as { nConstraints: number; nPubInputs: number; nOutputs: number };
+  const i = await snarkjs.r1cs.info(r1cs);
+  const info = { nConstraints: i.nConstraints, nPubInputs: i.nPubInputs, nOutputs: i.nOutputs };
+  writeFileSync(cached, JSON.stringify(info));
+  await releaseSnarkjs();
+  return info;
+}
+
 /** The smallest power of two that holds the circuit's constraints plus its public inputs. */
 export function requiredPower(constraints: number, publicInputs: number): number {
   return Math.max(8, Math.ceil(Math.log2(constraints + publicInputs + 1)));
@@ -75,7 +87,7 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   const progress = opts.progress ?? silentProgress();
   const depth = opts.depth ?? DEFAULT_DEPTH;
   const circuit = await compileTransferCircuit(depth, progress);
-  const info = await snarkjs.r1cs.info(circuit.r1cs);
+  const info = await r1csInfo(circuit.r1cs);
   const power = requiredPower(info.nConstraints, info.nPubInputs + info.nOutputs);
   const ptau = await ensurePtau(power, progress, opts.ptau ?? process.env.DREX_PTAU);
   const ptauHash = await sha256File(ptau.path);

@@ -1,5 +1,6 @@
 import { loadCrypto, type Crypto } from '../model/crypto.ts';
 import { devAccount, type Account } from '../model/keys.ts';
+import { devMinter } from './dev-accounts.ts';
 import { signIntent } from '../model/intent.ts';
 import { LedgerState } from '../model/ledger-state.ts';
 import { planTransfers, type PlannedTransfer, type TransferPlan } from '../model/plan-transfers.ts';
@@ -20,7 +21,7 @@ export interface DevActors {
 
 export function devActors(crypto: Crypto): DevActors {
   return {
-    minter: devAccount(crypto, 'minter'),
+    minter: devMinter(crypto),
     alice: devAccount(crypto, 'bank-a/alice'),
     bob: devAccount(crypto, 'bank-b/bob'),
   };

@@ -19,7 +19,7 @@ import { verifySignature } from '../../swarm/identity/ed25519.ts';
 import { createLogger } from '../../swarm/log/logger.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { verifyProof } from '../prover/groth16-prover.ts';
-import { releaseSnarkjs } from '../prover/snarkjs-runtime.ts';
+import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
 import { startNodeWorker, type NodeWorker } from './node-worker.ts';
 
 const log = createLogger('worker-test');

@@ -40,30 +40,12 @@ export async function calculateWitness(artifacts: Pick<ProverArtifacts, 'wasm'>,
   return wtns.data!;
 }
 
-/** Options of one proof. */
-export interface ProveOptions {
-  /**
-   * Build snarkjs's BN254 curve without worker threads. The first proof in a thread decides (the curve
-   * is cached in `globalThis.curve_bn128`); a pool of N single-threaded provers uses N cores.
-   */
-  singleThread?: boolean;
-}
-
-type Groth16ProveWithOptions = (
-  zkey: Uint8Array,
-  wtns: Uint8Array,
-  logger?: undefined,
-  options?: { singleThread?: boolean },
-) => ReturnType<typeof snarkjs.groth16.prove>;
-
 /** Generates a Groth16 proof for `input`: witness, then proof, both timed. */
-export async function proveTransfer(artifacts: ProverArtifacts, input: Record<string, unknown>, options?: ProveOptions): Promise<ProofResult> {
+export async function proveTransfer(artifacts: ProverArtifacts, input: Record<string, unknown>): Promise<ProofResult> {
   const t0 = performance.now();
   const wtns = await calculateWitness(artifacts, input);
   const t1 = performance.now();
-  // snarkjs 0.7.6 takes (zkey, witness, logger, options); the bundled typings omit `options`.
-  const prove = snarkjs.groth16.prove as Groth16ProveWithOptions;
-  const { proof, publicSignals } = options ? await prove(artifacts.zkey, wtns, undefined, { singleThread: options.singleThread }) : await prove(artifacts.zkey, wtns);
+  const { proof, publicSignals } = await snarkjs.groth16.prove(artifacts.zkey, wtns);
   const t2 = performance.now();
   return { proof, publicSignals, witnessMs: t1 - t0, proveMs: t2 - t1 };
 }

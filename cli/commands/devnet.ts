@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { startDevnet } from '../devnet/devnet.ts';
+import { parsePort, untilSignal } from '../run-until-signal.ts';
+
+/** `drex-swarm devnet --workers N`: a whole swarm on this machine, in the foreground. */
+export function devnetCommand(): Command {
+  return new Command('devnet')
+    .description('start NATS and Redis (if none is reachable), the orchestrator, the aggregator and N workers; mint genesis notes')
+    .option('--workers <n>', 'Node workers', Number, 2)
+    .option('--threads <n>', 'proving threads per worker', Number, 1)
+    .option('--nats <url>', 'use this NATS server (default: 127.0.0.1:4222 if reachable, else start one)')
+    .option('--redis <url>', 'use this Redis (default: 127.0.0.1:6379 if reachable, else start one)')
+    .option('--grpc-port <port>', 'orchestrator gRPC port (0 = any free port)', parsePort, 50051)
+    .option('--http-port <port>', 'orchestrator HTTP port (0 = any free port)', parsePort, 9464)
+    .option('--dir <path>', 'devnet state folder (worker keys, logs, service data)')
+    .option('--no-genesis', 'do not mint the genesis notes')
+    .action(async (o: { workers: number; threads: number; nats?: string; redis?: string; grpcPort: number; httpPort: number; dir?: string; genesis: boolean }) => {
+      const net = await startDevnet({ ...o, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
+      process.stdout.write(`${JSON.stringify({ ...net.endpoints, pids: net.pids, dir: net.dir })}\n`);
+      void net.genesis.then(
+        (g) => g && process.stderr.write(`[devnet] genesis batch ${g.batchId}: ${g.state}\n`),
+        (err: Error) => process.stderr.write(`[devnet] genesis failed: ${err.message}\n`),
+      );
+      const sig = await untilSignal();
+      process.stderr.write(`[devnet] ${sig}: stopping\n`);
+      await net.stop();
+    });
+}

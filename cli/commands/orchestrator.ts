@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
+import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
+import { parsePort, untilSignal } from '../run-until-signal.ts';
+
+/** `drex-swarm orchestrator`: the bank gRPC API, planner, dispatcher and batch state machine. */
+export function orchestratorCommand(): Command {
+  return new Command('orchestrator')
+    .description('run the orchestrator (bank gRPC API, planner, dispatcher, batch state machine, HTTP metrics)')
+    .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
+    .option('--redis <url>', 'Redis server', 'redis://127.0.0.1:6379')
+    .option('--grpc-port <port>', 'gRPC port on 127.0.0.1 (0 = any free port)', parsePort, 50051)
+    .option('--grpc-host <host>', 'gRPC listen host', '127.0.0.1')
+    .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
+    .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
+    .option('--redis-prefix <prefix>', 'Redis key prefix', 'drex:')
+    .option('--job-timeout-ms <ms>', 're-issue a job unanswered for this long', Number, 120_000)
+    .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', Number, 30_000)
+    .option('--settle', 'hand verified batches to settlement (only SETTLED is final)', false)
+    .action(async (o: { nats: string; redis: string; grpcPort: number; grpcHost: string; httpPort: number; banks?: string; redisPrefix: string; jobTimeoutMs: number; jobAckWaitMs: number; settle: boolean }) => {
+      const orch = await startOrchestrator({
+        natsUrl: o.nats,
+        redisUrl: o.redis,
+        grpcHost: o.grpcHost,
+        grpcPort: o.grpcPort,
+        httpPort: o.httpPort,
+        banks: o.banks ? loadBankRegistry(o.banks) : undefined,
+        redisPrefix: o.redisPrefix,
+        jobTimeoutMs: o.jobTimeoutMs,
+        topology: { jobAckWaitMs: o.jobAckWaitMs },
+        settles: o.settle,
+      });
+      process.stdout.write(`${JSON.stringify({ grpc: orch.grpcAddress, http: orch.httpUrl, artifact: orch.artifact, pid: process.pid })}\n`);
+      await untilSignal();
+      await orch.stop();
+    });
+}

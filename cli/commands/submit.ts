@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { loadCrypto } from '../../circuits/model/crypto.ts';
+import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { BankClient, type WatchedEvent } from '../bank/bank-client.ts';
+import { sampleIntents } from '../bank/sample-intents.ts';
+import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
+
+const batchFile = z.object({
+  idempotencyKey: z.string().optional(),
+  transfers: z.array(z.any()).min(1),
+});
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function progressLine(batchId: string, e: WatchedEvent): string {
+  const bar = e.transfers ? ` ${e.verified}/${e.transfers}` : '';
+  const tx = e.settlementTx ? ` tx ${e.settlementTx} block ${e.block}` : '';
+  return `[${batchId.slice(0, 10)}] #${e.seq} ${e.state}${bar} ${e.message}${tx}${e.errorCode ? ` (${e.errorCode})` : ''}\n`;
+}
+
+/** `drex-swarm submit`: a bank client that signs, submits and follows a batch. */
+export function submitCommand(): Command {
+  return new Command('submit')
+    .description('sign and submit a batch as a bank, then follow it until it is final')
+    .option('--grpc <address>', 'orchestrator gRPC address', '127.0.0.1:50051')
+    .option('--bank <id>', 'bank id', 'bank-a')
+    .option('--key <file>', "bank's Ed25519 key file ({\"type\":\"ed25519\",\"seed\"}); default: the dev bank's key")
+    .option('--file <batch.json>', 'batch file: {"idempotencyKey"?, "transfers": [TransferIntent...]}')
+    .option('--sample <n>', 'submit n valid demo transfers between dev accounts', positiveInt)
+    .option('--idempotency-key <key>', 'idempotency key (default: from the file, else random)')
+    .option('--until <state>', 'stop following at this state (VERIFIED or SETTLED)', 'final')
+    .option('--no-wait', 'return once the batch is accepted')
+    .option('--json', 'print {"batchId","state","settlementTx","block"} as the last line')
+    .action(async (o: { grpc: string; bank: string; key?: string; file?: string; sample?: number; idempotencyKey?: string; until: string; wait: boolean; json?: boolean }) => {
+      if (!o.file === !o.sample) throw new InvalidArgumentError('give exactly one of --file or --sample');
+      let transfers: WireIntent[];
+      let key = o.idempotencyKey;
+      if (o.file) {
+        const parsed = batchFile.parse(JSON.parse(readFileSync(o.file, 'utf8')));
+        transfers = parsed.transfers as WireIntent[];
+        key ??= parsed.idempotencyKey;
+      } else {
+        transfers = sampleIntents(await loadCrypto(), o.bank, o.sample!);
+      }
+      key ??= `submit-${randomUUID()}`;
+      const identity = o.key ? loadOrCreateIdentity(o.key) : devBankIdentity(o.bank);
+      const client = new BankClient({ address: o.grpc, bankId: o.bank, identity });
+      try {
+        const t0 = Date.now();
+        const res = await client.submit(transfers, key);
+        process.stderr.write(`batch ${res.batchId} ${res.duplicate ? 'already submitted' : 'accepted'} (${transfers.length} transfers, key ${key})\n`);
+        let last: WatchedEvent | undefined;
+        if (o.wait) {
+          const finalStates = o.until === 'final' ? undefined : new Set([o.until.toUpperCase(), 'FAILED', 'SETTLED']);
+          const events = await client.watch(res.batchId, (e) => process.stderr.write(progressLine(res.batchId, e)), { finalStates });
+          last = events.at(-1);
+          const secs = (Date.now() - t0) / 1000;
+          process.stderr.write(`batch ${res.batchId} ${last?.state ?? res.state} after ${secs.toFixed(1)} s (${(transfers.length / secs).toFixed(2)} transfers/s)\n`);
+        }
+        const state = last?.state ?? res.state;
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify({ batchId: res.batchId, state, settlementTx: last?.settlementTx || null, block: last?.block || null })}\n`);
+        }
+        if (state === 'FAILED') process.exitCode = 1;
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findBinary } from './service-binaries.ts';
+
+/** A nats-server (JetStream enabled) started on a loopback port, for devnet and tests. */
+export interface TestNatsServer {
+  /** `nats://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  pid: number;
+  /** `ws://127.0.0.1:WSPORT` when a websocket port was asked for. */
+  wsUrl?: string;
+  /** JetStream store folder (removed by stop() unless it was given). */
+  storeDir: string;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its store. */
+  stop(): Promise<void>;
+}
+
+export interface StartNatsServerOptions {
+  /** Also listen for NATS over WebSocket (no TLS) on this port; 0 picks a free one. */
+  websocketPort?: number;
+  /** Path of the binary (default $NATS_SERVER_BIN, else the installed nats-server). */
+  binary?: string;
+  /** TCP port (default: a free one). */
+  port?: number;
+  /** Keep JetStream data in this folder (kept by stop()); default a temporary folder removed by stop(). */
+  storeDir?: string;
+}
+
+/** Raised when the test nats-server does not start. */
+export class NatsServerStartError extends Error {
+  override name = 'NatsServerStartError';
+  readonly code = 'NATS_SERVER_START_FAILED';
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Starts `nats-server -js` on 127.0.0.1 with a temporary store folder and waits until it accepts clients
+ * (JetStream ready).
+ */
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<TestNatsServer> {
+  const binary = opts.binary ?? process.env.NATS_SERVER_BIN ?? findBinary('nats-server') ?? '/usr/sbin/nats-server';
+  const dir = mkdtempSync(join(tmpdir(), 'drex-nats-'));
+  const storeDir = opts.storeDir ?? join(dir, 'js');
+  const port = opts.port ?? (await freePort());
+  const wsPort = opts.websocketPort === undefined ? undefined : opts.websocketPort || (await freePort());
+  const conf = [
+    'listen: "127.0.0.1:' + port + '"',
+    `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
+    wsPort === undefined ? '' : `websocket { host: "127.0.0.1", port: ${wsPort}, no_tls: true }`,
+  ].join('\n');
+  const confPath = join(dir, 'nats.conf');
+  writeFileSync(confPath, conf);
+  const child = spawn(binary, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    log = (log + d.toString()).slice(-8000);
+  });
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new NatsServerStartError(`cannot run ${binary}: ${err.message}`)));
+    child.once('exit', (code) => reject(new NatsServerStartError(`${binary} exited with ${code} before it was ready:\n${log}`)));
+  });
+  failed.catch(() => undefined);
+  const ready = (async () => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (/Server is ready/.test(log) && (await canConnect(port)) && (wsPort === undefined || (await canConnect(wsPort)))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new NatsServerStartError(`${binary} not ready after 15 s:\n${log}`);
+  })();
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    rmSync(opts.storeDir ? confPath : dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([ready, failed]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    ...(wsPort === undefined ? {} : { wsUrl: `ws://127.0.0.1:${wsPort}` }),
+    storeDir,
+    stop,
+  };
+}

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
+import { funded } from '../../circuits/model/test-fixtures.ts';
+import { planTransfers } from '../../circuits/model/plan-transfers.ts';
+import { loadProverArtifacts, type ProverArtifacts } from '../prover/groth16-prover.ts';
+import { createLogger } from '../../swarm/log/logger.ts';
+import { createProverPool, type ProverPool } from './prover-pool.ts';
+
+let pool: ProverPool;
+let artifacts: ProverArtifacts;
+let hash: string;
+let refused: Record<string, string | string[] | string[][]>;
+
+beforeAll(async () => {
+  const a = await ensureArtifacts();
+  artifacts = loadProverArtifacts(a);
+  hash = a.manifest.zkeyHash;
+  const f = await funded(a.manifest.depth);
+  const [t] = planTransfers(f.crypto, f.state, f.policy, [{ signed: f.intent(f.alice, f.bob.owner, 100n) }]).transfers;
+  refused = { ...t!.input, amount: '101' };
+  pool = await createProverPool({ threads: 2, log: createLogger('prover-pool-test') });
+});
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+describe('prover pool (worker_threads under tsx)', () => {
+  it('reports the circuit refusing inputs as a WitnessError from the thread, and stays usable', async () => {
+    for (let i = 0; i < 3; i++) {
+      await expect(pool.prove(hash, artifacts, refused)).rejects.toMatchObject({ name: 'WitnessError', code: 'WITNESS_FAILED' });
+    }
+  });
+
+  it('refuses work once closed and ends its threads', async () => {
+    const p = await createProverPool({ threads: 1, log: createLogger('prover-pool-test') });
+    await p.close();
+    await expect(p.prove(hash, artifacts, refused)).rejects.toMatchObject({ code: 'PROVER_POOL_CLOSED' });
+  });
+
+  it('rejects a thread count that is not a positive integer', async () => {
+    await expect(createProverPool({ threads: 0 })).rejects.toBeInstanceOf(RangeError);
+  });
+});
