@@ -48,7 +48,7 @@ async function ensureConsumer(
   jsm: JetStreamManager,
   stream: string,
   durable: string,
-  opts: { ackWaitMs: number; maxDeliver: number },
+  opts: { ackWaitMs: number; maxDeliver: number; update?: boolean },
 ): Promise<void> {
   const config = {
     durable_name: durable,
@@ -60,7 +60,7 @@ async function ensureConsumer(
   };
   try {
     const info = await jsm.consumers.info(stream, durable);
-    if (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver) {
+    if (opts.update !== false && (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver)) {
       await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
     }
   } catch {
@@ -92,7 +92,9 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   await ensureStream(jsm, NATS.verdictsStream, [NATS.verdictSubjects]);
   await ensureStream(jsm, NATS.readyStream, [NATS.readySubject]);
   await ensureStream(jsm, NATS.settledStream, [NATS.settledSubject]);
-  await ensureConsumer(jsm, NATS.jobsStream, NATS.proversConsumer, { ackWaitMs: o.jobAckWaitMs, maxDeliver: o.jobMaxDeliver });
+  // An existing provers consumer keeps its settings unless this caller sets them explicitly.
+  const explicit = options.jobAckWaitMs !== undefined || options.jobMaxDeliver !== undefined;
+  await ensureConsumer(jsm, NATS.jobsStream, NATS.proversConsumer, { ackWaitMs: o.jobAckWaitMs, maxDeliver: o.jobMaxDeliver, update: explicit });
   await ensureConsumer(jsm, NATS.resultsStream, NATS.intakeConsumer, { ackWaitMs: 30_000, maxDeliver: 20 });
   await ensureConsumer(jsm, NATS.verdictsStream, NATS.stateConsumer, { ackWaitMs: 30_000, maxDeliver: 50 });
   await ensureConsumer(jsm, NATS.readyStream, NATS.settleConsumer, { ackWaitMs: 60_000, maxDeliver: 1_000 });

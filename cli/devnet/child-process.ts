@@ -13,6 +13,10 @@ export interface CliChild {
   pid: number;
   /** The first JSON line it printed on stdout (its endpoints). */
   info: Record<string, unknown>;
+  /** Every JSON line it printed on stdout so far. */
+  lines: Record<string, unknown>[];
+  /** Resolves when it has exited. */
+  exited: Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once. */
@@ -38,6 +42,16 @@ export async function spawnCli(name: string, args: string[], o: { logFile?: stri
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', o.logFile ? 'pipe' : 'ignore'], env: { ...process.env, ...o.env } });
   if (o.logFile && child.stderr) child.stderr.pipe(createWriteStream(o.logFile, { flags: 'a' }));
   const lines = createInterface({ input: child.stdout! });
+  const seen: Record<string, unknown>[] = [];
+  lines.on('line', (l) => {
+    if (!l.startsWith('{')) return;
+    try {
+      seen.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      /* not JSON */
+    }
+  });
+  const done = new Promise<void>((r) => child.once('exit', () => r()));
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new ChildStartError(`${name} did not report ready in ${o.readyTimeoutMs ?? 120_000} ms`)), o.readyTimeoutMs ?? 120_000);
     lines.on('line', (l) => {
@@ -63,6 +77,8 @@ export async function spawnCli(name: string, args: string[], o: { logFile?: stri
     child,
     pid: child.pid!,
     info,
+    lines: seen,
+    exited: done.then(() => new Promise<void>((r) => setImmediate(r))),
     stop: async (graceMs = 15_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

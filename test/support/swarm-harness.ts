@@ -1,0 +1,152 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCrypto, type Crypto } from '../../circuits/model/crypto.ts';
+import { signIntent } from '../../circuits/model/intent.ts';
+import { randomAccount } from '../../circuits/model/keys.ts';
+import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
+import { devBankAccounts, devMinter } from '../../circuits/sample/dev-accounts.ts';
+import { startAggregator, type RunningAggregator } from '../../aggregator/service.ts';
+import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
+import { BankClient } from '../../cli/bank/bank-client.ts';
+import { randomNonce } from '../../cli/bank/sample-intents.ts';
+import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
+import { spawnCli, type CliChild } from '../../cli/devnet/child-process.ts';
+import { startNatsServer, type TestNatsServer } from '../../cli/devnet/nats-process.ts';
+import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
+import { createLogger } from '../../swarm/log/logger.ts';
+
+export interface SwarmOptions {
+  workers: number;
+  /** JetStream ack wait of jobs: how soon a crashed worker's job is redelivered. */
+  jobAckWaitMs?: number;
+  /** Housekeeper timeout: a job unanswered this long is re-issued. */
+  jobTimeoutMs?: number;
+  /** Extra orchestrator arguments. */
+  orchestratorArgs?: string[];
+}
+
+/**
+ * A whole swarm on loopback for integration tests: its own nats-server and redis-server, the
+ * orchestrator and workers as child processes (so tests can kill them), the aggregator in-process
+ * (so tests can read its metrics).
+ */
+export class Swarm {
+  crypto!: Crypto;
+  nats!: TestNatsServer;
+  redis!: LocalRedis;
+  orchestrator!: CliChild;
+  aggregator!: RunningAggregator;
+  workers: CliChild[] = [];
+  readonly dir = mkdtempSync(join(tmpdir(), 'drex-swarm-test-'));
+  private clients: BankClient[] = [];
+  private workerCount = 0;
+
+  constructor(readonly o: SwarmOptions) {}
+
+  get grpc(): string {
+    return String(this.orchestrator.info.grpc);
+  }
+
+  get httpUrl(): string {
+    return String(this.orchestrator.info.http);
+  }
+
+  private get topology() {
+    return { jobAckWaitMs: this.o.jobAckWaitMs ?? 10_000 };
+  }
+
+  async start(): Promise<this> {
+    this.crypto = await loadCrypto();
+    [this.nats, this.redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+    await this.startOrchestrator();
+    this.aggregator = await startAggregator({ natsUrl: this.nats.url, topology: this.topology, log: createLogger('aggregator') });
+    await Promise.all(Array.from({ length: this.o.workers }, () => this.addWorker()));
+    return this;
+  }
+
+  async startOrchestrator(): Promise<CliChild> {
+    this.orchestrator = await spawnCli(
+      'orchestrator',
+      [
+        'orchestrator',
+        '--nats', this.nats.url,
+        '--redis', this.redis.url,
+        '--grpc-port', '0',
+        '--http-port', '0',
+        '--job-ack-wait-ms', String(this.topology.jobAckWaitMs),
+        '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 90_000),
+        ...(this.o.orchestratorArgs ?? []),
+      ],
+      { logFile: join(this.dir, 'orchestrator.log') },
+    );
+    return this.orchestrator;
+  }
+
+  async addWorker(threads = 1): Promise<CliChild> {
+    const i = this.workerCount++;
+    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--key', join(this.dir, `worker-${i}.json`), '--threads', String(threads)], {
+      logFile: join(this.dir, `worker-${i}.log`),
+    });
+    this.workers.push(w);
+    return w;
+  }
+
+  client(bankId: string): BankClient {
+    const c = new BankClient({ address: this.grpc, bankId, identity: devBankIdentity(bankId) });
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Deposits `amount` by the minter to each of the first `perBank` dev accounts of bank-a and bank-b. */
+  depositIntents(perBank: number, amount = 1_000_000n): WireIntent[] {
+    const minter = devMinter(this.crypto);
+    return ['bank-a', 'bank-b'].flatMap((bank) =>
+      devBankAccounts(this.crypto, bank)
+        .slice(0, perBank)
+        .map((a) => wireIntentOf(signIntent(this.crypto, minter, { sender: minter.owner, recipient: a.owner, amount, asset: DREX_BRL, nonce: randomNonce() }))),
+    );
+  }
+
+  /** `n` transfers from `bank`'s first `senders` dev accounts to the other bank's accounts. */
+  transferIntents(bank: 'bank-a' | 'bank-b', n: number, senders = 2, amount = 1_000n): WireIntent[] {
+    const from = devBankAccounts(this.crypto, bank).slice(0, senders);
+    const to = devBankAccounts(this.crypto, bank === 'bank-a' ? 'bank-b' : 'bank-a');
+    return Array.from({ length: n }, (_, i) => {
+      const s = from[i % from.length]!;
+      return wireIntentOf(signIntent(this.crypto, s, { sender: s.owner, recipient: to[i % to.length]!.owner, amount: amount + BigInt(i), asset: DREX_BRL, nonce: randomNonce() }));
+    });
+  }
+
+  /** One transfer from a brand-new account (which holds nothing) to bank-b's first account. */
+  unfundedIntent(amount = 1_000n): WireIntent {
+    const s = randomAccount(this.crypto);
+    const to = devBankAccounts(this.crypto, 'bank-b')[0]!;
+    return wireIntentOf(signIntent(this.crypto, s, { sender: s.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce: randomNonce() }));
+  }
+
+  /** Submits and follows a batch until `until` (default VERIFIED or FAILED). */
+  async run(bank: string, intents: WireIntent[], key: string, until = new Set(['VERIFIED', 'SETTLED', 'FAILED'])) {
+    const c = this.client(bank);
+    const res = await c.submit(intents, key);
+    const events = await c.watch(res.batchId, () => {}, { finalStates: until });
+    return { ...res, events, last: events.at(-1)! };
+  }
+
+  /** The aggregator's Prometheus counter value for `name` with `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const m = await this.aggregator.registry.getSingleMetric(name)?.get();
+    const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+    return v?.value ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clients) c.close();
+    await Promise.all(this.workers.map((w) => w.stop(20_000)));
+    await this.orchestrator?.stop();
+    await this.aggregator?.stop();
+    await this.nats?.stop();
+    await this.redis?.stop();
+  }
+}
