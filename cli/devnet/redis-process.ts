@@ -38,6 +38,7 @@ export async function startRedisServer(o: { port?: number; dir?: string } = {}):
   for (;;) {
     if (child.exitCode !== null) throw new RedisStartError(`redis-server exited with ${child.exitCode}: ${log}`);
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => {});
     const ok = await r.connect().then(() => r.ping()).then(() => true, () => false);
     r.disconnect();
     if (ok) break;

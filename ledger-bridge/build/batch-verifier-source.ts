@@ -173,11 +173,21 @@ ${[...g2('BETA', vk.vk_beta_2), ...g2('GAMMA', vk.vk_gamma_2), ...g2('DELTA', vk
                 calldatacopy(add(pair, 0x40), add(p, 0x40), 0x80)
             }
 
+            // (sum r_i) alpha and (sum r_i) IC_0; a single proof has sum r_i = 1 and needs no ecMul.
             let pa := add(m, mul(n, 0xc0))
-            g1Mul(s, ALPHA_X, ALPHA_Y, sumR, pa)
-            g2Store(add(pa, 0x40), BETA_X1, BETA_X2, BETA_Y1, BETA_Y2)
             let pv := add(pa, 0xc0)
-            g1Mul(s, IC0_X, IC0_Y, sumR, pv)
+            switch eq(sumR, 1)
+            case 1 {
+                mstore(pa, ALPHA_X)
+                mstore(add(pa, 0x20), ALPHA_Y)
+                mstore(pv, IC0_X)
+                mstore(add(pv, 0x20), IC0_Y)
+            }
+            default {
+                g1Mul(s, ALPHA_X, ALPHA_Y, sumR, pa)
+                g1Mul(s, IC0_X, IC0_Y, sumR, pv)
+            }
+            g2Store(add(pa, 0x40), BETA_X1, BETA_X2, BETA_Y1, BETA_Y2)
 ${icTerms.join('\n')}
             g2Store(add(pv, 0x40), GAMMA_X1, GAMMA_X2, GAMMA_Y1, GAMMA_Y2)
             let pd := add(pv, 0xc0)

@@ -106,6 +106,7 @@ export class BatchStateMachine {
     if (!rec || rec.state !== 'PROVING' || rec.planVersion !== v.planVersion) return;
     const attempt = await store.attempt(v.batchId, v.index);
     if (v.jobId !== jobIdOf(v.batchId, v.planVersion, v.index, attempt)) return; // an older attempt
+    if (await store.redis.hexists(store.key.proofs(v.batchId), String(v.index))) return; // already proved by another worker
     log.warn('result rejected; re-issuing the job', { jobId: v.jobId, reason: v.reason, detail: v.detail, worker: v.workerId });
     await this.reissue(v.batchId, v.planVersion, v.index, `rejected:${v.reason}`);
   }

@@ -70,6 +70,7 @@ export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutco
     msg.ack();
     return fail('expired');
   }
+  log.info('job started');
   const working = setInterval(() => {
     if (!hand.abandoned) msg.working();
   }, ctx.workingIntervalMs);

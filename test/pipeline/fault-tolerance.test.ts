@@ -1,0 +1,170 @@
+import { jetstreamManager, jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as snarkjs from 'snarkjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
+import { canonicalBytes } from '../../protocol/canonical.ts';
+import { jobExpectationV1 } from '../../protocol/messages/job.ts';
+import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
+import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
+import { NATS } from '../../protocol/subjects.ts';
+import { generateIdentity } from '../../swarm/identity/ed25519.ts';
+import type { StoredProof } from '../../orchestrator/store/batch-store.ts';
+import { Swarm } from '../support/swarm-harness.ts';
+
+let swarm: Swarm;
+let nc: NatsConnection;
+let redis: Redis;
+
+beforeAll(async () => {
+  swarm = await new Swarm({ workers: 2, jobAckWaitMs: 8_000, jobTimeoutMs: 120_000 }).start();
+  nc = await connect({ servers: swarm.nats.url });
+  redis = new Redis(swarm.redis.url);
+  const funding = await swarm.run('central-bank', swarm.depositIntents(2), 'funding');
+  expect(funding.last.state).toBe('VERIFIED');
+}, 600_000);
+
+afterAll(async () => {
+  redis?.disconnect();
+  await nc?.close();
+  await swarm?.stop();
+}, 120_000);
+
+function readLog(s: Swarm, worker: number): string {
+  try {
+    return readFileSync(join(s.dir, `worker-${worker}.log`), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function storedProofs(batchId: string): Promise<StoredProof[]> {
+  const h = await redis.hgetall(`drex:batch:${batchId}:proofs`);
+  return Object.values(h).map((s) => JSON.parse(s) as StoredProof).sort((a, b) => a.index - b.index);
+}
+
+async function expectProvedOnceEach(batchId: string, n: number): Promise<void> {
+  const proofs = await storedProofs(batchId);
+  expect(proofs.map((p) => p.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+  const plan = JSON.parse((await redis.get(`drex:batch:${batchId}:plan`))!) as { transfers: { publicSignals: string[] }[] };
+  const vkey = JSON.parse(readFileSync((await ensureArtifacts()).vkey, 'utf8')) as unknown;
+  for (const p of proofs) {
+    expect(p.publicSignals).toEqual(plan.transfers[p.index]!.publicSignals);
+    expect(await snarkjs.groth16.verify(vkey, p.publicSignals, p.proof as snarkjs.Groth16Proof)).toBe(true);
+  }
+}
+
+describe('the pipeline survives faults', () => {
+  it('redelivers the job of a worker killed (SIGKILL) mid-proof, and the batch completes', async () => {
+    const jsm = await jetstreamManager(nc);
+    const client = swarm.client('bank-a');
+    const res = await client.submit(swarm.transferIntents('bank-a', 3), 'kill-worker');
+    await client.watch(res.batchId, () => {}, { finalStates: new Set(['PROVING']) });
+    // Kill the first worker that holds a job of this batch, while it proves.
+    const victim = await waitFor(async () => {
+      for (const [i, w] of swarm.workers.entries()) {
+        if (w.child.exitCode !== null) continue;
+        const lines = readLog(swarm, i).split('\n').filter((l) => l.includes(res.batchId));
+        const started = lines.filter((l) => l.includes('"msg":"job started"')).length;
+        const proved = lines.filter((l) => l.includes('"msg":"job proved"')).length;
+        if (started > proved) return w;
+      }
+      return undefined;
+    });
+    await victim.kill();
+    await swarm.addWorker();
+    const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    expect(events.at(-1)!.state).toBe('VERIFIED');
+    // The killed worker's job went to another worker as a second delivery.
+    const logs = swarm.workers.map((_, i) => readLog(swarm, i)).join('\n');
+    const redelivered = logs.split('\n').filter((l) => l.includes('"msg":"job proved"') && l.includes(res.batchId) && /"delivery":[2-9]/.test(l));
+    expect(redelivered.length).toBeGreaterThan(0);
+    expect((await jsm.consumers.info(NATS.jobsStream, NATS.proversConsumer)).num_pending).toBe(0);
+    await expectProvedOnceEach(res.batchId, 3);
+  }, 600_000);
+
+  it('completes a batch across an orchestrator SIGKILL and restart, nothing lost or duplicated', async () => {
+    const client = swarm.client('bank-b');
+    const res = await client.submit(swarm.transferIntents('bank-b', 4), 'kill-orchestrator');
+    await client.watch(res.batchId, () => {}, { finalStates: new Set(['PROVING']) });
+    await swarm.orchestrator.kill();
+    await new Promise((r) => setTimeout(r, 2000));
+    await swarm.startOrchestrator();
+    const events = await swarm.client('bank-b').watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    expect(events.at(-1)!.state).toBe('VERIFIED');
+    events.forEach((e, i) => expect(e.seq).toBe(i + 1));
+    const provedMessages = events.filter((e) => /proved and verified|all proofs verified/.test(e.message));
+    expect(provedMessages).toHaveLength(4);
+    await expectProvedOnceEach(res.batchId, 4);
+  }, 600_000);
+
+  it('rejects a result for other public signals, a malformed one and an unsigned one, counts them and re-issues the job', async () => {
+    const js = jetstream(nc);
+    const kv = await new Kvm(nc).open(NATS.jobsBucket);
+    const members = await new Kvm(nc).open(NATS.membersBucket);
+    const { identity: evil } = generateIdentity();
+    const { identity: other } = generateIdentity();
+    const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: evil.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 600_000 };
+    await members.put(evil.id, JSON.stringify({ ...entry, signature: evil.sign(canonicalBytes(entry)) }));
+    // A valid proof of another transfer (the funding batch's first one).
+    const fundingId = (await redis.keys('drex:batch:*:proofs'))[0]!.split(':')[2]!;
+    const foreign = (await storedProofs(fundingId))[0]!;
+
+    const before = {
+      wrong: await swarm.metric('drex_results_rejected_total', { reason: 'WRONG_PUBLIC_SIGNALS' }),
+      malformed: await swarm.metric('drex_results_rejected_total', { reason: 'MALFORMED' }),
+      unsigned: await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' }),
+    };
+    const client = swarm.client('bank-a');
+    const intents = swarm.transferIntents('bank-a', 3);
+    const answered = new Set<string>();
+    const watcher = await kv.watch({ key: '>' });
+    const attacker = (async () => {
+      for await (const e of watcher) {
+        if (e.operation !== 'PUT') continue;
+        const exp = jobExpectationV1.safeParse(e.json());
+        if (!exp.success || exp.data.attempt !== 1 || answered.has(exp.data.jobId)) continue;
+        const { jobId, batchId, index } = exp.data;
+        if (!batchId || (await redis.hget(`drex:batch:${batchId}`, 'idempotencyKey')) !== 'malicious') continue;
+        answered.add(jobId);
+        const base: UnsignedResultV1 = {
+          v: 1, jobId, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
+          publicSignals: foreign.publicSignals, witnessMs: 1, proveMs: 1, startedMs: Date.now(), finishedMs: Date.now(),
+        };
+        let body: string;
+        if (index === 0) body = JSON.stringify({ ...base, signature: evil.sign(canonicalBytes(base)) }); // valid proof, other signals
+        else if (index === 1) body = JSON.stringify({ v: 1, jobId, batchId, index, workerId: evil.id, signature: 'zz' }); // malformed
+        else body = JSON.stringify({ ...base, publicSignals: exp.data.publicSignals, signature: other.sign(canonicalBytes(base)) }); // not signed by its worker
+        await js.publish(NATS.resultSubject(batchId), body, { msgID: `${jobId}:evil` });
+        if (answered.size === 3) return;
+      }
+    })();
+    await js.publish(NATS.resultSubject('0x' + '0'.repeat(64)), 'not json at all', { msgID: 'garbage-1' });
+    const res = await client.submit(intents, 'malicious');
+    const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    watcher.stop();
+    await attacker;
+    expect(events.at(-1)!.state).toBe('VERIFIED');
+    expect(await swarm.metric('drex_results_rejected_total', { reason: 'WRONG_PUBLIC_SIGNALS' })).toBeGreaterThan(before.wrong);
+    expect(await swarm.metric('drex_results_rejected_total', { reason: 'MALFORMED' })).toBeGreaterThanOrEqual(before.malformed + 2);
+    expect(await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' })).toBeGreaterThan(before.unsigned);
+    expect(swarm.aggregator.intake.reputationOf(evil.id)).toBeLessThan(100);
+    const reissued = events.filter((e) => /re-issued/.test(e.message)).map((e) => e.message);
+    expect(reissued.length).toBeGreaterThan(0);
+    await expectProvedOnceEach(res.batchId, 3);
+  }, 600_000);
+});
