@@ -1,27 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Address, Hex } from 'viem';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
+import { createChainClient } from '../ledger-bridge/index.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
+import { Settler } from './settlement/settler.ts';
+
+/** Where and how verified batches are settled. */
+export interface LedgerConfig {
+  /** JSON-RPC URL: the embedded chain's or a Besu node's. */
+  rpcUrl: string;
+  /** The DrexSettlement contract. */
+  settlement: Address;
+  /** The settler account's private key (signs locally). */
+  privateKey: Hex;
+  /** Fixed gas price (0 on a permissioned Besu network with zero base fee). */
+  gasPrice?: bigint;
+}
 
 export interface AggregatorConfig {
   natsUrl: string;
   topology?: TopologyOptions;
   /** Verification keys at hand, by artifact hash (others are fetched from the artifacts store). */
   vkeys?: Record<string, string>;
+  /** When given, the aggregator also settles verified batches on this ledger. */
+  ledger?: LedgerConfig;
   log?: Logger;
 }
 
 export interface RunningAggregator {
   intake: ResultIntake;
+  settler?: Settler;
   registry: Registry;
   nc: NatsConnection;
   stop(): Promise<void>;
 }
 
-/** Starts the aggregator: result intake (signature, membership, expected signals, proof) and verdicts. */
+/** Starts the aggregator: result intake and verdicts, and settlement of verified batches when a ledger is configured. */
 export async function startAggregator(c: AggregatorConfig): Promise<RunningAggregator> {
   const log = c.log ?? createLogger('aggregator');
   const registry = new Registry();
@@ -29,14 +47,23 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const nc = await connect({ servers: c.natsUrl, name: 'drex-aggregator', maxReconnectAttempts: -1 });
   const topo = await ensureTopology(nc, c.topology);
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
-  const intake = new ResultIntake({ nc, jobs: topo.jobs, members: topo.members, vkeys: new VkeyCache(topo.artifacts, preset), log, registry });
+  const vkeys = new VkeyCache(topo.artifacts, preset);
+  const intake = new ResultIntake({ nc, jobs: topo.jobs, members: topo.members, vkeys, log, registry });
   await intake.start();
-  log.info('aggregator started');
+  let settler: Settler | undefined;
+  if (c.ledger) {
+    const chain = createChainClient({ url: c.ledger.rpcUrl, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice });
+    settler = new Settler({ nc, chain, settlement: c.ledger.settlement, vkeys, log: log.child({ part: 'settler' }), registry });
+    await settler.start();
+  }
+  log.info('aggregator started', { settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
   return {
     intake,
+    settler,
     registry,
     nc,
     stop: async () => {
+      await settler?.stop();
       await intake.stop();
       await nc.drain().catch(() => {});
     },

@@ -12,6 +12,7 @@ import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
 import { loadBankApi, BATCH_SERVICE } from '../protocol/bank-proto.ts';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { NATS } from '../protocol/subjects.ts';
+import type { BatchReadyV1 } from '../protocol/messages/settlement.ts';
 import { jetstream } from '@nats-io/jetstream';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { batchService } from './api/batch-service.ts';
@@ -101,6 +102,23 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: enqueueDispatch });
   const isDone = (s: string) => (settles ? s === 'SETTLED' : s === 'VERIFIED');
   const js = jetstream(nc);
+  /** Hands a verified batch (its proofs and root chain) to settlement. */
+  const publishReady = async (batchId: string) => {
+    const [rec, plan, proofs] = await Promise.all([store.get(batchId), store.plan(batchId), store.proofs(batchId)]);
+    if (!rec || !plan || rec.state !== 'VERIFIED') return;
+    const ready: BatchReadyV1 = {
+      v: 1,
+      batchId,
+      planVersion: rec.planVersion,
+      artifact,
+      roots: plan.roots,
+      items: proofs.map((p) => ({ index: p.index, proof: p.proof as BatchReadyV1['items'][number]['proof'], publicSignals: p.publicSignals })),
+    };
+    // Not de-duplicated: a batch is handed over again after a restart or after proofs were re-proved;
+    // the settler recognises a batch the ledger already holds.
+    await js.publish(NATS.readySubject, JSON.stringify(ready));
+    await store.transition(batchId, {}, 'handed to settlement');
+  };
   const machine = new BatchStateMachine({
     nc,
     jsm: topo.jsm,
@@ -111,9 +129,12 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     metrics,
     maxAttempts: c.maxAttempts ?? 5,
     jobTimeoutMs: c.jobTimeoutMs ?? 120_000,
+    onSettled: async () => {
+      await sequencer.finalizeHead(isDone);
+    },
     onVerified: async (batchId) => {
       if (settles) {
-        await js.publish(NATS.readySubject, JSON.stringify({ v: 1, batchId }), { msgID: `ready:${batchId}` });
+        await publishReady(batchId);
       } else {
         metrics.batchesFinished.inc({ state: 'VERIFIED' });
         await sequencer.finalizeHead(isDone);
@@ -148,6 +169,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   for (const id of await store.open()) {
     const rec = await store.get(id);
     if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await enqueueDispatch(id, rec.planVersion);
+    if (rec && rec.state === 'VERIFIED' && settles) await publishReady(id);
   }
   await sequencer.finalizeHead(isDone);
   wakePlanner();

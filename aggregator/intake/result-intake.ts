@@ -134,6 +134,9 @@ export class ResultIntake {
       proof: res.proof,
       publicSignals: res.publicSignals,
       proveMs: res.proveMs,
+      witnessMs: res.witnessMs,
+      startedMs: res.startedMs,
+      finishedMs: res.finishedMs,
       enqueuedMs: exp.enqueuedMs,
       verifiedMs: now,
     };

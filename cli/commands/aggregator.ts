@@ -1,15 +1,30 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Address, Hex } from 'viem';
 import { startAggregator } from '../../aggregator/service.ts';
 import { untilSignal } from '../run-until-signal.ts';
 
-/** `drex-swarm aggregator`: result intake and verdicts (and settlement, when a ledger is configured). */
+const hexOf = (bytes: number, what: string) => (v: string) => {
+  if (!new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw new InvalidArgumentError(`${what} must be 0x and ${bytes * 2} hex digits`);
+  return v;
+};
+
+/** `drex-swarm aggregator`: result intake and verdicts, and settlement when a ledger is configured. */
 export function aggregatorCommand(): Command {
   return new Command('aggregator')
-    .description('run the aggregator: verify worker results and publish verdicts')
+    .description('run the aggregator: verify worker results, and settle verified batches when --rpc is given')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
-    .action(async (o: { nats: string }) => {
-      const agg = await startAggregator({ natsUrl: o.nats });
-      process.stdout.write(`${JSON.stringify({ pid: process.pid })}\n`);
+    .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
+    .option('--settlement <address>', 'DrexSettlement contract address', hexOf(20, '--settlement'))
+    .option('--settler-key <hex>', "settler account's private key (or DREX_SETTLER_KEY)", hexOf(32, '--settler-key'))
+    .option('--gas-price <wei>', 'fixed gas price (0 on a zero-base-fee Besu network)')
+    .action(async (o: { nats: string; rpc?: string; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
+      const key = o.settlerKey ?? process.env.DREX_SETTLER_KEY;
+      if (o.rpc && (!o.settlement || !key)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key (or DREX_SETTLER_KEY)');
+      const agg = await startAggregator({
+        natsUrl: o.nats,
+        ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
+      });
+      process.stdout.write(`${JSON.stringify({ pid: process.pid, settles: Boolean(o.rpc) })}\n`);
       await untilSignal();
       await agg.stop();
     });

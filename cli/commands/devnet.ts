@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { startDevnet } from '../devnet/devnet.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 
@@ -14,9 +14,16 @@ export function devnetCommand(): Command {
     .option('--http-port <port>', 'orchestrator HTTP port (0 = any free port)', parsePort, 9464)
     .option('--dir <path>', 'devnet state folder (worker keys, logs, service data)')
     .option('--no-genesis', 'do not mint the genesis notes')
-    .action(async (o: { workers: number; threads: number; nats?: string; redis?: string; grpcPort: number; httpPort: number; dir?: string; genesis: boolean }) => {
-      const net = await startDevnet({ ...o, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
-      process.stdout.write(`${JSON.stringify({ ...net.endpoints, pids: net.pids, dir: net.dir })}\n`);
+    .option('--ledger <kind>', 'embedded (an in-process EVM, deployed at start) or none (batches end at VERIFIED)', 'embedded')
+    .option('--rpc <url>', 'settle on this JSON-RPC ledger instead (e.g. Besu); needs --settlement and --settler-key')
+    .option('--settlement <address>', 'DrexSettlement address on --rpc')
+    .option('--settler-key <hex>', 'settler private key for --rpc')
+    .action(async (o: { workers: number; threads: number; nats?: string; redis?: string; grpcPort: number; httpPort: number; dir?: string; genesis: boolean; ledger: string; rpc?: string; settlement?: string; settlerKey?: string }) => {
+      if (o.ledger !== 'embedded' && o.ledger !== 'none') throw new InvalidArgumentError('--ledger is embedded or none');
+      if (o.rpc && (!o.settlement || !o.settlerKey)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key');
+      const ledger = o.rpc ? { rpc: o.rpc, settlement: o.settlement!, settlerKey: o.settlerKey!, gasPrice: '0' } : (o.ledger as 'embedded' | 'none');
+      const net = await startDevnet({ ...o, ledger, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
+      process.stdout.write(`${JSON.stringify({ ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), pids: net.pids, dir: net.dir })}\n`);
       void net.genesis.then(
         (g) => g && process.stderr.write(`[devnet] genesis batch ${g.batchId}: ${g.state}\n`),
         (err: Error) => process.stderr.write(`[devnet] genesis failed: ${err.message}\n`),

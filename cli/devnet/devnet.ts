@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { genesisIntents } from '../bank/sample-intents.ts';
 import { spawnCli, type CliChild } from './child-process.ts';
 import { startNatsServer } from './nats-process.ts';
 import { startRedisServer } from './redis-process.ts';
+import { startDevLedger } from './embedded-ledger.ts';
 import { ensureServiceBinaries } from './service-binaries.ts';
 
 export interface DevnetOptions {
@@ -20,16 +22,24 @@ export interface DevnetOptions {
   httpPort: number;
   /** Where devnet keeps worker keys, logs and (when it starts them) NATS and Redis data. */
   dir?: string;
+  /** Start its own NATS and Redis (temporary, on free ports) even when others are reachable. */
+  ownServices?: boolean;
   /** Mint the genesis notes (idempotent). */
   genesis: boolean;
-  /** Extra arguments for the orchestrator (e.g. --settle). */
+  /** Extra arguments for the orchestrator. */
   orchestratorArgs?: string[];
+  /**
+   * The ledger batches settle on: `embedded` (an in-process EVM on loopback JSON-RPC, deployed at start),
+   * an external one (e.g. Besu), or none (batches end at VERIFIED).
+   */
+  ledger?: 'embedded' | 'none' | { rpc: string; settlement: string; settlerKey: string; gasPrice?: string };
   env?: NodeJS.ProcessEnv;
   log?: (msg: string) => void;
 }
 
 export interface Devnet {
-  endpoints: { grpc: string; nats: string; redis: string; http?: string };
+  endpoints: { grpc: string; nats: string; redis: string; http?: string; rpc?: string };
+  contracts?: Record<string, string>;
   pids: Record<string, number | number[]>;
   dir: string;
   children: Record<string, CliChild | CliChild[]>;
@@ -74,36 +84,56 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   try {
     let natsUrl = o.nats ?? 'nats://127.0.0.1:4222';
     let redisUrl = o.redis ?? 'redis://127.0.0.1:6379';
-    if (!(await reachable(natsUrl)) || !(await reachable(redisUrl))) {
-      await ensureServiceBinaries({ install: true, log });
-    }
-    if (!(await reachable(natsUrl))) {
-      if (o.nats) throw new Error(`NATS is not reachable at ${o.nats}`);
-      const nats = await startNatsServer({ storeDir: join(dir, 'nats') });
+    const own = o.ownServices === true;
+    const natsUp = !own && (await reachable(natsUrl));
+    const redisUp = !own && (await reachable(redisUrl));
+    if (!natsUp || !redisUp) await ensureServiceBinaries({ install: true, log });
+    if (!natsUp) {
+      if (o.nats && !own) throw new Error(`NATS is not reachable at ${o.nats}`);
+      const nats = await startNatsServer(own ? {} : { storeDir: join(dir, 'nats') });
       natsUrl = nats.url;
       pids.nats = nats.pid;
       stops.push(nats.stop);
       log(`started nats-server at ${natsUrl}`);
     }
-    if (!(await reachable(redisUrl))) {
-      if (o.redis) throw new Error(`Redis is not reachable at ${o.redis}`);
+    if (!redisUp) {
+      if (o.redis && !own) throw new Error(`Redis is not reachable at ${o.redis}`);
       mkdirSync(join(dir, 'redis'), { recursive: true });
-      const redis = await startRedisServer({ dir: join(dir, 'redis') });
+      const redis = await startRedisServer(own ? {} : { dir: join(dir, 'redis') });
       redisUrl = redis.url;
       pids.redis = redis.pid;
       stops.push(redis.stop);
       log(`started redis-server at ${redisUrl}`);
     }
     const env = o.env;
+    const ledgerMode = o.ledger ?? 'embedded';
+    let ledgerArgs: string[] = [];
+    let orchestratorArgs = [...(o.orchestratorArgs ?? [])];
+    let rpc: string | undefined;
+    let contracts: Record<string, string> | undefined;
+    if (ledgerMode === 'embedded') {
+      const ledger = await startDevLedger({ onProgress: log });
+      stops.push(ledger.stop);
+      rpc = ledger.rpc;
+      contracts = ledger.contracts;
+      log(`embedded chain at ${rpc}; DrexSettlement at ${ledger.contracts.DrexSettlement}`);
+      ledgerArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, '--settler-key', ledger.settlerKey, '--gas-price', '0'];
+      // The embedded chain starts empty each time: so does this run's batch state.
+      orchestratorArgs = ['--settle', '--redis-prefix', `drex:${randomUUID().slice(0, 8)}:`, ...orchestratorArgs];
+    } else if (ledgerMode !== 'none') {
+      rpc = ledgerMode.rpc;
+      ledgerArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, '--settler-key', ledgerMode.settlerKey, ...(ledgerMode.gasPrice ? ['--gas-price', ledgerMode.gasPrice] : [])];
+      orchestratorArgs = ['--settle', ...orchestratorArgs];
+    }
     const orch = await spawnCli(
       'orchestrator',
-      ['orchestrator', '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(o.grpcPort), '--http-port', String(o.httpPort), ...(o.orchestratorArgs ?? [])],
+      ['orchestrator', '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(o.grpcPort), '--http-port', String(o.httpPort), ...orchestratorArgs],
       { logFile: join(logs, 'orchestrator.log'), env },
     );
     stops.push(() => orch.stop());
     children.orchestrator = orch;
     pids.orchestrator = orch.pid;
-    const agg = await spawnCli('aggregator', ['aggregator', '--nats', natsUrl], { logFile: join(logs, 'aggregator.log'), env });
+    const agg = await spawnCli('aggregator', ['aggregator', '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env });
     stops.push(() => agg.stop());
     children.aggregator = agg;
     pids.aggregator = agg.pid;
@@ -119,6 +149,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     children.workers = workers;
     pids.workers = workers.map((w) => w.pid);
     const grpc = String(orch.info.grpc);
+    pids.devnet = process.pid;
     const genesis = o.genesis
       ? (async () => {
           const crypto = await loadCrypto();
@@ -126,7 +157,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
           try {
             const res = await client.submit(genesisIntents(crypto), 'devnet-genesis-v1');
             log(`genesis batch ${res.batchId} ${res.duplicate ? 'already submitted' : 'submitted'}`);
-            const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'SETTLED', 'FAILED']) });
+            const final = ledgerMode === 'none' ? ['VERIFIED', 'FAILED'] : ['SETTLED', 'FAILED'];
+            const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(final) });
             return { batchId: res.batchId, state: events.at(-1)?.state ?? res.state };
           } finally {
             client.close();
@@ -135,7 +167,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       : Promise.resolve(null);
     genesis.catch(() => {});
     return {
-      endpoints: { grpc, nats: natsUrl, redis: redisUrl, http: orch.info.http as string | undefined },
+      endpoints: { grpc, nats: natsUrl, redis: redisUrl, http: orch.info.http as string | undefined, ...(rpc ? { rpc } : {}) },
+      contracts,
       pids,
       dir,
       children,

@@ -3,6 +3,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { NATS } from '../../protocol/subjects.ts';
 import { verdictV1, type VerdictV1 } from '../../protocol/messages/verdict.ts';
 import { jobV1 } from '../../protocol/messages/job.ts';
+import { batchSettledV1, type BatchSettledV1 } from '../../protocol/messages/settlement.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { BatchStore } from '../store/batch-store.ts';
@@ -25,6 +26,8 @@ export interface StateMachineOptions {
   jobTimeoutMs: number;
   /** Called when a batch's every proof is verified. */
   onVerified: (batchId: string) => Promise<void>;
+  /** Called when a batch settled on the ledger. */
+  onSettled?: (batchId: string) => Promise<void>;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface StateMachineOptions {
  */
 export class BatchStateMachine {
   private messages: ConsumerMessages | undefined;
+  private settledMessages: ConsumerMessages | undefined;
+  private settledLoop: Promise<void> | undefined;
   private advisories: Subscription | undefined;
   private housekeeper: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -61,6 +66,25 @@ export class BatchStateMachine {
         }
       }
     })();
+    const settled = await js.consumers.get(NATS.settledStream, NATS.settledConsumer);
+    this.settledMessages = await settled.consume({ max_messages: 16 });
+    this.settledLoop = (async () => {
+      for await (const m of this.settledMessages!) {
+        try {
+          const parsed = batchSettledV1.safeParse(JSON.parse(m.string()));
+          if (!parsed.success) {
+            this.o.log.error('malformed settlement outcome dropped');
+            m.term();
+            continue;
+          }
+          await this.onSettlement(parsed.data);
+          m.ack();
+        } catch (err) {
+          this.o.log.error('settlement outcome handling failed; will be redelivered', { error: err });
+          m.nak(1000);
+        }
+      }
+    })();
     this.advisories = this.o.nc.subscribe(NATS.maxDeliveriesAdvisory(NATS.jobsStream, NATS.proversConsumer), {
       callback: (err, msg) => {
         if (err) return;
@@ -78,7 +102,35 @@ export class BatchStateMachine {
     clearInterval(this.housekeeper);
     this.advisories?.unsubscribe();
     await this.messages?.close();
+    await this.settledMessages?.close();
     await this.running;
+    await this.settledLoop;
+  }
+
+  private async onSettlement(s: BatchSettledV1): Promise<void> {
+    const { store, log, metrics } = this.o;
+    const rec = await store.get(s.batchId);
+    if (!rec || rec.planVersion !== s.planVersion || rec.state !== 'VERIFIED') return;
+    if (s.ok) {
+      await store.transition(s.batchId, { state: 'SETTLED', settlementTx: s.txHash, block: s.block }, `settled in block ${s.block} (aggregation root ${s.aggregationRoot.slice(0, 18)}..)`);
+      metrics.batchesFinished.inc({ state: 'SETTLED' });
+      log.info('batch settled', { batchId: s.batchId, tx: s.txHash, block: s.block, gasUsed: s.gasUsed });
+      await this.o.onSettled?.(s.batchId);
+      return;
+    }
+    if (s.code === 'PROOF_INVALID' && s.badIndices.length > 0) {
+      // Proofs that passed intake but not the aggregator's full checks: drop them and prove again.
+      const k = store.key;
+      const m = store.redis.multi();
+      for (const i of s.badIndices) m.hdel(k.proofs(s.batchId), String(i));
+      m.hincrby(k.batch(s.batchId), 'verified', -s.badIndices.length);
+      await m.exec();
+      await store.transition(s.batchId, { state: 'PROVING' }, `batch verification refused transfers ${s.badIndices.join(', ')}: proving them again`);
+      for (const i of s.badIndices) await this.reissue(s.batchId, s.planVersion, i, 'rejected:PROOF_INVALID');
+      return;
+    }
+    await this.o.sequencer.failBatch(s.batchId, ErrorCode.SETTLEMENT_FAILED, `the ledger refused the batch: ${s.reason}`);
+    metrics.batchesFinished.inc({ state: 'FAILED' });
   }
 
   private async onVerdict(v: VerdictV1): Promise<void> {
@@ -91,6 +143,11 @@ export class BatchStateMachine {
         proof: v.proof,
         publicSignals: v.publicSignals,
         proveMs: v.proveMs,
+        witnessMs: v.witnessMs,
+        enqueuedMs: v.enqueuedMs,
+        startedMs: v.startedMs,
+        finishedMs: v.finishedMs,
+        verifiedMs: v.verifiedMs,
       });
       if (n < 0) return; // obsolete plan, batch no longer proving, or already recorded
       metrics.proofsAccepted.inc();

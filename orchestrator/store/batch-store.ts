@@ -53,6 +53,12 @@ export interface StoredProof {
   proof: unknown;
   publicSignals: string[];
   proveMs: number;
+  witnessMs?: number;
+  /** When the job was published, taken by a worker, finished, and its result verified (epoch ms). */
+  enqueuedMs?: number;
+  startedMs?: number;
+  finishedMs?: number;
+  verifiedMs?: number;
 }
 
 export type CreateOutcome =

@@ -25,6 +25,10 @@ export const verdictV1 = z.discriminatedUnion('accepted', [
     proof: groth16Proof,
     publicSignals: z.array(fieldString).length(11),
     proveMs: z.number().nonnegative(),
+    /** Worker-reported timings, for pipeline-overhead accounting. */
+    witnessMs: z.number().nonnegative().optional(),
+    startedMs: z.number().int().positive().optional(),
+    finishedMs: z.number().int().positive().optional(),
     enqueuedMs: z.number().int().positive(),
     verifiedMs: z.number().int().positive(),
   }),

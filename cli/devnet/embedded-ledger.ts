@@ -1,0 +1,41 @@
+import type { Address, Hex } from 'viem';
+import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
+import { loadCrypto } from '../../circuits/model/crypto.ts';
+import { NoteTree } from '../../circuits/model/note-tree.ts';
+import { devMinter } from '../../circuits/sample/dev-accounts.ts';
+import { DEV_COMPLIANCE_LIMIT } from '../../circuits/sample/sample-transfer.ts';
+import { compileContracts, createChainClient, deploySettlement, startEmbeddedChain, type EmbeddedChain } from '../../ledger-bridge/index.ts';
+
+/** The embedded dev ledger: an in-process EVM on loopback JSON-RPC with the settlement contracts deployed. */
+export interface DevLedger {
+  chain: EmbeddedChain;
+  rpc: string;
+  contracts: Record<string, Address>;
+  settlerKey: Hex;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded chain and deploys the verifiers and DrexSettlement, starting at the empty note
+ * tree's root, with the dev minter and the dev compliance limit.
+ */
+export async function startDevLedger(o: { port?: number; onProgress?: (m: string) => void } = {}): Promise<DevLedger> {
+  const artifacts = await ensureArtifacts();
+  const crypto = await loadCrypto();
+  const contracts = await compileContracts({ artifacts, onProgress: o.onProgress });
+  const chain = await startEmbeddedChain({ port: o.port ?? 0 });
+  try {
+    const settlerKey = chain.accounts[0]!;
+    const client = createChainClient({ url: chain.url, privateKey: settlerKey, gasPrice: 0n });
+    const addresses = await deploySettlement(client, {
+      contracts,
+      initialRoot: new NoteTree(crypto, artifacts.manifest.depth).root,
+      minterId: devMinter(crypto).owner,
+      complianceLimit: DEV_COMPLIANCE_LIMIT,
+    });
+    return { chain, rpc: chain.url, contracts: { ...addresses }, settlerKey, stop: () => chain.stop() };
+  } catch (err) {
+    await chain.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { batchId, fieldString, groth16Proof } from './fields.ts';
+
+/** A batch whose every proof is verified (v1), on `drex.ready.v1.batch`: the input of settlement. */
+export const batchReadyV1 = z.object({
+  v: z.literal(1),
+  batchId,
+  planVersion: z.number().int().min(1),
+  /** sha256 of the proving key the proofs were made with (their verification key's artifact set). */
+  artifact: z.string().regex(/^[0-9a-f]{64}$/),
+  /** root_0 .. root_n of the batch's plan. */
+  roots: z.array(fieldString).min(2),
+  items: z
+    .array(z.object({ index: z.number().int().min(0), proof: groth16Proof, publicSignals: z.array(fieldString).length(11) }))
+    .min(1),
+});
+export type BatchReadyV1 = z.infer<typeof batchReadyV1>;
+
+/** The outcome of settling one batch (v1), on `drex.settled.v1.batch`. */
+export const batchSettledV1 = z.discriminatedUnion('ok', [
+  z.object({
+    v: z.literal(1),
+    ok: z.literal(true),
+    batchId,
+    planVersion: z.number().int().min(1),
+    txHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+    block: z.number().int().min(0),
+    gasUsed: z.number().int().min(0),
+    aggregationRoot: z.string().regex(/^0x[0-9a-f]{64}$/),
+  }),
+  z.object({
+    v: z.literal(1),
+    ok: z.literal(false),
+    batchId,
+    planVersion: z.number().int().min(1),
+    /** PROOF_INVALID (with the bad transfer indices: re-prove them) or REVERTED (the ledger refused the batch). */
+    code: z.enum(['PROOF_INVALID', 'REVERTED']),
+    badIndices: z.array(z.number().int().min(0)).default([]),
+    reason: z.string(),
+  }),
+]);
+export type BatchSettledV1 = z.infer<typeof batchSettledV1>;
