@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
 import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
@@ -17,7 +17,12 @@ export function orchestratorCommand(): Command {
     .option('--job-timeout-ms <ms>', 're-issue a job unanswered for this long', Number, 120_000)
     .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', Number, 30_000)
     .option('--settle', 'hand verified batches to settlement (only SETTLED is final)', false)
-    .action(async (o: { nats: string; redis: string; grpcPort: number; grpcHost: string; httpPort: number; banks?: string; redisPrefix: string; jobTimeoutMs: number; jobAckWaitMs: number; settle: boolean }) => {
+    .option('--tls-cert <pem>', 'mTLS: server certificate (with --tls-key and --tls-ca); banks then authenticate by client certificate')
+    .option('--tls-key <pem>', 'mTLS: server private key')
+    .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id)')
+    .action(async (o: { nats: string; redis: string; grpcPort: number; grpcHost: string; httpPort: number; banks?: string; redisPrefix: string; jobTimeoutMs: number; jobAckWaitMs: number; settle: boolean; tlsCert?: string; tlsKey?: string; tlsCa?: string }) => {
+      const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
+      if (tlsGiven > 0 && tlsGiven < 3) throw new InvalidArgumentError('mTLS needs --tls-cert, --tls-key and --tls-ca together');
       const orch = await startOrchestrator({
         natsUrl: o.nats,
         redisUrl: o.redis,
@@ -29,6 +34,7 @@ export function orchestratorCommand(): Command {
         jobTimeoutMs: o.jobTimeoutMs,
         topology: { jobAckWaitMs: o.jobAckWaitMs },
         settles: o.settle,
+        tls: tlsGiven === 3 ? { cert: o.tlsCert!, key: o.tlsKey!, ca: o.tlsCa! } : undefined,
       });
       process.stdout.write(`${JSON.stringify({ grpc: orch.grpcAddress, http: orch.httpUrl, artifact: orch.artifact, pid: process.pid })}\n`);
       await untilSignal();

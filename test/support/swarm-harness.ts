@@ -14,6 +14,7 @@ import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
 import { spawnCli, type CliChild } from '../../cli/devnet/child-process.ts';
 import { startNatsServer, type TestNatsServer } from '../../cli/devnet/nats-process.ts';
 import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { createLogger } from '../../swarm/log/logger.ts';
 
@@ -25,6 +26,8 @@ export interface SwarmOptions {
   jobTimeoutMs?: number;
   /** Extra orchestrator arguments. */
   orchestratorArgs?: string[];
+  /** Settle batches on an embedded EVM (started in this process) with the contracts deployed. */
+  ledger?: boolean;
 }
 
 /**
@@ -39,6 +42,7 @@ export class Swarm {
   orchestrator!: CliChild;
   aggregator!: RunningAggregator;
   workers: CliChild[] = [];
+  ledger?: DevLedger;
   readonly dir = mkdtempSync(join(tmpdir(), 'drex-swarm-test-'));
   private clients: BankClient[] = [];
   private workerCount = 0;
@@ -60,8 +64,14 @@ export class Swarm {
   async start(): Promise<this> {
     this.crypto = await loadCrypto();
     [this.nats, this.redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+    if (this.o.ledger) this.ledger = await startDevLedger();
     await this.startOrchestrator();
-    this.aggregator = await startAggregator({ natsUrl: this.nats.url, topology: this.topology, log: createLogger('aggregator') });
+    this.aggregator = await startAggregator({
+      natsUrl: this.nats.url,
+      topology: this.topology,
+      log: createLogger('aggregator'),
+      ledger: this.ledger ? { rpcUrl: this.ledger.rpc, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n } : undefined,
+    });
     await Promise.all(Array.from({ length: this.o.workers }, () => this.addWorker()));
     return this;
   }
@@ -77,6 +87,7 @@ export class Swarm {
         '--http-port', '0',
         '--job-ack-wait-ms', String(this.topology.jobAckWaitMs),
         '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 90_000),
+        ...(this.o.ledger ? ['--settle'] : []),
         ...(this.o.orchestratorArgs ?? []),
       ],
       { logFile: join(this.dir, 'orchestrator.log') },
@@ -148,5 +159,6 @@ export class Swarm {
     await this.aggregator?.stop();
     await this.nats?.stop();
     await this.redis?.stop();
+    await this.ledger?.stop();
   }
 }
