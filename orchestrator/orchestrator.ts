@@ -41,7 +41,13 @@ export interface OrchestratorConfig {
   /** Redis key prefix (lets several deployments or tests share one Redis). */
   redisPrefix?: string;
   maxAttempts?: number;
+  /**
+   * Housekeeper: a job with no verified result this long after it was published is published again.
+   * A last resort (a crashed worker's job is redelivered by JetStream after its ack wait); it must exceed
+   * the job deadline and the time a job may wait in a long queue.
+   */
   jobTimeoutMs?: number;
+  /** Workers skip a job still undelivered this long after it was published. */
   jobDeadlineMs?: number;
   topology?: TopologyOptions;
   /** When true, VERIFIED batches are handed to settlement and only SETTLED is final. */
@@ -79,7 +85,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const topo = await ensureTopology(nc, c.topology);
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
 
-  const dispatcher = new Dispatcher({ nc, jobsKv: topo.jobs, store, artifact, jobDeadlineMs: c.jobDeadlineMs ?? 10 * 60_000, log, metrics });
+  const dispatcher = new Dispatcher({ nc, jobsKv: topo.jobs, store, artifact, jobDeadlineMs: c.jobDeadlineMs ?? 30 * 60_000, log, metrics });
   const bullPrefix = `${store.prefix}bull`;
   const dispatchQueue = new Queue('dispatch', { connection: redis, prefix: bullPrefix });
   const dispatchWorker = new BullWorker(
@@ -128,7 +134,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     log,
     metrics,
     maxAttempts: c.maxAttempts ?? 5,
-    jobTimeoutMs: c.jobTimeoutMs ?? 120_000,
+    jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
     onSettled: async () => {
       await sequencer.finalizeHead(isDone);
     },

@@ -1,19 +1,22 @@
 import { canonicalBytes } from './canonical.ts';
 
+/** A transfer intent as it travels on the wire (bank.proto's TransferIntent; decimal strings). */
+export interface WireIntent {
+  sender: string;
+  recipient: string;
+  amount: string;
+  asset: string;
+  nonce: string;
+  signature: { r8x: string; r8y: string; s: string };
+  auth: { ax: string; ay: string; nk: string };
+}
+
 /** The fields of a SubmitBatchRequest that its Ed25519 signature covers. */
 export interface SignedBatchFields {
   bankId: string;
   idempotencyKey: string;
   timestampMs: string;
-  transfers: readonly {
-    sender: string;
-    recipient: string;
-    amount: string;
-    asset: string;
-    nonce: string;
-    signature: { r8x: string; r8y: string; s: string };
-    auth: { ax: string; ay: string; nk: string };
-  }[];
+  transfers: readonly WireIntent[];
 }
 
 /**

@@ -14,7 +14,7 @@ export function orchestratorCommand(): Command {
     .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
     .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
     .option('--redis-prefix <prefix>', 'Redis key prefix', 'drex:')
-    .option('--job-timeout-ms <ms>', 're-issue a job unanswered for this long', Number, 120_000)
+    .option('--job-timeout-ms <ms>', 'housekeeper: re-issue a job unanswered this long after it was published (a last resort; crashed workers are handled by JetStream redelivery)', Number, 35 * 60_000)
     .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', Number, 30_000)
     .option('--settle', 'hand verified batches to settlement (only SETTLED is final)', false)
     .option('--tls-cert <pem>', 'mTLS: server certificate (with --tls-key and --tls-ca); banks then authenticate by client certificate')

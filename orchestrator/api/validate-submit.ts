@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
-import { batchSigningBytes } from '../../protocol/bank-request-signing.ts';
+import { batchSigningBytes, type WireIntent } from '../../protocol/bank-request-signing.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FIELD_ORDER } from '../../protocol/messages/fields.ts';
 import { verifySignature } from '../../swarm/identity/ed25519.ts';
@@ -10,16 +10,7 @@ import { TransferRejectedError } from '../../circuits/model/errors.ts';
 import type { BankRegistry } from '../banks/bank-registry.ts';
 import { ApiError } from './api-error.ts';
 
-/** A transfer intent as it travels on the wire (decimal strings). */
-export interface WireIntent {
-  sender: string;
-  recipient: string;
-  amount: string;
-  asset: string;
-  nonce: string;
-  signature: { r8x: string; r8y: string; s: string };
-  auth: { ax: string; ay: string; nk: string };
-}
+export type { WireIntent };
 
 /** SubmitBatchRequest as @grpc/proto-loader delivers it (keepCase, longs as strings). */
 export interface SubmitBatchWire {

@@ -86,7 +86,7 @@ export class Swarm {
         '--grpc-port', '0',
         '--http-port', '0',
         '--job-ack-wait-ms', String(this.topology.jobAckWaitMs),
-        '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 90_000),
+        '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 600_000),
         ...(this.o.ledger ? ['--settle'] : []),
         ...(this.o.orchestratorArgs ?? []),
       ],
