@@ -21,10 +21,12 @@ for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchest
 try {
   await program.parseAsync(process.argv);
   await releaseSnarkjs();
+  // Every command has cleaned up by now; libraries may still hold idle handles.
+  process.exit(process.exitCode ?? 0);
 } catch (err) {
   await releaseSnarkjs();
   if (err instanceof CommanderError) process.exit(err.exitCode);
   const e = err as Error & { code?: string };
   process.stderr.write(`drex-swarm: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
-  process.exitCode = 1;
+  process.exit(1);
 }
