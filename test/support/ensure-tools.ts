@@ -9,3 +9,5 @@ import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
 await ensureServiceBinaries({ install: true, log: (m) => process.stderr.write(`[ensure-tools] ${m}\n`) });
 await ensureArtifacts({ progress: stderrProgress('setup') });
 await releaseSnarkjs();
+// Ceremony libraries may leave idle worker threads behind.
+process.exit(0);
