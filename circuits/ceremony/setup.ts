@@ -114,41 +114,42 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ArtifactManifest;
   return { manifest, ...paths };
 
+  /** Groth16 setup, the dev phase-2 contribution and the exports, written into `tmp`. */
   async function buildArtifactsInto(tmp: string): Promise<void> {
-      const z0 = join(tmp, 'transfer_0.zkey');
-      const zkey = join(tmp, 'transfer.zkey');
-      try {
-        await timedStep(progress, `groth16 setup (${info.nConstraints} constraints, 2^${power} powers of tau)`, () =>
-          snarkjs.zKey.newZKey(circuit.r1cs, ptau.path, z0, progress.logger),
-        );
-      } catch (err) {
-        if (ptau.kind === 'external') {
-          throw new PtauError(`groth16 setup with ${ptau.path} failed (it must be phase-2-ready and of power >= ${power}): ${(err as Error).message}`);
-        }
-        throw err;
-      }
-      await timedStep(progress, 'phase 2: local contribution', () =>
-        snarkjs.zKey.contribute(z0, zkey, 'drex-swarm dev', randomBytes(32).toString('hex'), progress.logger),
+    const z0 = join(tmp, 'transfer_0.zkey');
+    const zkey = join(tmp, 'transfer.zkey');
+    try {
+      await timedStep(progress, `groth16 setup (${info.nConstraints} constraints, 2^${power} powers of tau)`, () =>
+        snarkjs.zKey.newZKey(circuit.r1cs, ptau.path, z0, progress.logger),
       );
-      rmSync(z0);
-      const vkey = await snarkjs.zKey.exportVerificationKey(zkey, progress.logger);
-      writeFileSync(join(tmp, 'verification_key.json'), JSON.stringify(vkey, null, 1));
-      const template = readFileSync(join(dirname(dirname(require.resolve('snarkjs'))), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
-      const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }, progress.logger);
-      writeFileSync(join(tmp, 'TransferVerifier.sol'), sol);
-      const manifest: ArtifactManifest = {
-        circuit: 'transfer',
-        depth,
-        constraints: info.nConstraints,
-        publicInputs: info.nPubInputs + info.nOutputs,
-        power,
-        circuitHash: circuit.hash,
-        zkeyHash: await sha256File(zkey),
-        wasmHash: await sha256File(circuit.wasm),
-        vkeyHash: await sha256File(join(tmp, 'verification_key.json')),
-        ptau: { kind: ptau.kind, sha256: ptauHash },
-        createdAt: new Date().toISOString(),
-      };
-      writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    } catch (err) {
+      if (ptau.kind === 'external') {
+        throw new PtauError(`groth16 setup with ${ptau.path} failed (it must be phase-2-ready and of power >= ${power}): ${(err as Error).message}`);
+      }
+      throw err;
+    }
+    await timedStep(progress, 'phase 2: local contribution', () =>
+      snarkjs.zKey.contribute(z0, zkey, 'drex-swarm dev', randomBytes(32).toString('hex'), progress.logger),
+    );
+    rmSync(z0);
+    const vkey = await snarkjs.zKey.exportVerificationKey(zkey, progress.logger);
+    writeFileSync(join(tmp, 'verification_key.json'), JSON.stringify(vkey, null, 1));
+    const template = readFileSync(join(dirname(dirname(require.resolve('snarkjs'))), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+    const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }, progress.logger);
+    writeFileSync(join(tmp, 'TransferVerifier.sol'), sol);
+    const manifest: ArtifactManifest = {
+      circuit: 'transfer',
+      depth,
+      constraints: info.nConstraints,
+      publicInputs: info.nPubInputs + info.nOutputs,
+      power,
+      circuitHash: circuit.hash,
+      zkeyHash: await sha256File(zkey),
+      wasmHash: await sha256File(circuit.wasm),
+      vkeyHash: await sha256File(join(tmp, 'verification_key.json')),
+      ptau: { kind: ptau.kind, sha256: ptauHash },
+      createdAt: new Date().toISOString(),
+    };
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
   }
 }

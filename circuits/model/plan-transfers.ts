@@ -51,11 +51,7 @@ export function selectNotes(state: LedgerState, owner: bigint, asset: bigint, am
 
 function resolveSpend(state: LedgerState, item: PlanItem): PlacedNote[] {
   const { intent } = item.signed;
-  if (item.spend === undefined) {
-    if (intent.sender === undefined) return [];
-    const chosen = selectNotes(state, intent.sender, intent.asset, intent.amount);
-    return chosen;
-  }
+  if (item.spend === undefined) return selectNotes(state, intent.sender, intent.asset, intent.amount);
   return item.spend.map((c) => {
     const n = state.note(c);
     if (!n) {
@@ -84,9 +80,9 @@ export function planTransfers(crypto: Crypto, state: LedgerState, policy: Transf
         if (state.usedIntents.has(inul)) reject('INTENT_REPLAYED', `intent nonce ${intent.nonce} of this sender was already used`);
         const isMinterDeposit = intent.sender === policy.minter && item.spend === undefined && intent.recipient !== 0n;
         const spent = isMinterDeposit ? [] : resolveSpend(state, item);
-        if (spent.length === 0 && intent.sender !== policy.minter) {
+        if (spent.length === 0 && intent.sender !== policy.minter && item.spend === undefined) {
           const balance = state.balanceOf(intent.sender, intent.asset);
-          if (item.spend === undefined) reject('INSUFFICIENT_FUNDS', `the sender holds ${balance} of asset ${intent.asset}, the intent moves ${intent.amount}`);
+          reject('INSUFFICIENT_FUNDS', `the sender holds ${balance} of asset ${intent.asset}, the intent moves ${intent.amount}`);
         }
         const w = buildTransferWitness(crypto, state.tree, policy, { signed: item.signed, inputs: spent, outSalts: item.outSalts });
         for (const nf of w.public.nullifiers) {
