@@ -16,16 +16,17 @@ export interface SnarkjsLogger {
 /** Prints each step to stderr with elapsed time; snarkjs's own debug output is summarised, not echoed. */
 export function stderrProgress(prefix = 'setup'): Progress {
   let last = 0;
+  // snarkjs reports loop progress (info) and FFT sections (debug) often: print at most one line per 5 s.
+  const throttled = (msg: string) => {
+    const now = Date.now();
+    if (now - last > 5000) {
+      last = now;
+      process.stderr.write(`[${prefix}]   ${msg}\n`);
+    }
+  };
   const logger: SnarkjsLogger = {
-    info: (msg) => {
-      // snarkjs reports loop progress as "... i/n"; print at most once per 5 s.
-      const now = Date.now();
-      if (now - last > 5000) {
-        last = now;
-        process.stderr.write(`[${prefix}]   ${msg}\n`);
-      }
-    },
-    debug: () => {},
+    info: throttled,
+    debug: throttled,
     warn: (msg) => process.stderr.write(`[${prefix}] warning: ${msg}\n`),
     error: (msg) => process.stderr.write(`[${prefix}] error: ${msg}\n`),
   };
