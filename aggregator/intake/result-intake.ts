@@ -11,7 +11,6 @@ import { verifySignature } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { membershipProblem } from './member-check.ts';
 import { verifySingle } from '../batch-verify.ts';
-import { prepareVerificationKey, type PreparedVerificationKey } from '../verification-key.ts';
 import type { VkeyCache } from './vkey-cache.ts';
 
 export interface ResultIntakeOptions {
@@ -47,7 +46,6 @@ export class ResultIntake {
   private readonly accepted: Counter;
   private readonly reputation: Gauge<'worker'>;
   private readonly scores = new Map<string, number>();
-  private readonly vkeysPrepared = new Map<string, Promise<PreparedVerificationKey>>();
 
   constructor(private readonly o: ResultIntakeOptions) {
     this.js = jetstream(o.nc);
@@ -117,7 +115,7 @@ export class ResultIntake {
       if (res.batchId !== exp.batchId || res.index !== exp.index) throw new Refusal('UNKNOWN_JOB', 'batch or index differ from the job');
       const mismatch = exp.publicSignals.findIndex((s, i) => s !== res.publicSignals[i]);
       if (mismatch >= 0) throw new Refusal('WRONG_PUBLIC_SIGNALS', `public signal ${mismatch} differs from what the planner expected`);
-      const vkey = await this.prepared(exp.artifact);
+      const vkey = await this.o.vkeys.prepared(exp.artifact);
       // Full checks (field ranges, on-curve, G2 subgroup), which snarkjs's verifier does not do.
       if (!(await verifySingle(vkey, { proof: res.proof, publicSignals: res.publicSignals }))) throw new Refusal('PROOF_INVALID', 'the proof does not verify');
     } catch (err) {
@@ -143,16 +141,6 @@ export class ResultIntake {
       enqueuedMs: exp.enqueuedMs,
       verifiedMs: now,
     };
-  }
-
-  private prepared(artifact: string): Promise<PreparedVerificationKey> {
-    let p = this.vkeysPrepared.get(artifact);
-    if (!p) {
-      p = this.o.vkeys.get(artifact).then((v) => prepareVerificationKey(v));
-      p.catch(() => this.vkeysPrepared.delete(artifact));
-      this.vkeysPrepared.set(artifact, p);
-    }
-    return p;
   }
 
   private async expectation(jobId: string) {

@@ -1,10 +1,12 @@
 import type { ObjectStore } from '@nats-io/obj';
 import { createHash } from 'node:crypto';
 import { artifactObjects } from '../../protocol/nats-topology.ts';
+import { prepareVerificationKey, type PreparedVerificationKey } from '../verification-key.ts';
 
 /** Verification keys by artifact (proving-key) hash, fetched once from the artifacts object store. */
 export class VkeyCache {
   private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly preparedCache = new Map<string, Promise<PreparedVerificationKey>>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -12,6 +14,17 @@ export class VkeyCache {
     preset: Record<string, unknown> = {},
   ) {
     for (const [k, v] of Object.entries(preset)) this.cache.set(k, Promise.resolve(v));
+  }
+
+  /** The verification key of `artifact`, parsed and checked once for the aggregator's verifier. */
+  prepared(artifact: string): Promise<PreparedVerificationKey> {
+    let p = this.preparedCache.get(artifact);
+    if (!p) {
+      p = this.get(artifact).then((v) => prepareVerificationKey(v));
+      p.catch(() => this.preparedCache.delete(artifact));
+      this.preparedCache.set(artifact, p);
+    }
+    return p;
   }
 
   get(artifact: string): Promise<unknown> {

@@ -7,7 +7,6 @@ import { NATS } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { verifyBatch, type ProofItem } from '../batch-verify.ts';
 import { buildSettlementPackage } from '../settlement-package.ts';
-import { prepareVerificationKey, type PreparedVerificationKey } from '../verification-key.ts';
 import type { VkeyCache } from '../intake/vkey-cache.ts';
 import {
   ChainUnavailableError,
@@ -40,7 +39,6 @@ export class Settler {
   private readonly js: JetStreamClient;
   private messages: ConsumerMessages | undefined;
   private running: Promise<void> | undefined;
-  private readonly prepared = new Map<string, Promise<PreparedVerificationKey>>();
   private readonly latest = new Map<string, number>();
   private readonly settled: Counter<'outcome'>;
   private readonly gas: Histogram;
@@ -63,16 +61,6 @@ export class Settler {
   async stop(): Promise<void> {
     await this.messages?.close();
     await this.running;
-  }
-
-  private vkey(artifact: string): Promise<PreparedVerificationKey> {
-    let p = this.prepared.get(artifact);
-    if (!p) {
-      p = this.o.vkeys.get(artifact).then((v) => prepareVerificationKey(v));
-      p.catch(() => this.prepared.delete(artifact));
-      this.prepared.set(artifact, p);
-    }
-    return p;
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -128,7 +116,7 @@ export class Settler {
       log.info('waiting for the chain to reach this batch\'s root_before', { chainRoot: String(current).slice(0, 12) });
       return 'wait';
     }
-    const verdict = await verifyBatch(await this.vkey(ready.artifact), items);
+    const verdict = await verifyBatch(await this.o.vkeys.prepared(ready.artifact), items);
     if (!verdict.ok) {
       const badIndices = verdict.bad.map((i) => [...ready.items].sort((a, b) => a.index - b.index)[i]!.index);
       log.warn('batch verification found bad proofs', { bad: badIndices, checks: verdict.checks });

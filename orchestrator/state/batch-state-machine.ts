@@ -1,4 +1,5 @@
-import { jetstream, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import { consumeMessages, type ConsumeLoop } from './consume-messages.ts';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { NATS } from '../../protocol/subjects.ts';
 import { verdictV1, type VerdictV1 } from '../../protocol/messages/verdict.ts';
@@ -36,55 +37,30 @@ export interface StateMachineOptions {
  * the dead-letter path) and, as a housekeeper, re-issues jobs that went unanswered for too long.
  */
 export class BatchStateMachine {
-  private messages: ConsumerMessages | undefined;
-  private settledMessages: ConsumerMessages | undefined;
-  private settledLoop: Promise<void> | undefined;
+  private readonly loops: ConsumeLoop[] = [];
   private advisories: Subscription | undefined;
   private housekeeper: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
 
   constructor(private readonly o: StateMachineOptions) {}
 
   async start(): Promise<void> {
     const js = jetstream(this.o.nc);
-    const consumer = await js.consumers.get(NATS.verdictsStream, NATS.stateConsumer);
-    this.messages = await consumer.consume({ max_messages: 256 });
-    this.running = (async () => {
-      for await (const m of this.messages!) {
-        try {
-          const parsed = verdictV1.safeParse(JSON.parse(m.string()));
-          if (!parsed.success) {
-            this.o.log.error('malformed verdict dropped', { issues: parsed.error.issues.length });
-            m.term();
-            continue;
-          }
-          await this.onVerdict(parsed.data);
-          m.ack();
-        } catch (err) {
-          this.o.log.error('verdict handling failed; will be redelivered', { error: err });
-          m.nak(1000);
-        }
-      }
-    })();
-    const settled = await js.consumers.get(NATS.settledStream, NATS.settledConsumer);
-    this.settledMessages = await settled.consume({ max_messages: 16 });
-    this.settledLoop = (async () => {
-      for await (const m of this.settledMessages!) {
-        try {
-          const parsed = batchSettledV1.safeParse(JSON.parse(m.string()));
-          if (!parsed.success) {
-            this.o.log.error('malformed settlement outcome dropped');
-            m.term();
-            continue;
-          }
-          await this.onSettlement(parsed.data);
-          m.ack();
-        } catch (err) {
-          this.o.log.error('settlement outcome handling failed; will be redelivered', { error: err });
-          m.nak(1000);
-        }
-      }
-    })();
+    this.loops.push(
+      await consumeMessages(await js.consumers.get(NATS.verdictsStream, NATS.stateConsumer), {
+        schema: verdictV1,
+        handle: (v) => this.onVerdict(v),
+        log: this.o.log,
+        what: 'verdict',
+        maxMessages: 256,
+      }),
+      await consumeMessages(await js.consumers.get(NATS.settledStream, NATS.settledConsumer), {
+        schema: batchSettledV1,
+        handle: (s) => this.onSettlement(s),
+        log: this.o.log,
+        what: 'settlement outcome',
+        maxMessages: 16,
+      }),
+    );
     this.advisories = this.o.nc.subscribe(NATS.maxDeliveriesAdvisory(NATS.jobsStream, NATS.proversConsumer), {
       callback: (err, msg) => {
         if (err) return;
@@ -101,10 +77,7 @@ export class BatchStateMachine {
   async stop(): Promise<void> {
     clearInterval(this.housekeeper);
     this.advisories?.unsubscribe();
-    await this.messages?.close();
-    await this.settledMessages?.close();
-    await this.running;
-    await this.settledLoop;
+    for (const l of this.loops.splice(0)) await l.stop();
   }
 
   private async onSettlement(s: BatchSettledV1): Promise<void> {
