@@ -44,6 +44,3 @@ export const NATS = {
   /** Object store of circuit artifacts, by content hash. */
   artifactsBucket: 'drex_artifacts',
 } as const;
-
-/** Header carrying JetStream's de-duplication id. */
-export const MSG_ID_HEADER = 'Nats-Msg-Id';

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
@@ -8,7 +7,7 @@ import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
 import { BankClient } from '../bank/bank-client.ts';
 import { genesisIntents } from '../bank/sample-intents.ts';
 import { spawnCli, type CliChild } from './child-process.ts';
-import { startNatsServer } from './nats-process.ts';
+import { canConnect, startNatsServer } from './nats-process.ts';
 import { startRedisServer } from './redis-process.ts';
 import { startDevLedger } from './embedded-ledger.ts';
 import { ensureServiceBinaries } from './service-binaries.ts';
@@ -50,19 +49,7 @@ export interface Devnet {
 
 function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = createConnection({ host: u.hostname, port: Number(u.port) });
-    s.setTimeout(1000);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
+  return canConnect(Number(u.port), u.hostname);
 }
 
 /**

@@ -76,7 +76,8 @@ export class Dispatcher {
       deadlineMs: now + this.o.jobDeadlineMs,
       enqueuedMs: now,
     };
-    await this.o.store.redis.hset(this.o.store.key.attempts(batchId), `${index}:enqueuedMs`, now);
+    // The attempt now in flight and when it was published (re-issues count up from it).
+    await this.o.store.redis.hset(this.o.store.key.attempts(batchId), String(index), attempt, `${index}:enqueuedMs`, now);
     await this.js.publish(NATS.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
     this.o.metrics.jobsPublished.inc();
     return jobId;

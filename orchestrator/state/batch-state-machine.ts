@@ -147,8 +147,8 @@ export class BatchStateMachine {
     const plan = await store.plan(batchId);
     const t = plan?.transfers.find((x) => x.index === index);
     if (!plan || plan.version !== version || !t) return;
-    const attempt = await store.redis.hincrby(store.key.attempts(batchId), String(index), 1);
-    const next = attempt === 1 ? await store.redis.hincrby(store.key.attempts(batchId), String(index), 1) : attempt;
+    // Every published job recorded its attempt, so this is the next one.
+    const next = await store.redis.hincrby(store.key.attempts(batchId), String(index), 1);
     if (next > this.o.maxAttempts) {
       await this.o.sequencer.failBatch(batchId, ErrorCode.PROVING_FAILED, `transfer ${index} could not be proved in ${this.o.maxAttempts} attempts (last: ${reason})`);
       metrics.batchesFinished.inc({ state: 'FAILED' });

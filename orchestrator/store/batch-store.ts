@@ -198,13 +198,10 @@ export class BatchStore {
     return Number((await this.r.hget(this.key.attempts(id), String(index))) ?? 1);
   }
 
-  /** Events with seq > `afterSeq`, waiting up to `blockMs` for new ones when there are none. */
-  async events(id: string, afterStreamId = '0', blockMs?: number): Promise<BatchEventRecord[]> {
+  /** Events after the stream entry `afterStreamId` ('0': from the first). */
+  async events(id: string, afterStreamId = '0'): Promise<BatchEventRecord[]> {
     const key = this.key.events(id);
-    const res =
-      blockMs === undefined
-        ? ([[key, await this.r.xrange(key, afterStreamId === '0' ? '-' : `(${afterStreamId}`, '+')]] as [string, [string, string[]][]][])
-        : ((await this.r.xread('BLOCK', blockMs, 'STREAMS', key, afterStreamId)) as [string, [string, string[]][]][] | null);
+    const res = [[key, await this.r.xrange(key, afterStreamId === '0' ? '-' : `(${afterStreamId}`, '+')]] as [string, [string, string[]][]][];
     if (!res) return [];
     return res.flatMap(([, entries]) =>
       entries.map(([streamId, kv]) => {
