@@ -1,0 +1,179 @@
+import { FIELD_ORDER } from '../model/crypto.ts';
+import { createFixedBasePool, type FixedBasePool } from './fixed-base/fixed-base-pool.ts';
+import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
+import { forEachTerm, readR1cs } from './r1cs-file.ts';
+import { hQueryAtTau, lagrangeAtTau, TauOnDomainError } from './qap-at-tau.ts';
+import { Fr, randomNonZero, toLeBytes } from './scalar-field.ts';
+import { concatBytes, u32, writeZkey } from './zkey-file.ts';
+import { silentProgress, type Progress } from './progress.ts';
+
+const r = FIELD_ORDER;
+/** BN254's base field. */
+const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+/** R = 2^256 mod r; snarkjs stores the A and B coefficients multiplied by R^2. */
+const R2 = (((1n << 256n) % r) * ((1n << 256n) % r)) % r;
+
+/** The toxic waste of a Groth16 setup. Lives only inside `devSetup`; never stored, logged or returned. */
+interface Secrets {
+  tau: bigint;
+  alpha: bigint;
+  beta: bigint;
+  delta: bigint;
+}
+
+export interface DevSetupOptions {
+  r1cs: string;
+  /** Where the proving key goes (snarkjs .zkey format). */
+  zkey: string;
+  progress?: Progress;
+  /** Threads for the elliptic-curve work; default one per core. */
+  threads?: number;
+}
+
+export interface DevSetupResult {
+  /** log2 of the evaluation domain (snarkjs's `domainSize`). */
+  power: number;
+  constraints: number;
+  nVars: number;
+  nPublic: number;
+}
+
+/** snarkjs's domain for a circuit: room for the constraints plus one per public signal and the constant. */
+export function domainPower(nConstraints: number, nPublic: number): number {
+  return Math.floor(Math.log2(nConstraints + nPublic)) + 1;
+}
+
+/**
+ * A single-party development setup: draws tau, alpha, beta and delta from the operating system's
+ * CSPRNG, evaluates the circuit's QAP at tau and writes the Groth16 proving key as the fixed-base
+ * multiples those evaluations give. gamma is the G2 generator, as in every snarkjs key. The output is
+ * an ordinary snarkjs zkey: `snarkjs groth16 prove`, `zkey export verificationkey` and `zkey export
+ * solidityverifier` use it unchanged.
+ *
+ * Whoever knows the secrets can forge proofs. They exist only in this process while it runs (JavaScript
+ * cannot wipe a bigint, so "destroyed" means: dropped, never written or sent anywhere but to this
+ * process's own threads). It is a development setup, not a trusted one.
+ */
+export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
+  const progress = o.progress ?? silentProgress();
+  const r1cs = readR1cs(o.r1cs);
+  const nPub = r1cs.nPublic;
+  const power = domainPower(r1cs.nConstraints, nPub);
+  if (power + 1 > Fr.s) throw new RangeError(`circuit needs a 2^${power} domain; BN254 allows at most 2^${Fr.s - 1}`);
+  const n = 2 ** power;
+  const nPrivate = r1cs.nVars - nPub - 1;
+  // Progress is measured in G1-multiplication equivalents.
+  const work = { qap: Math.ceil((r1cs.constraints.length / 36 + 3 * n) / 20), g1: 6 + nPub + 1 + 2 * r1cs.nVars + nPrivate + n, g2: 3 * (3 + r1cs.nVars) };
+  const total = work.qap + work.g1 + work.g2;
+  const name = `dev setup (2^${power}, ${r1cs.nConstraints} constraints)`;
+  progress.step(name);
+  const t0 = Date.now();
+  const report = (done: number) => progress.update(name, done / total);
+
+  let secrets: Secrets | null = drawSecrets(power);
+  const { tau, alpha, beta, delta } = secrets;
+  const deltaInv = Fr.inv(delta);
+
+  // QAP at tau: per signal, A_s(tau), B_s(tau), C_s(tau); the coefficient section on the way.
+  const lagrange = lagrangeAtTau(tau, power);
+  const A = new Array<bigint>(r1cs.nVars).fill(0n);
+  const B = new Array<bigint>(r1cs.nVars).fill(0n);
+  const C = new Array<bigint>(r1cs.nVars).fill(0n);
+  const coefs: [number, number, number, bigint][] = [];
+  forEachTerm(r1cs, (m, c, s, v) => {
+    const t = (v * lagrange[c]!) % r;
+    if (m === 0) {
+      A[s] = (A[s]! + t) % r;
+      coefs.push([0, c, s, v]);
+    } else if (m === 1) {
+      B[s] = (B[s]! + t) % r;
+      coefs.push([1, c, s, v]);
+    } else {
+      C[s] = (C[s]! + t) % r;
+    }
+  });
+  // snarkjs binds each public signal (and the constant) with an extra constraint s * 1 = 0 past the last one.
+  for (let s = 0; s <= nPub; s++) {
+    A[s] = (A[s]! + lagrange[r1cs.nConstraints + s]!) % r;
+    coefs.push([0, r1cs.nConstraints + s, s, 1n]);
+  }
+  const ic: bigint[] = [];
+  const cQuery: bigint[] = [];
+  for (let s = 0; s < r1cs.nVars; s++) {
+    const k = (beta * A[s]! + alpha * B[s]! + C[s]!) % r;
+    if (s <= nPub) ic.push(k);
+    else cQuery.push((k * deltaInv) % r);
+  }
+  const h = hQueryAtTau(tau, power).map((x) => (x * deltaInv) % r);
+  const g1Scalars = [alpha, beta, delta, ...ic, ...A, ...B, ...cQuery, ...h];
+  const g2Scalars = [beta, 1n, delta, ...B];
+  secrets = null;
+  report(work.qap);
+
+  const pool: FixedBasePool = await createFixedBasePool(o.threads);
+  let g1: Uint8Array;
+  let g2: Uint8Array;
+  try {
+    g1 = await pool.multiply('G1', toLeBytes(g1Scalars), (d) => report(work.qap + d));
+    g1Scalars.length = 0;
+    g2 = await pool.multiply('G2', toLeBytes(g2Scalars), (d) => report(work.qap + work.g1 + 3 * d));
+    g2Scalars.length = 0;
+  } finally {
+    await pool.close();
+  }
+
+  const s1 = AFFINE_BYTES.G1;
+  const s2 = AFFINE_BYTES.G2;
+  let p1 = 0;
+  const take1 = (count: number) => g1.subarray((p1 += count) * s1 - count * s1, p1 * s1);
+  let p2 = 0;
+  const take2 = (count: number) => g2.subarray((p2 += count) * s2 - count * s2, p2 * s2);
+  const [alpha1, beta1, delta1] = [take1(1), take1(1), take1(1)];
+  const [beta2, gamma2, delta2] = [take2(1), take2(1), take2(1)];
+  const header = concatBytes([
+    u32(32), toLeBytes([Q]), u32(32), toLeBytes([r]),
+    u32(r1cs.nVars), u32(nPub), u32(n),
+    alpha1, beta1, beta2, gamma2, delta1, delta2,
+  ]);
+  writeZkey(o.zkey, {
+    header,
+    ic: take1(nPub + 1),
+    a: take1(r1cs.nVars),
+    b1: take1(r1cs.nVars),
+    c: take1(nPrivate),
+    h: take1(n),
+    b2: take2(r1cs.nVars),
+    coefficients: encodeCoefficients(coefs),
+    // No phase-1 transcript stands behind this key: no circuit hash, no contributions.
+    mpc: concatBytes([new Uint8Array(64), u32(0)]),
+  });
+  report(total);
+  progress.done(name, Date.now() - t0);
+  return { power, constraints: r1cs.nConstraints, nVars: r1cs.nVars, nPublic: nPub };
+}
+
+/** Draws the secrets; tau must avoid the evaluation domains (a negligible event, checked anyway). */
+function drawSecrets(power: number): Secrets {
+  for (;;) {
+    const tau = randomNonZero();
+    if (Fr.pow(tau, BigInt(2 ** (power + 1))) === 1n) continue;
+    return { tau, alpha: randomNonZero(), beta: randomNonZero(), delta: randomNonZero() };
+  }
+}
+
+/** Section 4: the count, then per term (matrix, constraint, signal u32, coefficient * R^2 mod r). */
+function encodeCoefficients(coefs: readonly [number, number, number, bigint][]): Uint8Array {
+  const out = Buffer.alloc(4 + coefs.length * 44);
+  out.writeUInt32LE(coefs.length, 0);
+  const values = toLeBytes(coefs.map((c) => (c[3] * R2) % r));
+  for (let i = 0; i < coefs.length; i++) {
+    const o = 4 + i * 44;
+    out.writeUInt32LE(coefs[i]![0], o);
+    out.writeUInt32LE(coefs[i]![1], o + 4);
+    out.writeUInt32LE(coefs[i]![2], o + 8);
+    out.set(values.subarray(i * 32, i * 32 + 32), o + 12);
+  }
+  return out;
+}
+
+export { TauOnDomainError };
