@@ -19,11 +19,14 @@ export interface SnarkjsLogger {
 export function stderrProgress(prefix = 'setup'): Progress {
   let last = 0;
   // snarkjs reports loop progress (info) and FFT sections (debug) often: print at most one line per 5 s.
+  // Its loop messages end in "i/n": show them as a percentage of that loop.
   const throttled = (msg: string) => {
     const now = Date.now();
     if (now - last > 5000) {
       last = now;
-      process.stderr.write(`[${prefix}]   ${msg}\n`);
+      const m = /^(.*?)[:\s]+(\d+)\/(\d+)$/.exec(msg);
+      const text = m ? `${m[1]}: ${Math.floor((100 * Number(m[2])) / Math.max(1, Number(m[3])))}%` : msg;
+      process.stderr.write(`[${prefix}]   ${text}\n`);
     }
   };
   const logger: SnarkjsLogger = {

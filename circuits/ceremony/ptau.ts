@@ -1,62 +1,55 @@
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import * as snarkjs from 'snarkjs';
-import { buildBn128 } from 'ffjavascript';
-import { cacheDir } from './cache-dir.ts';
-import { withFileLock } from './file-lock.ts';
-import { timedStep, type Progress } from './progress.ts';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 
 /** Raised when an external powers-of-tau file cannot be used. */
 export class PtauError extends Error {
+  override name = 'PtauError';
   readonly code = 'PTAU_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PtauError';
-  }
 }
 
-export interface PtauSource {
+/** A phase-2-ready powers-of-tau file from a public ceremony, as the operator supplied it. */
+export interface ExternalPtau {
   path: string;
-  /** `external` when the operator supplied the file (DREX_PTAU or --ptau), `dev` for the local dev ceremony. */
-  kind: 'external' | 'dev';
+  /** log2 of the largest circuit domain it supports. */
+  power: number;
 }
 
 /**
- * Returns a phase-2-ready powers-of-tau file for at least 2^power constraints.
- * An external file (argument or `DREX_PTAU`) wins; otherwise a dev ceremony is run once and cached
- * under `~/.cache/drex-swarm/ptau/`. The dev ceremony has a single local contributor and is NOT a
- * production trusted setup.
+ * Checks that `path` is a snarkjs powers-of-tau file over BN254, prepared for phase 2 (it has the
+ * Lagrange sections), and large enough for a domain of 2^`needPower`. It reads only the section table.
  */
-export async function ensurePtau(power: number, progress: Progress, external = process.env.DREX_PTAU): Promise<PtauSource> {
-  if (external) {
-    if (!existsSync(external) || !statSync(external).isFile()) {
-      throw new PtauError(`powers-of-tau file not found: ${external} (from --ptau or DREX_PTAU)`);
+export function openExternalPtau(path: string, needPower: number): ExternalPtau {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new PtauError(`powers-of-tau file not found: ${path} (from --ptau or DREX_PTAU)`);
+  const fd = openSync(path, 'r');
+  try {
+    const size = statSync(path).size;
+    const head = Buffer.alloc(12);
+    readSync(fd, head, 0, 12, 0);
+    if (head.toString('latin1', 0, 4) !== 'ptau') throw new PtauError(`${path} is not a powers-of-tau file`);
+    const nSections = head.readUInt32LE(8);
+    let pos = 12;
+    let power = -1;
+    const seen = new Set<number>();
+    const sh = Buffer.alloc(12);
+    for (let i = 0; i < nSections; i++) {
+      if (pos + 12 > size) throw new PtauError(`${path} is truncated`);
+      readSync(fd, sh, 0, 12, pos);
+      const type = sh.readUInt32LE(0);
+      const len = Number(sh.readBigUInt64LE(4));
+      seen.add(type);
+      if (type === 1) {
+        const h = Buffer.alloc(Math.min(len, 48));
+        readSync(fd, h, 0, h.length, pos + 12);
+        const n8 = h.readUInt32LE(0);
+        if (n8 !== 32) throw new PtauError(`${path} is not over BN254`);
+        power = h.readUInt32LE(4 + n8);
+      }
+      pos += 12 + len;
     }
-    return { path: external, kind: 'external' };
+    if (pos > size) throw new PtauError(`${path} is truncated`);
+    if (!seen.has(12)) throw new PtauError(`${path} is not prepared for phase 2 (run \`snarkjs powersoftau prepare phase2\` on it)`);
+    if (power < needPower) throw new PtauError(`${path} has power ${power}; this circuit needs at least ${needPower}`);
+    return { path, power };
+  } finally {
+    closeSync(fd);
   }
-  const dir = cacheDir('ptau');
-  const final = join(dir, `dev-bn128-p${power}.ptau`);
-  if (existsSync(final)) return { path: final, kind: 'dev' };
-  await withFileLock(join(dir, `p${power}.lock`), async () => {
-    if (existsSync(final)) return;
-    const tmp = (s: string) => join(dir, `p${power}.${process.pid}.${s}.tmp`);
-    const curve = await buildBn128();
-    try {
-      await timedStep(progress, `powers of tau: new accumulator 2^${power}`, () =>
-        snarkjs.powersOfTau.newAccumulator(curve, power, tmp('0'), progress.logger),
-      );
-      await timedStep(progress, 'powers of tau: local contribution', () =>
-        snarkjs.powersOfTau.contribute(tmp('0'), tmp('1'), 'drex-swarm dev', randomBytes(32).toString('hex'), progress.logger),
-      );
-      await timedStep(progress, `powers of tau: prepare phase 2 (the slow step, minutes at 2^${power})`, () =>
-        snarkjs.powersOfTau.preparePhase2(tmp('1'), tmp('2'), progress.logger),
-      );
-      renameSync(tmp('2'), final);
-    } finally {
-      for (const s of ['0', '1', '2']) rmSync(tmp(s), { force: true });
-      await curve.terminate();
-    }
-  }, () => progress.step('waiting for another process building the same powers of tau'));
-  return { path: final, kind: 'dev' };
 }

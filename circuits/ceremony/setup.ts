@@ -6,12 +6,25 @@ import * as snarkjs from 'snarkjs';
 import { compileTransferCircuit, DEFAULT_DEPTH, type CompiledCircuit } from '../build/compile.ts';
 import { sha256File, sha256Hex } from '../build/hash.ts';
 import { cacheDir } from './cache-dir.ts';
+import { devSetup, domainPower } from './dev-setup.ts';
 import { withFileLock } from './file-lock.ts';
-import { ensurePtau, PtauError } from './ptau.ts';
+import { openExternalPtau, PtauError, type ExternalPtau } from './ptau.ts';
 import { silentProgress, timedStep, type Progress } from './progress.ts';
+import { readR1cs } from './r1cs-file.ts';
 import { releaseSnarkjs } from '../snarkjs-runtime.ts';
 
 const require = createRequire(import.meta.url);
+
+/** Bumped when the dev setup's output changes, so cached keys from an older one are not reused. */
+const DEV_SETUP_VERSION = 'dev-single-party-v1';
+
+/**
+ * How the keys were made. `dev-single-party`: one process drew every secret (development only);
+ * `ptau-phase2`: snarkjs's phase 2 over an operator-supplied powers of tau, plus one local contribution.
+ */
+export type SetupMethod =
+  | { method: 'dev-single-party'; trusted: false }
+  | { method: 'ptau-phase2'; trusted: false; ptauSha256: string; ptauPower: number };
 
 /** What a build of the transfer circuit produced, with content hashes (the artifact manifest). */
 export interface ArtifactManifest {
@@ -19,14 +32,14 @@ export interface ArtifactManifest {
   depth: number;
   constraints: number;
   publicInputs: number;
-  /** log2 of the powers-of-tau size used. */
+  /** log2 of the evaluation domain (snarkjs's domainSize). */
   power: number;
   circuitHash: string;
   /** sha256 of the proving key: the artifact hash that jobs name. */
   zkeyHash: string;
   wasmHash: string;
   vkeyHash: string;
-  ptau: { kind: 'dev' | 'external'; sha256: string };
+  setup: SetupMethod;
   createdAt: string;
 }
 
@@ -43,25 +56,9 @@ export interface Artifacts {
 
 export interface SetupOptions {
   depth?: number;
-  /** External phase-2-ready powers-of-tau file; defaults to DREX_PTAU, else the dev ceremony. */
+  /** Phase-2-ready powers-of-tau file of a public ceremony; defaults to DREX_PTAU, else the dev setup. */
   ptau?: string;
   progress?: Progress;
-}
-
-/** Constraint and signal counts of a compiled circuit, remembered beside it (snarkjs builds a curve to read them). */
-async function r1csInfo(r1cs: string): Promise<{ nConstraints: number; nPubInputs: number; nOutputs: number }> {
-  const cached = `${r1cs}.info.json`;
-  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as { nConstraints: number; nPubInputs: number; nOutputs: number };
-  const i = await snarkjs.r1cs.info(r1cs);
-  const info = { nConstraints: i.nConstraints, nPubInputs: i.nPubInputs, nOutputs: i.nOutputs };
-  writeFileSync(cached, JSON.stringify(info));
-  await releaseSnarkjs();
-  return info;
-}
-
-/** The smallest power of two that holds the circuit's constraints plus its public inputs. */
-export function requiredPower(constraints: number, publicInputs: number): number {
-  return Math.max(8, Math.ceil(Math.log2(constraints + publicInputs + 1)));
 }
 
 function artifactPaths(dir: string, circuit: CompiledCircuit): Omit<Artifacts, 'manifest'> {
@@ -77,61 +74,73 @@ function artifactPaths(dir: string, circuit: CompiledCircuit): Omit<Artifacts, '
 
 /**
  * Makes sure the transfer circuit is compiled and has a Groth16 proving key, verification key and
- * Solidity verifier, running whatever is missing: compile, powers of tau (dev ceremony unless an
- * external file is given), phase 2 and export. Everything is cached under `~/.cache/drex-swarm`, keyed
- * by the content hash of the circuit and the powers of tau, so a warm machine returns at once.
- *
- * The dev ceremony has a single local contributor: it is NOT a production trusted setup.
+ * Solidity verifier, building whatever is missing. Without a powers-of-tau file the keys come from the
+ * single-party dev setup (seconds; NOT a trusted setup); with one (`ptau` or `DREX_PTAU`) from snarkjs's
+ * phase 2 over it. Everything is cached under `~/.cache/drex-swarm`, keyed by the content hash of the
+ * circuit and of the setup's input, so a warm machine returns at once.
  */
 export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifacts> {
   const progress = opts.progress ?? silentProgress();
   const depth = opts.depth ?? DEFAULT_DEPTH;
   const circuit = await compileTransferCircuit(depth, progress);
-  const info = await r1csInfo(circuit.r1cs);
-  const power = requiredPower(info.nConstraints, info.nPubInputs + info.nOutputs);
-  const ptau = await ensurePtau(power, progress, opts.ptau ?? process.env.DREX_PTAU);
-  const ptauHash = await sha256File(ptau.path);
-  const key = sha256Hex(`${circuit.hash}:${ptauHash}`).slice(0, 16);
+  const r1cs = readR1cs(circuit.r1cs);
+  const power = domainPower(r1cs.nConstraints, r1cs.nPublic);
+  const ptauPath = opts.ptau ?? process.env.DREX_PTAU;
+  const ptau = ptauPath ? openExternalPtau(ptauPath, power) : null;
+  const setupKey = ptau ? `ptau:${await sha256File(ptau.path)}` : DEV_SETUP_VERSION;
+  const key = sha256Hex(`${circuit.hash}:${setupKey}`).slice(0, 16);
   const dir = join(cacheDir('artifacts'), `transfer-d${depth}-${key}`);
   const paths = artifactPaths(dir, circuit);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
-    await withFileLock(`${dir}.lock`, async () => {
-      if (existsSync(manifestPath)) return;
-      const tmp = `${dir}.${process.pid}.tmp`;
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(tmp, { recursive: true });
-      try {
-        await buildArtifactsInto(tmp);
-      } catch (err) {
+    await withFileLock(
+      `${dir}.lock`,
+      async () => {
+        if (existsSync(manifestPath)) return;
+        const tmp = `${dir}.${process.pid}.tmp`;
         rmSync(tmp, { recursive: true, force: true });
-        throw err;
-      }
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    });
+        mkdirSync(tmp, { recursive: true });
+        try {
+          const setup = ptau ? await phase2Into(tmp, ptau) : await devSetupInto(tmp);
+          await exportsInto(tmp, setup);
+        } catch (err) {
+          rmSync(tmp, { recursive: true, force: true });
+          throw err;
+        } finally {
+          await releaseSnarkjs();
+        }
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(tmp, dir);
+      },
+      () => progress.step('waiting for another process building the same keys'),
+    );
   }
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ArtifactManifest;
   return { manifest, ...paths };
 
-  /** Groth16 setup, the dev phase-2 contribution and the exports, written into `tmp`. */
-  async function buildArtifactsInto(tmp: string): Promise<void> {
+  async function devSetupInto(tmp: string): Promise<SetupMethod> {
+    await devSetup({ r1cs: circuit.r1cs, zkey: join(tmp, 'transfer.zkey'), progress });
+    return { method: 'dev-single-party', trusted: false };
+  }
+
+  /** snarkjs's Groth16 setup over the external powers of tau, then one local phase-2 contribution. */
+  async function phase2Into(tmp: string, p: ExternalPtau): Promise<SetupMethod> {
     const z0 = join(tmp, 'transfer_0.zkey');
-    const zkey = join(tmp, 'transfer.zkey');
-    try {
-      await timedStep(progress, `groth16 setup (${info.nConstraints} constraints, 2^${power} powers of tau)`, () =>
-        snarkjs.zKey.newZKey(circuit.r1cs, ptau.path, z0, progress.logger),
-      );
-    } catch (err) {
-      if (ptau.kind === 'external') {
-        throw new PtauError(`groth16 setup with ${ptau.path} failed (it must be phase-2-ready and of power >= ${power}): ${(err as Error).message}`);
-      }
-      throw err;
-    }
+    const made = await timedStep(progress, `groth16 setup over ${p.path} (2^${p.power})`, () =>
+      snarkjs.zKey.newZKey(circuit.r1cs, p.path, z0, progress.logger),
+    );
+    // snarkjs answers some failures with -1 instead of throwing
+    if (!(made instanceof Uint8Array)) throw new PtauError(`snarkjs could not build a key from ${p.path} (see the messages above)`);
     await timedStep(progress, 'phase 2: local contribution', () =>
-      snarkjs.zKey.contribute(z0, zkey, 'drex-swarm dev', randomBytes(32).toString('hex'), progress.logger),
+      snarkjs.zKey.contribute(z0, join(tmp, 'transfer.zkey'), 'drex-swarm local', randomBytes(32).toString('hex'), progress.logger),
     );
     rmSync(z0);
+    return { method: 'ptau-phase2', trusted: false, ptauSha256: await sha256File(p.path), ptauPower: p.power };
+  }
+
+  /** Verification key, Solidity verifier and manifest beside the proving key in `tmp`. */
+  async function exportsInto(tmp: string, setup: SetupMethod): Promise<void> {
+    const zkey = join(tmp, 'transfer.zkey');
     const vkey = await snarkjs.zKey.exportVerificationKey(zkey, progress.logger);
     writeFileSync(join(tmp, 'verification_key.json'), JSON.stringify(vkey, null, 1));
     const template = readFileSync(join(dirname(dirname(require.resolve('snarkjs'))), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
@@ -140,14 +149,14 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
     const manifest: ArtifactManifest = {
       circuit: 'transfer',
       depth,
-      constraints: info.nConstraints,
-      publicInputs: info.nPubInputs + info.nOutputs,
+      constraints: r1cs.nConstraints,
+      publicInputs: r1cs.nPublic,
       power,
       circuitHash: circuit.hash,
       zkeyHash: await sha256File(zkey),
       wasmHash: await sha256File(circuit.wasm),
       vkeyHash: await sha256File(join(tmp, 'verification_key.json')),
-      ptau: { kind: ptau.kind, sha256: ptauHash },
+      setup,
       createdAt: new Date().toISOString(),
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));

@@ -9,12 +9,12 @@ export function parseDepth(v: string): number {
   return n;
 }
 
-/** `drex-swarm setup`: compile the circuit and run (or reuse) the dev ceremony. */
+/** `drex-swarm setup`: compile the circuit and make (or reuse) its keys. */
 export function setupCommand(): Command {
   return new Command('setup')
-    .description('compile the transfer circuit and run the dev trusted setup (cached by content hash)')
+    .description('compile the transfer circuit and make its Groth16 keys: the fast dev setup (NOT a trusted setup), or phase 2 over --ptau; cached by content hash')
     .option('--depth <n>', 'note-tree depth', parseDepth, DEFAULT_DEPTH)
-    .option('--ptau <file>', 'use this phase-2-ready powers-of-tau file instead of the dev ceremony (or set DREX_PTAU)')
+    .option('--ptau <file>', 'phase-2-ready powers of tau from a public ceremony: run snarkjs phase 2 over it instead of the dev setup (or set DREX_PTAU)')
     .action(async (opts: { depth: number; ptau?: string }) => {
       const a = await ensureArtifacts({ depth: opts.depth, ptau: opts.ptau, progress: stderrProgress('setup') });
       process.stdout.write(`${JSON.stringify({ dir: a.dir, ...a.manifest })}\n`);

@@ -127,7 +127,7 @@ port.on('message', (m: ThreadRequest) => {
     } else {
       if (!table) throw new Error('multiply before a table was built');
       const points = multiply(wasm, table, m.scalars);
-      port.postMessage({ type: 'product', id: m.id, points } satisfies ThreadReply, [points.buffer]);
+      port.postMessage({ type: 'product', id: m.id, points } satisfies ThreadReply, [points.buffer as ArrayBuffer]);
     }
   } catch (err) {
     port.postMessage({ type: 'error', message: (err as Error).stack ?? String(err) } satisfies ThreadReply);

@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as snarkjs from 'snarkjs';
+import { devSetup, domainPower } from './dev-setup.ts';
+import { writeSyntheticR1cs } from './synthetic-r1cs.ts';
+import { R1csFormatError } from './r1cs-file.ts';
+import { releaseSnarkjs } from '../snarkjs-runtime.ts';
+
+/** The sections of a zkey file by id. */
+function sections(path: string): Map<number, Buffer> {
+  const b = readFileSync(path);
+  const out = new Map<number, Buffer>();
+  let pos = 12;
+  for (let i = 0; i < b.readUInt32LE(8); i++) {
+    const type = b.readUInt32LE(pos);
+    const size = Number(b.readBigUInt64LE(pos + 4));
+    out.set(type, b.subarray(pos + 12, pos + 12 + size));
+    pos += 12 + size;
+  }
+  return out;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dev-setup-'));
+  writeSyntheticR1cs(join(dir, 'c.r1cs'), { constraints: 1000, publicInputs: 3 });
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await releaseSnarkjs();
+});
+
+describe('devSetup', () => {
+  it('writes a zkey snarkjs reads, with the circuit\'s sizes', async () => {
+    const res = await devSetup({ r1cs: join(dir, 'c.r1cs'), zkey: join(dir, 'a.zkey'), threads: 2 });
+    expect(res).toEqual({ power: 10, constraints: 1000, nVars: 1004, nPublic: 3 });
+    const vk = (await snarkjs.zKey.exportVerificationKey(join(dir, 'a.zkey'))) as { nPublic: number; IC: unknown[]; protocol: string };
+    expect(vk.protocol).toBe('groth16');
+    expect(vk.nPublic).toBe(3);
+    expect(vk.IC).toHaveLength(4);
+    const s = sections(join(dir, 'a.zkey'));
+    expect(s.get(5)!.length).toBe(1004 * 64);
+    expect(s.get(7)!.length).toBe(1004 * 128);
+    expect(s.get(8)!.length).toBe((1004 - 4) * 64);
+    expect(s.get(9)!.length).toBe(1024 * 64);
+    // 2 A terms and 2 B terms per constraint, plus one A term per public signal and the constant
+    expect(s.get(4)!.readUInt32LE(0)).toBe(4 * 1000 + 4);
+  });
+
+  it('draws new secrets every time: two setups of one circuit share no key material', async () => {
+    await devSetup({ r1cs: join(dir, 'c.r1cs'), zkey: join(dir, 'b.zkey'), threads: 2 });
+    const a = sections(join(dir, 'a.zkey'));
+    const b = sections(join(dir, 'b.zkey'));
+    // The same circuit: same coefficients.
+    expect(a.get(4)!.equals(b.get(4)!)).toBe(true);
+    // Different alpha, beta, delta (header), and different queries.
+    const header = (s: Map<number, Buffer>) => s.get(2)!.subarray(84);
+    expect(header(a).equals(header(b))).toBe(false);
+    for (const id of [3, 5, 6, 7, 8, 9]) expect(a.get(id)!.equals(b.get(id)!), `section ${id}`).toBe(false);
+    // gamma is the G2 generator in both, as in every snarkjs key
+    const gamma = (s: Map<number, Buffer>) => s.get(2)!.subarray(84 + 64 + 64 + 128, 84 + 64 + 64 + 128 + 128);
+    expect(gamma(a).equals(gamma(b))).toBe(true);
+  });
+
+  it('sizes the domain as snarkjs does', () => {
+    expect(domainPower(1000, 3)).toBe(10);
+    expect(domainPower(1020, 3)).toBe(10);
+    expect(domainPower(1021, 3)).toBe(11);
+    expect(domainPower(26256, 11)).toBe(15);
+  });
+
+  it('refuses a file that is not an r1cs', async () => {
+    await expect(devSetup({ r1cs: join(dir, 'a.zkey'), zkey: join(dir, 'x.zkey') })).rejects.toThrow(R1csFormatError);
+  });
+});
