@@ -62,8 +62,9 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   if (power + 1 > Fr.s) throw new RangeError(`circuit needs a 2^${power} domain; BN254 allows at most 2^${Fr.s - 1}`);
   const n = 2 ** power;
   const nPrivate = r1cs.nVars - nPub - 1;
-  // Progress is measured in G1-multiplication equivalents.
-  const work = { qap: Math.ceil((r1cs.constraints.length / 36 + 3 * n) / 20), g1: 6 + nPub + 1 + 2 * r1cs.nVars + nPrivate + n, g2: 3 * (3 + r1cs.nVars) };
+  // Progress is measured in G1-multiplication equivalents (field work per term or domain point ~ 1/8).
+  const terms = r1cs.constraints.length / 36;
+  const work = { qap: Math.ceil((terms + 3 * n) / 8), g1: 6 + nPub + 1 + 2 * r1cs.nVars + nPrivate + n, g2: 3 * (3 + r1cs.nVars) };
   const total = work.qap + work.g1 + work.g2;
   const name = `dev setup (2^${power}, ${r1cs.nConstraints} constraints)`;
   progress.step(name);
@@ -76,6 +77,7 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
 
   // QAP at tau: per signal, A_s(tau), B_s(tau), C_s(tau); the coefficient section on the way.
   const lagrange = lagrangeAtTau(tau, power);
+  report(n / 8);
   const A = new Array<bigint>(r1cs.nVars).fill(0n);
   const B = new Array<bigint>(r1cs.nVars).fill(0n);
   const C = new Array<bigint>(r1cs.nVars).fill(0n);
@@ -104,6 +106,7 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
     if (s <= nPub) ic.push(k);
     else cQuery.push((k * deltaInv) % r);
   }
+  report((n + terms) / 8);
   const h = hQueryAtTau(tau, power).map((x) => (x * deltaInv) % r);
   const g1Scalars = [alpha, beta, delta, ...ic, ...A, ...B, ...cQuery, ...h];
   const g2Scalars = [beta, 1n, delta, ...B];

@@ -141,10 +141,10 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   /** Verification key, Solidity verifier and manifest beside the proving key in `tmp`. */
   async function exportsInto(tmp: string, setup: SetupMethod): Promise<void> {
     const zkey = join(tmp, 'transfer.zkey');
-    const vkey = await snarkjs.zKey.exportVerificationKey(zkey, progress.logger);
+    const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
     writeFileSync(join(tmp, 'verification_key.json'), JSON.stringify(vkey, null, 1));
     const template = readFileSync(join(dirname(dirname(require.resolve('snarkjs'))), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
-    const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }, progress.logger);
+    const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template });
     writeFileSync(join(tmp, 'TransferVerifier.sol'), sol);
     const manifest: ArtifactManifest = {
       circuit: 'transfer',
