@@ -3,4 +3,5 @@ declare module 'ffjavascript' {
   export const utils: any;
   export const Scalar: any;
   export const F1Field: any;
+  export const ChaCha: any;
 }

@@ -1,12 +1,29 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as snarkjs from 'snarkjs';
 import { devSetup, domainPower } from './dev-setup.ts';
 import { writeSyntheticR1cs } from './synthetic-r1cs.ts';
 import { R1csFormatError } from './r1cs-file.ts';
 import { releaseSnarkjs } from '../snarkjs-runtime.ts';
+
+const run = promisify(execFile);
+const snarkjsCli = join(dirname(createRequire(import.meta.url).resolve('snarkjs')), 'cli.cjs');
+
+/** `snarkjs zkey verify`; resolves with whether it accepted the key and what it printed. */
+async function zkeyVerify(r1cs: string, ptau: string, zkey: string): Promise<{ ok: boolean; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [snarkjsCli, 'zkey', 'verify', r1cs, ptau, zkey], { maxBuffer: 16 << 20 });
+    return { ok: true, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
 
 /** The sections of a zkey file by id. */
 function sections(path: string): Map<number, Buffer> {
@@ -62,6 +79,19 @@ describe('devSetup', () => {
     // gamma is the G2 generator in both, as in every snarkjs key
     const gamma = (s: Map<number, Buffer>) => s.get(2)!.subarray(84 + 64 + 64 + 128, 84 + 64 + 64 + 128 + 128);
     expect(gamma(a).equals(gamma(b))).toBe(true);
+  });
+
+  it('with its powers of tau, passes snarkjs zkey verify; a key from other secrets does not', async () => {
+    const r1cs = join(dir, 'c.r1cs');
+    await devSetup({ r1cs, zkey: join(dir, 'p.zkey'), ptau: join(dir, 'p.ptau'), threads: 2 });
+    const good = await zkeyVerify(r1cs, join(dir, 'p.ptau'), join(dir, 'p.zkey'));
+    expect(good.ok, good.out).toBe(true);
+    expect(good.out).toMatch(/ZKey Ok!/);
+    expect(good.out).toMatch(/contribution #1 drex-swarm dev setup/);
+    // a.zkey came from other secrets (and has no circuit hash): refused against this powers of tau
+    const other = await zkeyVerify(r1cs, join(dir, 'p.ptau'), join(dir, 'a.zkey'));
+    expect(other.ok).toBe(false);
+    expect(other.out).not.toMatch(/ZKey Ok!/);
   });
 
   it('sizes the domain as snarkjs does', () => {

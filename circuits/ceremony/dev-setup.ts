@@ -4,7 +4,9 @@ import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
 import { forEachTerm, readR1cs } from './r1cs-file.ts';
 import { hQueryAtTau, lagrangeAtTau, TauOnDomainError } from './qap-at-tau.ts';
 import { Fr, randomNonZero, toLeBytes } from './scalar-field.ts';
-import { concatBytes, u32, writeZkey } from './zkey-file.ts';
+import { concatBytes, u32, writeZkey } from './bin-file.ts';
+import { ptauPlan, writePtau } from './dev-ptau.ts';
+import { mpcSection } from './mpc-params.ts';
 import { silentProgress, type Progress } from './progress.ts';
 
 const r = FIELD_ORDER;
@@ -28,6 +30,12 @@ export interface DevSetupOptions {
   progress?: Progress;
   /** Threads for the elliptic-curve work; default one per core. */
   threads?: number;
+  /**
+   * Also write the phase-2-prepared powers of tau that the secrets define, and a circuit hash and
+   * contribution record in the key, so that `snarkjs zkey verify r1cs ptau zkey` checks the key against
+   * the circuit. Costs about 12 * 2^power more G1 and 3 * 2^power more G2 multiplications.
+   */
+  ptau?: string;
 }
 
 export interface DevSetupResult {
@@ -64,15 +72,19 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   const nPrivate = r1cs.nVars - nPub - 1;
   // Progress is measured in G1-multiplication equivalents (field work per term or domain point ~ 1/8).
   const terms = r1cs.constraints.length / 36;
-  const work = { qap: Math.ceil((terms + 3 * n) / 8), g1: 6 + nPub + 1 + 2 * r1cs.nVars + nPrivate + n, g2: 3 * (3 + r1cs.nVars) };
+  const withPtau = o.ptau ? 1 : 0;
+  const work = {
+    qap: Math.ceil((terms + 3 * n) / 8),
+    g1: 3 + nPub + 1 + 2 * r1cs.nVars + nPrivate + n + withPtau * (n + nPrivate + 12 * n),
+    g2: 3 * (3 + r1cs.nVars + withPtau * 3 * n),
+  };
   const total = work.qap + work.g1 + work.g2;
   const name = `dev setup (2^${power}, ${r1cs.nConstraints} constraints)`;
   progress.step(name);
   const t0 = Date.now();
   const report = (done: number) => progress.update(name, done / total);
 
-  let secrets: Secrets | null = drawSecrets(power);
-  const { tau, alpha, beta, delta } = secrets;
+  const { tau, alpha, beta, delta } = drawSecrets(power);
   const deltaInv = Fr.inv(delta);
 
   // QAP at tau: per signal, A_s(tau), B_s(tau), C_s(tau); the coefficient section on the way.
@@ -100,17 +112,29 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
     coefs.push([0, r1cs.nConstraints + s, s, 1n]);
   }
   const ic: bigint[] = [];
-  const cQuery: bigint[] = [];
+  const cInitial: bigint[] = [];
   for (let s = 0; s < r1cs.nVars; s++) {
     const k = (beta * A[s]! + alpha * B[s]! + C[s]!) % r;
     if (s <= nPub) ic.push(k);
-    else cQuery.push((k * deltaInv) % r);
+    else cInitial.push(k);
   }
   report((n + terms) / 8);
   const h = hQueryAtTau(tau, power).map((x) => (x * deltaInv) % r);
-  const g1Scalars = [alpha, beta, delta, ...ic, ...A, ...B, ...cQuery, ...h];
+  const g1Scalars = [alpha, beta, delta, ...ic, ...A, ...B, ...cInitial.map((k) => (k * deltaInv) % r), ...h];
   const g2Scalars = [beta, 1n, delta, ...B];
-  secrets = null;
+  // With a powers of tau: what snarkjs's circuit hash covers, then the file's own points.
+  const ptau = o.ptau ? ptauPlan({ tau, alpha, beta }, power) : null;
+  if (ptau) {
+    const zn = (Fr.pow(tau, BigInt(n)) - 1n + r) % r;
+    let t = 1n;
+    const hPowers = Array.from({ length: n - 1 }, () => {
+      const v = (t * zn) % r;
+      t = (t * tau) % r;
+      return v;
+    });
+    g1Scalars.push(...hPowers, ...cInitial, ...ptau.g1);
+    g2Scalars.push(...ptau.g2);
+  }
   report(work.qap);
 
   const pool: FixedBasePool = await createFixedBasePool(o.threads);
@@ -118,9 +142,7 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   let g2: Uint8Array;
   try {
     g1 = await pool.multiply('G1', toLeBytes(g1Scalars), (d) => report(work.qap + d));
-    g1Scalars.length = 0;
     g2 = await pool.multiply('G2', toLeBytes(g2Scalars), (d) => report(work.qap + work.g1 + 3 * d));
-    g2Scalars.length = 0;
   } finally {
     await pool.close();
   }
@@ -128,28 +150,32 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   const s1 = AFFINE_BYTES.G1;
   const s2 = AFFINE_BYTES.G2;
   let p1 = 0;
-  const take1 = (count: number) => g1.subarray((p1 += count) * s1 - count * s1, p1 * s1);
+  const take1 = (count: number) => g1.subarray(p1 * s1, (p1 += count) * s1);
   let p2 = 0;
-  const take2 = (count: number) => g2.subarray((p2 += count) * s2 - count * s2, p2 * s2);
+  const take2 = (count: number) => g2.subarray(p2 * s2, (p2 += count) * s2);
   const [alpha1, beta1, delta1] = [take1(1), take1(1), take1(1)];
   const [beta2, gamma2, delta2] = [take2(1), take2(1), take2(1)];
-  const header = concatBytes([
-    u32(32), toLeBytes([Q]), u32(32), toLeBytes([r]),
-    u32(r1cs.nVars), u32(nPub), u32(n),
-    alpha1, beta1, beta2, gamma2, delta1, delta2,
-  ]);
-  writeZkey(o.zkey, {
-    header,
+  const key = {
     ic: take1(nPub + 1),
     a: take1(r1cs.nVars),
     b1: take1(r1cs.nVars),
     c: take1(nPrivate),
     h: take1(n),
     b2: take2(r1cs.nVars),
-    coefficients: encodeCoefficients(coefs),
-    // No phase-1 transcript stands behind this key: no circuit hash, no contributions.
-    mpc: concatBytes([new Uint8Array(64), u32(0)]),
-  });
+  };
+  let mpc = concatBytes([new Uint8Array(64), u32(0)]); // no powers of tau: no circuit hash, no contributions
+  if (ptau) {
+    const hPowers = take1(n - 1);
+    const c = take1(nPrivate);
+    writePtau(o.ptau!, power, take1(ptau.g1.length), take2(ptau.g2.length));
+    mpc = await mpcSection({ alpha1, beta1, beta2, ic: key.ic, hPowers, c, a: key.a, b1: key.b1, b2: key.b2 }, delta, 'drex-swarm dev setup');
+  }
+  const header = concatBytes([
+    u32(32), toLeBytes([Q]), u32(32), toLeBytes([r]),
+    u32(r1cs.nVars), u32(nPub), u32(n),
+    alpha1, beta1, beta2, gamma2, delta1, delta2,
+  ]);
+  writeZkey(o.zkey, { header, ...key, coefficients: encodeCoefficients(coefs), mpc });
   report(total);
   progress.done(name, Date.now() - t0);
   return { power, constraints: r1cs.nConstraints, nVars: r1cs.nVars, nPublic: nPub };

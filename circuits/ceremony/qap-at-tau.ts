@@ -35,6 +35,21 @@ export function lagrangeAtTau(tau: bigint, power: number): bigint[] {
 }
 
 /**
+ * The Lagrange basis at tau as snarkjs's `powersoftau prepare phase2` builds its largest level: the
+ * inverse FFT of tau^0..tau^(M-2) with the last power left out, i.e. L_j(tau) - tau^(M-1) * w^j / M.
+ */
+export function truncatedLagrangeAtTau(tau: bigint, power: number): bigint[] {
+  const m = BigInt(2 ** power);
+  const last = (Fr.pow(tau, m - 1n) * Fr.inv(m)) % r;
+  let x = 1n;
+  return lagrangeAtTau(tau, power).map((l) => {
+    const v = (l - ((last * x) % r) + r) % r;
+    x = (x * Fr.w[power]!) % r;
+    return v;
+  });
+}
+
+/**
  * The scalars of snarkjs's H query for a domain of size n = 2^power, before division by delta.
  *
  * snarkjs's prover evaluates a(x)b(x) - c(x) on the odd points u_i = w_2n^(2i+1) of the doubled domain
@@ -42,7 +57,8 @@ export function lagrangeAtTau(tau: bigint, power: number): bigint[] {
  * M = 2n at odd indices. At the largest size a prepared file holds, snarkjs builds that basis from the
  * powers tau^0..tau^(M-2) only (the last is set to zero), which changes each point by
  * -tau^(M-1) * u_i / M; both are correct for polynomials of degree < M - 1. We use snarkjs's variant, so
- * the key equals the one snarkjs would derive from a powers of tau of exactly this size.
+ * the key equals the one snarkjs would derive from a powers of tau of exactly this size. These are the odd
+ * entries of `truncatedLagrangeAtTau(tau, power + 1)`, computed directly.
  */
 export function hQueryAtTau(tau: bigint, power: number): bigint[] {
   if (power + 1 > Fr.s) throw new RangeError(`domain 2^${power} is too large for BN254 (at most 2^${Fr.s - 1})`);

@@ -17,13 +17,16 @@ const require = createRequire(import.meta.url);
 
 /** Bumped when the dev setup's output changes, so cached keys from an older one are not reused. */
 const DEV_SETUP_VERSION = 'dev-single-party-v1';
+/** Name of the powers of tau a dev setup writes beside its keys when asked to. */
+const DEV_PTAU_FILE = 'powers_of_tau.ptau';
 
 /**
  * How the keys were made. `dev-single-party`: one process drew every secret (development only);
  * `ptau-phase2`: snarkjs's phase 2 over an operator-supplied powers of tau, plus one local contribution.
  */
 export type SetupMethod =
-  | { method: 'dev-single-party'; trusted: false }
+  /** `ptau`: the file name, beside the keys, of the powers of tau the dev secrets define (when asked for). */
+  | { method: 'dev-single-party'; trusted: false; ptau?: string }
   | { method: 'ptau-phase2'; trusted: false; ptauSha256: string; ptauPower: number };
 
 /** What a build of the transfer circuit produced, with content hashes (the artifact manifest). */
@@ -58,6 +61,12 @@ export interface SetupOptions {
   depth?: number;
   /** Phase-2-ready powers-of-tau file of a public ceremony; defaults to DREX_PTAU, else the dev setup. */
   ptau?: string;
+  /**
+   * Dev setup only: also write the powers of tau its secrets define beside the keys, so that `snarkjs
+   * zkey verify` can check the key against the circuit. A separate cached key set; defaults to
+   * `DREX_DEV_PTAU=1`.
+   */
+  devPtau?: boolean;
   progress?: Progress;
 }
 
@@ -87,7 +96,8 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   const power = domainPower(r1cs.nConstraints, r1cs.nPublic);
   const ptauPath = opts.ptau ?? process.env.DREX_PTAU;
   const ptau = ptauPath ? openExternalPtau(ptauPath, power) : null;
-  const setupKey = ptau ? `ptau:${await sha256File(ptau.path)}` : DEV_SETUP_VERSION;
+  const devPtau = !ptau && (opts.devPtau ?? process.env.DREX_DEV_PTAU === '1');
+  const setupKey = ptau ? `ptau:${await sha256File(ptau.path)}` : `${DEV_SETUP_VERSION}${devPtau ? ':with-ptau' : ''}`;
   const key = sha256Hex(`${circuit.hash}:${setupKey}`).slice(0, 16);
   const dir = join(cacheDir('artifacts'), `transfer-d${depth}-${key}`);
   const paths = artifactPaths(dir, circuit);
@@ -119,8 +129,9 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   return { manifest, ...paths };
 
   async function devSetupInto(tmp: string): Promise<SetupMethod> {
-    await devSetup({ r1cs: circuit.r1cs, zkey: join(tmp, 'transfer.zkey'), progress });
-    return { method: 'dev-single-party', trusted: false };
+    const ptauFile = devPtau ? DEV_PTAU_FILE : undefined;
+    await devSetup({ r1cs: circuit.r1cs, zkey: join(tmp, 'transfer.zkey'), progress, ...(ptauFile ? { ptau: join(tmp, ptauFile) } : {}) });
+    return { method: 'dev-single-party', trusted: false, ...(ptauFile ? { ptau: ptauFile } : {}) };
   }
 
   /** snarkjs's Groth16 setup over the external powers of tau, then one local phase-2 contribution. */

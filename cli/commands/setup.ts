@@ -15,8 +15,14 @@ export function setupCommand(): Command {
     .description('compile the transfer circuit and make its Groth16 keys: the fast dev setup (NOT a trusted setup), or phase 2 over --ptau; cached by content hash')
     .option('--depth <n>', 'note-tree depth', parseDepth, DEFAULT_DEPTH)
     .option('--ptau <file>', 'phase-2-ready powers of tau from a public ceremony: run snarkjs phase 2 over it instead of the dev setup (or set DREX_PTAU)')
-    .action(async (opts: { depth: number; ptau?: string }) => {
-      const a = await ensureArtifacts({ depth: opts.depth, ptau: opts.ptau, progress: stderrProgress('setup') });
+    .option('--emit-ptau', 'dev setup: also write the powers of tau its secrets define, for `snarkjs zkey verify` (a separate key set; other commands use it with DREX_DEV_PTAU=1)')
+    .action(async (opts: { depth: number; ptau?: string; emitPtau?: boolean }) => {
+      const a = await ensureArtifacts({
+        depth: opts.depth,
+        ptau: opts.ptau,
+        ...(opts.emitPtau ? { devPtau: true } : {}),
+        progress: stderrProgress('setup'),
+      });
       process.stdout.write(`${JSON.stringify({ dir: a.dir, ...a.manifest })}\n`);
     });
 }
