@@ -20,11 +20,6 @@ declare module 'snarkjs' {
     verify(vkey: unknown, publicSignals: PublicSignals, proof: Groth16Proof, logger?: Logger): Promise<boolean>;
     exportSolidityCallData(proof: Groth16Proof, pub: PublicSignals): Promise<string>;
   };
-  export const powersOfTau: {
-    newAccumulator(curve: unknown, power: number, fileName: string, logger?: Logger): Promise<unknown>;
-    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
-    preparePhase2(oldPtau: string, newPtau: string, logger?: Logger): Promise<unknown>;
-  };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: FileRef, logger?: Logger): Promise<unknown>;
     contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;

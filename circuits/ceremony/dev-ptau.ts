@@ -63,8 +63,11 @@ export function ptauPlan(s: PtauSecrets, power: number): PtauPlan {
   return { power, g1, g2 };
 }
 
-/** Writes the ptau file from the points of `ptauPlan`'s scalars (affine LEM, same order). */
-export function writePtau(path: string, power: number, g1: Uint8Array, g2: Uint8Array): void {
+/**
+ * Writes the ptau file from the points of `ptauPlan`'s scalars (affine LEM, same order), sections in
+ * snarkjs's order. Returns the 64 bytes that follow the tau-powers section (see `mpcSection`).
+ */
+export function writePtau(path: string, power: number, g1: Uint8Array, g2: Uint8Array): { afterTauG1: Uint8Array } {
   const n = 2 ** power;
   const s1 = AFFINE_BYTES.G1;
   const s2 = AFFINE_BYTES.G2;
@@ -87,6 +90,10 @@ export function writePtau(path: string, power: number, g1: Uint8Array, g2: Uint8
   const tauG2 = take2(n);
   const betaG2 = take2(1);
   const lagrangeG2 = take2(levels);
+  const afterTauG1 = Buffer.alloc(64);
+  afterTauG1.writeUInt32LE(3, 0);
+  afterTauG1.writeBigUInt64LE(BigInt(tauG2.byteLength), 4);
+  afterTauG1.set(tauG2.subarray(0, 52), 12);
   writeBinFile(path, 'ptau', [
     [1, header],
     [2, tauG1],
@@ -100,4 +107,5 @@ export function writePtau(path: string, power: number, g1: Uint8Array, g2: Uint8
     [14, alphaLagrange],
     [15, betaLagrange],
   ]);
+  return { afterTauG1 };
 }

@@ -132,8 +132,9 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
       t = (t * tau) % r;
       return v;
     });
-    g1Scalars.push(...hPowers, ...cInitial, ...ptau.g1);
-    g2Scalars.push(...ptau.g2);
+    // (a loop, not push(...xs): millions of arguments overflow the stack)
+    for (const xs of [hPowers, cInitial, ptau.g1]) for (const x of xs) g1Scalars.push(x);
+    for (const x of ptau.g2) g2Scalars.push(x);
   }
   report(work.qap);
 
@@ -167,8 +168,15 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   if (ptau) {
     const hPowers = take1(n - 1);
     const c = take1(nPrivate);
-    writePtau(o.ptau!, power, take1(ptau.g1.length), take2(ptau.g2.length));
-    mpc = await mpcSection({ alpha1, beta1, beta2, ic: key.ic, hPowers, c, a: key.a, b1: key.b1, b2: key.b2 }, delta, 'drex-swarm dev setup');
+    const ptauG1 = take1(ptau.g1.length);
+    const ptauG2 = take2(ptau.g2.length);
+    const file = writePtau(o.ptau!, power, ptauG1, ptauG2);
+    const overrun = n - 1 >= 2 ** 14 ? { after: file.afterTauG1, tauPowerNMinus1: ptauG1.subarray((n - 1) * s1, n * s1) } : undefined;
+    mpc = await mpcSection(
+      { alpha1, beta1, beta2, ic: key.ic, hPowers, c, a: key.a, b1: key.b1, b2: key.b2, ...(overrun ? { hOverrun: overrun } : {}) },
+      delta,
+      'drex-swarm dev setup',
+    );
   }
   const header = concatBytes([
     u32(32), toLeBytes([Q]), u32(32), toLeBytes([r]),

@@ -11,6 +11,14 @@ export interface InitialKeyPoints {
   ic: Uint8Array;
   /** (tau^(n+i) - tau^i) * G1 for i = 0..n-2: the tau powers snarkjs hashes for the H query. */
   hPowers: Uint8Array;
+  /**
+   * Set when the domain is 2^15 or larger: the 64 bytes that follow section 2 (tau powers in G1) in the
+   * powers-of-tau file, and tau^(n-1) * G1. snarkjs's `zkey new` hashes the H powers in chunks of 2^14
+   * whose length it takes as min(n - 1, 2^14) for every chunk, so from 2^15 up it hashes one more
+   * "point", the difference of those two (the first read past the end of section 2). The circuit hash
+   * is what snarkjs computes, so we compute the same.
+   */
+  hOverrun?: { after: Uint8Array; tauPowerNMinus1: Uint8Array };
   /** The private signals' C query before division by delta. */
   c: Uint8Array;
   a: Uint8Array;
@@ -49,7 +57,9 @@ export async function mpcSection(p: InitialKeyPoints, delta: bigint, name: strin
       cs.update(await toU(points));
     };
     await list(p.ic, 64, toU1);
-    await list(p.hPowers, 64, toU1);
+    cs.update(be32(p.hPowers.length / 64));
+    cs.update(await toU1(p.hPowers));
+    if (p.hOverrun) cs.update(await toU1(subtractAffine(curve, p.hOverrun.after, p.hOverrun.tauPowerNMinus1)));
     await list(p.c, 64, toU1);
     await list(p.a, 64, toU1);
     await list(p.b1, 64, toU1);
@@ -87,6 +97,21 @@ export async function mpcSection(p: InitialKeyPoints, delta: bigint, name: strin
   } finally {
     await curve.terminate();
   }
+}
+
+/** a - b for two affine LEM byte strings, with the curve's own WASM routines (as snarkjs computes it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function subtractAffine(curve: any, a: Uint8Array, b: Uint8Array): Uint8Array {
+  const tm = curve.tm as { alloc(n: number): number; u8: Uint8Array; instance: WebAssembly.Instance };
+  const fn = tm.instance.exports as Record<string, (...args: number[]) => void>;
+  const pa = tm.alloc(64);
+  const pb = tm.alloc(64);
+  const pr = tm.alloc(96);
+  tm.u8.set(a, pa);
+  tm.u8.set(b, pb);
+  fn.g1m_subAffine!(pa, pb, pr);
+  fn.g1m_batchToAffine!(pr, 1, pr);
+  return tm.u8.slice(pr, pr + 64);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
