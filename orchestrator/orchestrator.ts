@@ -106,7 +106,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   };
 
   const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: enqueueDispatch });
-  const isDone = (s: string) => (settles ? s === 'SETTLED' : s === 'VERIFIED');
+  const doneStates = settles ? ['SETTLED'] : ['VERIFIED'];
   const js = jetstream(nc);
   /** Hands a verified batch (its proofs and root chain) to settlement. */
   const publishReady = async (batchId: string) => {
@@ -123,7 +123,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     // Not de-duplicated: a batch is handed over again after a restart or after proofs were re-proved;
     // the settler recognises a batch the ledger already holds.
     await js.publish(NATS.readySubject, JSON.stringify(ready));
-    await store.transition(batchId, {}, 'handed to settlement');
+    await store.noteHandedOver(batchId, rec.planVersion);
   };
   const machine = new BatchStateMachine({
     nc,
@@ -136,14 +136,14 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     maxAttempts: c.maxAttempts ?? 5,
     jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
     onSettled: async () => {
-      await sequencer.finalizeHead(isDone);
+      await sequencer.finalizeHead(doneStates);
     },
     onVerified: async (batchId) => {
       if (settles) {
         await publishReady(batchId);
       } else {
         metrics.batchesFinished.inc({ state: 'VERIFIED' });
-        await sequencer.finalizeHead(isDone);
+        await sequencer.finalizeHead(doneStates);
       }
     },
   });
@@ -177,7 +177,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await enqueueDispatch(id, rec.planVersion);
     if (rec && rec.state === 'VERIFIED' && settles) await publishReady(id);
   }
-  await sequencer.finalizeHead(isDone);
+  await sequencer.finalizeHead(doneStates);
   wakePlanner();
   const poll = setInterval(wakePlanner, 1000);
 

@@ -132,19 +132,16 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
         call.destroy(Object.assign(new Error(e.message), e.toServiceError()));
         return;
       }
-      // XREAD BLOCK holds its connection: each watcher gets its own.
-      const redis = o.store.redis.duplicate();
+      const watcher = o.store.watchEvents(id);
       let cancelled = false;
       call.on('cancelled', () => {
         cancelled = true;
-        redis.disconnect();
+        watcher.close();
       });
       let last = '0';
-      const key = o.store.key.events(id);
       try {
         while (!cancelled) {
-          const events = await o.store.events(id, last);
-          for (const e of events) {
+          for (const e of await watcher.next(last, 5000)) {
             last = e.streamId;
             if (e.seq <= fromSeq) continue;
             call.write(eventMessage(id, e));
@@ -153,13 +150,12 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
               return;
             }
           }
-          if (events.length === 0) await redis.xread('BLOCK', 5000, 'STREAMS', key, last);
         }
       } catch (err) {
         if (!cancelled) o.log.warn('watch stream ended with an error', { batchId: id, error: err });
         if (!cancelled) call.destroy(err as Error);
       } finally {
-        redis.disconnect();
+        watcher.close();
       }
     },
   };

@@ -50,9 +50,7 @@ export class Dispatcher {
       await this.publish(batchId, planVersion, t.index, attempt, t.input, t.publicSignals);
       n++;
     }
-    if (rec.state === 'PLANNED') {
-      await store.transition(batchId, { state: 'PROVING' }, `dispatched ${n} proving jobs`);
-    }
+    if (rec.state === 'PLANNED') await store.markProving(batchId, planVersion, n);
     log.info('batch dispatched', { batchId, planVersion, jobs: n });
     return n;
   }
@@ -77,7 +75,7 @@ export class Dispatcher {
       enqueuedMs: now,
     };
     // The attempt now in flight and when it was published (re-issues count up from it).
-    await this.o.store.redis.hset(this.o.store.key.attempts(batchId), String(index), attempt, `${index}:enqueuedMs`, now);
+    await this.o.store.recordAttempt(batchId, index, attempt, now);
     await this.js.publish(NATS.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
     this.o.metrics.jobsPublished.inc();
     return jobId;

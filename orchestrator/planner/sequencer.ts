@@ -1,4 +1,3 @@
-import type { ChainableCommander } from 'ioredis';
 import type { Crypto } from '../../circuits/model/crypto.ts';
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
 import { intentNullifier } from '../../circuits/model/intent.ts';
@@ -9,8 +8,6 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { signedIntentOf } from '../api/validate-submit.ts';
 import type { BatchStore, StoredPlan } from '../store/batch-store.ts';
-
-type Multi = ChainableCommander & { drexEvent(...args: (string | number)[]): Multi };
 
 export interface SequencerOptions {
   crypto: Crypto;
@@ -63,7 +60,7 @@ export class Sequencer {
     return this.serial(async () => {
       let n = 0;
       for (;;) {
-        const [head] = await this.o.store.redis.lrange(this.o.store.key.pending(), 0, 0);
+        const head = await this.o.store.nextPending();
         if (!head) return n;
         await this.planOne(head, false);
         n++;
@@ -75,14 +72,13 @@ export class Sequencer {
   private async planOne(batchId: string, replan: boolean): Promise<boolean> {
     const { store, crypto, policy, log } = this.o;
     const rec = await store.get(batchId);
-    const k = store.key;
     if (!rec) {
-      await store.redis.lrem(k.pending(), 0, batchId);
+      await store.dropPending(batchId);
       return false;
     }
     if (!replan && rec.state !== 'ACCEPTED') {
       // Planned before a restart: only the queue entry was left behind.
-      await store.redis.lrem(k.pending(), 0, batchId);
+      await store.dropPending(batchId);
       return true;
     }
     const tip = await this.loadTip();
@@ -94,13 +90,14 @@ export class Sequencer {
     } catch (err) {
       if (!(err instanceof TransferRejectedError)) throw err;
       log.warn('batch refused at planning', { batchId, code: err.code, error: err.message });
-      const m = store.redis.multi() as Multi;
-      m.drexEvent(k.batch(batchId), k.events(batchId), Date.now(), `planning refused: ${err.message}`, ErrorCode.PLANNING_FAILED, 'state', 'FAILED', 'errorCode', err.code, 'error', err.message);
-      m.srem(k.usedIntents(), ...this.intentNullifiers(intents));
-      m.lrem(k.pending(), 0, batchId);
-      m.lrem(k.open(), 0, batchId);
-      m.del(k.after(batchId));
-      await m.exec();
+      await store.fail(batchId, {
+        eventCode: ErrorCode.PLANNING_FAILED,
+        code: err.code,
+        message: `planning refused: ${err.message}`,
+        intentNullifiers: this.intentNullifiers(intents),
+        planVersion: rec.planVersion,
+        ...(replan ? {} : { planningRefused: true }),
+      });
       return false;
     }
     const stored: StoredPlan = {
@@ -108,27 +105,18 @@ export class Sequencer {
       roots: plan.roots.map(String),
       transfers: plan.transfers.map((t) => ({ index: t.index, input: t.input, publicSignals: publicSignalsOf(t.public) })),
     };
-    const m = store.redis.multi() as Multi;
-    m.set(k.plan(batchId), JSON.stringify(stored));
-    m.set(k.after(batchId), JSON.stringify(tip.toSnapshot()));
-    m.del(k.proofs(batchId), k.attempts(batchId));
-    m.drexEvent(
-      k.batch(batchId),
-      k.events(batchId),
-      Date.now(),
-      replan ? `re-planned (version ${version}) after an earlier batch failed` : `planned ${stored.transfers.length} transfers`,
-      '',
-      'state', 'PLANNED',
-      'planVersion', version,
-      'verified', 0,
-      'rootBefore', stored.roots[0]!,
-      'rootAfter', stored.roots.at(-1)!,
-    );
-    if (!replan) {
-      m.rpush(k.open(), batchId);
-      m.lrem(k.pending(), 0, batchId);
+    const done = await store.recordPlan(batchId, {
+      plan: stored,
+      after: tip.toSnapshot(),
+      replan,
+      message: replan ? `re-planned (version ${version}) after an earlier batch failed` : `planned ${stored.transfers.length} transfers`,
+    });
+    if (!done.ok) {
+      // Another writer moved the batch on (or it was never plannable): this plan is not its plan.
+      log.warn('plan not recorded', { batchId, version, refused: done.refused });
+      this.tip = undefined;
+      return false;
     }
-    await m.exec();
     log.info('batch planned', { batchId, version, transfers: stored.transfers.length });
     await this.o.onPlanned(batchId, version);
     return true;
@@ -142,10 +130,9 @@ export class Sequencer {
    * Marks `batchId` failed after planning (a job could not be proved, or settlement failed), gives its
    * intents back, and re-plans every later unfinished batch from the state before it.
    */
-  failBatch(batchId: string, code: string, message: string): Promise<void> {
+  failBatch(batchId: string, code: string, message: string, planVersion?: number): Promise<void> {
     return this.serial(async () => {
       const { store, log } = this.o;
-      const k = store.key;
       const rec = await store.get(batchId);
       if (!rec || rec.state === 'FAILED' || rec.state === 'SETTLED') return;
       const open = await store.open();
@@ -153,12 +140,17 @@ export class Sequencer {
       const later = i >= 0 ? open.slice(i + 1) : [];
       const before = i >= 0 ? await this.snapshotBefore(batchId) : undefined;
       const intents = await store.intents(batchId);
-      const m = store.redis.multi() as Multi;
-      m.drexEvent(k.batch(batchId), k.events(batchId), Date.now(), message, code, 'state', 'FAILED', 'errorCode', code, 'error', message);
-      m.srem(k.usedIntents(), ...this.intentNullifiers(intents));
-      m.lrem(k.open(), 0, batchId);
-      m.del(k.after(batchId));
-      await m.exec();
+      const failed = await store.fail(batchId, {
+        eventCode: code,
+        code,
+        message,
+        intentNullifiers: this.intentNullifiers(intents),
+        ...(planVersion === undefined ? {} : { planVersion }),
+      });
+      if (!failed.ok) {
+        log.info('batch not failed: it moved on', { batchId, code, refused: failed.refused });
+        return;
+      }
       log.warn('batch failed', { batchId, code, error: message, replanning: later.length });
       if (!before) return;
       this.tip = before;
@@ -166,34 +158,17 @@ export class Sequencer {
         const r = await store.get(id);
         if (!r || r.state === 'FAILED' || r.state === 'SETTLED') continue;
         const ok = await this.planOne(id, true);
-        if (!ok) await store.redis.lrem(k.open(), 0, id);
+        if (!ok) await store.dropOpen(id);
       }
     });
   }
 
   /**
    * Moves the final snapshot forward over every batch at the head of the open list that is done
-   * (`isDone`): VERIFIED without settlement, SETTLED with it.
+   * (in `doneStates`: VERIFIED without settlement, SETTLED with it).
    */
-  finalizeHead(isDone: (state: string) => boolean): Promise<string[]> {
-    return this.serial(async () => {
-      const { store } = this.o;
-      const k = store.key;
-      const done: string[] = [];
-      for (;;) {
-        const [head] = await store.redis.lrange(k.open(), 0, 0);
-        if (!head) return done;
-        const rec = await store.get(head);
-        if (rec && !isDone(rec.state)) return done;
-        const after = await store.redis.get(k.after(head));
-        const m = store.redis.multi();
-        if (after) m.set(k.ledgerFinal(), after);
-        m.del(k.after(head));
-        m.lpop(k.open());
-        await m.exec();
-        done.push(head);
-      }
-    });
+  finalizeHead(doneStates: readonly string[]): Promise<string[]> {
+    return this.serial(() => this.o.store.finalizeHead(doneStates));
   }
 
   /** Forgets the in-memory tip (it is reloaded from Redis on next use). */

@@ -85,7 +85,12 @@ export class BatchStateMachine {
     const rec = await store.get(s.batchId);
     if (!rec || rec.planVersion !== s.planVersion || rec.state !== 'VERIFIED') return;
     if (s.ok) {
-      await store.transition(s.batchId, { state: 'SETTLED', settlementTx: s.txHash, block: s.block }, `settled in block ${s.block} (aggregation root ${s.aggregationRoot.slice(0, 18)}..)`);
+      const settled = await store.markSettled(s.batchId, s.planVersion, {
+        txHash: s.txHash,
+        block: s.block,
+        message: `settled in block ${s.block} (aggregation root ${s.aggregationRoot.slice(0, 18)}..)`,
+      });
+      if (!settled.ok) return;
       metrics.batchesFinished.inc({ state: 'SETTLED' });
       log.info('batch settled', { batchId: s.batchId, tx: s.txHash, block: s.block, gasUsed: s.gasUsed });
       await this.o.onSettled?.(s.batchId);
@@ -93,16 +98,12 @@ export class BatchStateMachine {
     }
     if (s.code === 'PROOF_INVALID' && s.badIndices.length > 0) {
       // Proofs that passed intake but not the aggregator's full checks: drop them and prove again.
-      const k = store.key;
-      const m = store.redis.multi();
-      for (const i of s.badIndices) m.hdel(k.proofs(s.batchId), String(i));
-      m.hincrby(k.batch(s.batchId), 'verified', -s.badIndices.length);
-      await m.exec();
-      await store.transition(s.batchId, { state: 'PROVING' }, `batch verification refused transfers ${s.badIndices.join(', ')}: proving them again`);
+      const back = await store.reprove(s.batchId, s.planVersion, s.badIndices);
+      if (!back.ok) return; // already handled (a redelivered outcome)
       for (const i of s.badIndices) await this.reissue(s.batchId, s.planVersion, i, 'rejected:PROOF_INVALID');
       return;
     }
-    await this.o.sequencer.failBatch(s.batchId, ErrorCode.SETTLEMENT_FAILED, `the ledger refused the batch: ${s.reason}`);
+    await this.o.sequencer.failBatch(s.batchId, ErrorCode.SETTLEMENT_FAILED, `the ledger refused the batch: ${s.reason}`, s.planVersion);
     metrics.batchesFinished.inc({ state: 'FAILED' });
   }
 
@@ -122,12 +123,11 @@ export class BatchStateMachine {
         finishedMs: v.finishedMs,
         verifiedMs: v.verifiedMs,
       });
-      if (n < 0) return; // obsolete plan, batch no longer proving, or already recorded
+      if (!n.ok) return; // obsolete plan, batch no longer proving, or already recorded
       metrics.proofsAccepted.inc();
       metrics.jobLatency.observe((v.verifiedMs - v.enqueuedMs) / 1000);
-      const rec = await store.get(v.batchId);
-      if (rec && rec.state === 'VERIFIED') {
-        log.info('batch verified', { batchId: v.batchId, transfers: rec.transfers });
+      if (n.complete) {
+        log.info('batch verified', { batchId: v.batchId, transfers: n.verified });
         await this.o.onVerified(v.batchId);
       }
       return;
@@ -136,7 +136,7 @@ export class BatchStateMachine {
     if (!rec || rec.state !== 'PROVING' || rec.planVersion !== v.planVersion) return;
     const attempt = await store.attempt(v.batchId, v.index);
     if (v.jobId !== jobIdOf(v.batchId, v.planVersion, v.index, attempt)) return; // an older attempt
-    if (await store.redis.hexists(store.key.proofs(v.batchId), String(v.index))) return; // already proved by another worker
+    if (await store.hasProof(v.batchId, v.index)) return; // already proved by another worker
     log.warn('result rejected; re-issuing the job', { jobId: v.jobId, reason: v.reason, detail: v.detail, worker: v.workerId });
     await this.reissue(v.batchId, v.planVersion, v.index, `rejected:${v.reason}`);
   }
@@ -148,14 +148,16 @@ export class BatchStateMachine {
     const t = plan?.transfers.find((x) => x.index === index);
     if (!plan || plan.version !== version || !t) return;
     // Every published job recorded its attempt, so this is the next one.
-    const next = await store.redis.hincrby(store.key.attempts(batchId), String(index), 1);
+    const rec = await store.get(batchId);
+    if (!rec || rec.state !== 'PROVING' || rec.planVersion !== version) return; // only a proving batch re-issues
+    const next = await store.nextAttempt(batchId, index);
     if (next > this.o.maxAttempts) {
-      await this.o.sequencer.failBatch(batchId, ErrorCode.PROVING_FAILED, `transfer ${index} could not be proved in ${this.o.maxAttempts} attempts (last: ${reason})`);
+      await this.o.sequencer.failBatch(batchId, ErrorCode.PROVING_FAILED, `transfer ${index} could not be proved in ${this.o.maxAttempts} attempts (last: ${reason})`, version);
       metrics.batchesFinished.inc({ state: 'FAILED' });
       return;
     }
     metrics.jobsReissued.inc({ reason: reason.split(':')[0] });
-    await store.transition(batchId, {}, `transfer ${index}: job re-issued (attempt ${next}, ${reason})`);
+    await store.noteReissue(batchId, version, index, next, reason);
     await dispatcher.publish(batchId, version, index, next, t.input, t.publicSignals);
   }
 
@@ -182,10 +184,10 @@ export class BatchStateMachine {
       const plan = await store.plan(id);
       if (!plan) continue;
       const proved = new Set((await store.proofs(id)).map((p) => p.index));
-      const attempts = await store.redis.hgetall(store.key.attempts(id));
+      const attempts = await store.attempts(id);
       for (const t of plan.transfers) {
         if (proved.has(t.index)) continue;
-        const enq = Number(attempts[`${t.index}:enqueuedMs`] ?? 0);
+        const enq = attempts.get(t.index)?.enqueuedMs ?? 0;
         if (enq && now - enq > this.o.jobTimeoutMs) await this.reissue(id, plan.version, t.index, 'timeout');
       }
     }

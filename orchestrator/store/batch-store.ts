@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
 import type { BatchStateName } from './batch-states.ts';
-import { ACCEPT_PROOF, APPEND_EVENT, CREATE_BATCH } from './lua-scripts.ts';
+import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FINALIZE_HEAD, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
+import { decodeTransition, TRANSITIONS, type AcceptProofResult, type TransitionName, type TransitionResult } from './batch-transitions.ts';
 
 /** A batch as stored. */
 export interface BatchRecord {
@@ -67,18 +68,36 @@ export type CreateOutcome =
   | { kind: 'conflict'; batchId: string }
   | { kind: 'nonce-used'; batchId: string; index: number };
 
+type Script = (...args: (string | number)[]) => Promise<(string | number)[]>;
 type RedisWithScripts = Redis & {
-  drexCreate(...args: (string | number)[]): Promise<string[]>;
-  drexEvent(...args: (string | number)[]): Promise<number>;
-  drexAccept(...args: (string | number)[]): Promise<number>;
+  drexCreate: Script;
+  drexSetFields: Script;
+  drexRecordPlan: Script;
+  drexFail: Script;
+  drexAcceptProof: Script;
+  drexReprove: Script;
+  drexFinalizeHead: Script;
 };
 
-/** Field updates of a transition (values as strings or numbers). */
-export type BatchFields = Partial<Record<keyof BatchRecord | 'error' | 'errorCode', string | number>>;
+/** Where a job attempt stands: the attempt in flight and when it was published. */
+export interface JobAttempt {
+  attempt: number;
+  enqueuedMs: number;
+}
+
+/** Reads a batch's status events as they are appended (a connection of its own: it blocks). */
+export interface EventWatcher {
+  /** Events after stream entry `afterStreamId`, waiting up to `blockMs` for one when there are none yet. */
+  next(afterStreamId: string, blockMs: number): Promise<BatchEventRecord[]>;
+  close(): void;
+}
 
 /**
- * Redis persistence of batches: records, intents, plans, proofs, status events (a Redis stream per
- * batch), the planning queue and the planner's ledger snapshots. Every transition is one atomic step.
+ * The one owner of batch state in Redis: records, intents, plans, proofs, job attempts, status events
+ * (a Redis stream per batch), the planning queue, the open list and the planner's ledger snapshots.
+ * Nothing else reads or writes these keys. Every transition is one named method: an atomic
+ * compare-and-set on (state, plan version) against the transition table (batch-transitions.ts) that
+ * writes its fields and appends its status event in the same step, and answers a typed result.
  */
 export class BatchStore {
   private readonly r: RedisWithScripts;
@@ -90,16 +109,16 @@ export class BatchStore {
     this.r = redis as RedisWithScripts;
     if (!('drexCreate' in redis)) {
       redis.defineCommand('drexCreate', { numberOfKeys: 5, lua: CREATE_BATCH });
-      redis.defineCommand('drexEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
-      redis.defineCommand('drexAccept', { numberOfKeys: 3, lua: ACCEPT_PROOF });
+      redis.defineCommand('drexSetFields', { numberOfKeys: 2, lua: SET_FIELDS });
+      redis.defineCommand('drexRecordPlan', { numberOfKeys: 8, lua: RECORD_PLAN });
+      redis.defineCommand('drexFail', { numberOfKeys: 6, lua: FAIL });
+      redis.defineCommand('drexAcceptProof', { numberOfKeys: 3, lua: ACCEPT_PROOF });
+      redis.defineCommand('drexReprove', { numberOfKeys: 3, lua: REPROVE });
+      redis.defineCommand('drexFinalizeHead', { numberOfKeys: 4, lua: FINALIZE_HEAD });
     }
   }
 
-  get redis(): Redis {
-    return this.r;
-  }
-
-  key = {
+  private readonly key = {
     batch: (id: string) => `${this.prefix}batch:${id}`,
     intents: (id: string) => `${this.prefix}batch:${id}:intents`,
     events: (id: string) => `${this.prefix}batch:${id}:events`,
@@ -170,15 +189,83 @@ export class BatchStore {
     return s ? (JSON.parse(s) as WireIntent[]) : [];
   }
 
-  /** Sets fields and appends a status event, atomically. */
-  async transition(id: string, fields: BatchFields, message: string, errorCode = '', now = Date.now()): Promise<number> {
-    const pairs = Object.entries(fields).flatMap(([f, v]) => [f, String(v)]);
-    return this.r.drexEvent(this.key.batch(id), this.key.events(id), now, message, errorCode, ...pairs);
+  /** The compare-and-set arguments every transition script starts with. */
+  private cas(id: string, t: TransitionName, planVersion: number | undefined, message: string, errorCode = '', now = Date.now()) {
+    return {
+      keys: [this.key.batch(id), this.key.events(id)],
+      argv: [now, TRANSITIONS[t].from.join(','), planVersion === undefined ? '' : planVersion, message, errorCode],
+    };
   }
 
-  /** Records a verified proof; returns the verified count or a negative code (see ACCEPT_PROOF). */
-  async acceptProof(id: string, planVersion: number, p: StoredProof, now = Date.now()): Promise<number> {
-    return this.r.drexAccept(this.key.batch(id), this.key.events(id), this.key.proofs(id), now, planVersion, p.index, JSON.stringify(p));
+  private async setFields(id: string, t: TransitionName, planVersion: number | undefined, message: string, fields: Record<string, string | number>): Promise<TransitionResult> {
+    const c = this.cas(id, t, planVersion, message);
+    const to = TRANSITIONS[t].to;
+    const pairs = Object.entries({ ...(to ? { state: to } : {}), ...fields }).flatMap(([f, v]) => [f, String(v)]);
+    return decodeTransition(await this.r.drexSetFields(...c.keys, ...c.argv, ...pairs)) as TransitionResult;
+  }
+
+  /**
+   * ACCEPTED -> PLANNED (or, with `replan`, a planned batch planned again after an earlier one failed):
+   * stores the plan and the ledger snapshot after it, clears proofs and attempts of an older plan.
+   * `plan.version` must be the current version + 1.
+   */
+  async recordPlan(id: string, p: { plan: StoredPlan; after: LedgerSnapshot; replan: boolean; message: string }): Promise<TransitionResult> {
+    const k = this.key;
+    const c = this.cas(id, p.replan ? 'replan' : 'plan', p.plan.version - 1, p.message);
+    const out = await this.r.drexRecordPlan(
+      ...c.keys, k.plan(id), k.after(id), k.proofs(id), k.attempts(id), k.open(), k.pending(),
+      ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.after), p.replan ? '1' : '0', p.plan.version, p.plan.roots[0]!, p.plan.roots.at(-1)!,
+    );
+    return decodeTransition(out) as TransitionResult;
+  }
+
+  /** PLANNED -> PROVING once its jobs are published. */
+  markProving(id: string, planVersion: number, jobs: number): Promise<TransitionResult> {
+    return this.setFields(id, 'dispatch', planVersion, `dispatched ${jobs} proving jobs`, {});
+  }
+
+  /** Records a verified proof once; the last one makes the batch VERIFIED. */
+  async acceptProof(id: string, planVersion: number, p: StoredProof, now = Date.now()): Promise<AcceptProofResult> {
+    const c = this.cas(id, 'acceptProof', planVersion, `transfer ${p.index} proved and verified`, '', now);
+    const out = await this.r.drexAcceptProof(...c.keys, this.key.proofs(id), ...c.argv, p.index, JSON.stringify(p));
+    const r = decodeTransition(out);
+    if (!r.ok) return r;
+    return { ok: true, seq: r.seq, verified: Number(out[2]), complete: Number(out[3]) === 1 };
+  }
+
+  /** A status event for a job published again (the batch stays PROVING). */
+  noteReissue(id: string, planVersion: number, index: number, attempt: number, reason: string): Promise<TransitionResult> {
+    return this.setFields(id, 'reissue', planVersion, `transfer ${index}: job re-issued (attempt ${attempt}, ${reason})`, {});
+  }
+
+  /** VERIFIED -> PROVING: drops the proofs batch verification refused, to be proved again. */
+  async reprove(id: string, planVersion: number, badIndices: readonly number[]): Promise<TransitionResult> {
+    const c = this.cas(id, 'reprove', planVersion, `batch verification refused transfers ${badIndices.join(', ')}: proving them again`);
+    return decodeTransition(await this.r.drexReprove(...c.keys, this.key.proofs(id), ...c.argv, ...badIndices)) as TransitionResult;
+  }
+
+  /** A status event: the verified batch was handed to settlement. */
+  noteHandedOver(id: string, planVersion: number): Promise<TransitionResult> {
+    return this.setFields(id, 'handOver', planVersion, 'handed to settlement', {});
+  }
+
+  /** VERIFIED -> SETTLED with the transaction and block that hold it. */
+  markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string }): Promise<TransitionResult> {
+    return this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block });
+  }
+
+  /**
+   * -> FAILED (from ACCEPTED with `planningRefused`, else from a planned state; `planVersion` limits it
+   * to one plan): gives the batch's intent nullifiers back and takes it off the queues.
+   */
+  async fail(
+    id: string,
+    f: { eventCode: string; code: string; message: string; intentNullifiers: readonly string[]; planVersion?: number; planningRefused?: boolean },
+  ): Promise<TransitionResult> {
+    const k = this.key;
+    const c = this.cas(id, f.planningRefused ? 'refusePlanning' : 'fail', f.planVersion, f.message, f.eventCode);
+    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), ...c.argv, f.code, f.message, ...f.intentNullifiers);
+    return decodeTransition(out) as TransitionResult;
   }
 
   async proofs(id: string): Promise<StoredProof[]> {
@@ -193,9 +280,34 @@ export class BatchStore {
     return s ? (JSON.parse(s) as StoredPlan) : null;
   }
 
-  /** Current attempt of each job of a batch. */
+  /** Current attempt of a job of a batch (1 before its first publication). */
   async attempt(id: string, index: number): Promise<number> {
     return Number((await this.r.hget(this.key.attempts(id), String(index))) ?? 1);
+  }
+
+  /** Every job's current attempt and publication time, by transfer index. */
+  async attempts(id: string): Promise<Map<number, JobAttempt>> {
+    const h = await this.r.hgetall(this.key.attempts(id));
+    const out = new Map<number, JobAttempt>();
+    for (const [f, v] of Object.entries(h)) {
+      if (/^\d+$/.test(f)) out.set(Number(f), { attempt: Number(v), enqueuedMs: Number(h[`${f}:enqueuedMs`] ?? 0) });
+    }
+    return out;
+  }
+
+  /** Records the attempt now published for a job and when. */
+  async recordAttempt(id: string, index: number, attempt: number, now = Date.now()): Promise<void> {
+    await this.r.hset(this.key.attempts(id), String(index), attempt, `${index}:enqueuedMs`, now);
+  }
+
+  /** Claims the next attempt number of a job (every published attempt was recorded first). */
+  async nextAttempt(id: string, index: number): Promise<number> {
+    return this.r.hincrby(this.key.attempts(id), String(index), 1);
+  }
+
+  /** Whether transfer `index` of the batch has a verified proof. */
+  async hasProof(id: string, index: number): Promise<boolean> {
+    return (await this.r.hexists(this.key.proofs(id), String(index))) === 1;
   }
 
   /** Events after the stream entry `afterStreamId` ('0': from the first). */
@@ -236,6 +348,52 @@ export class BatchStore {
   /** Batch ids accepted and not yet planned, in order. */
   async pending(): Promise<string[]> {
     return this.r.lrange(this.key.pending(), 0, -1);
+  }
+
+  /** The next batch to plan, if any. */
+  async nextPending(): Promise<string | null> {
+    return this.r.lindex(this.key.pending(), 0);
+  }
+
+  /** Takes a batch off the planning queue (planned before a restart, or gone). */
+  async dropPending(id: string): Promise<void> {
+    await this.r.lrem(this.key.pending(), 0, id);
+  }
+
+  /** Takes a batch off the open list. */
+  async dropOpen(id: string): Promise<void> {
+    await this.r.lrem(this.key.open(), 0, id);
+  }
+
+  /**
+   * Moves the final ledger snapshot forward over every batch at the head of the open list whose state
+   * is one of `doneStates`, one atomic step per batch; returns the batches it moved over.
+   */
+  async finalizeHead(doneStates: readonly string[]): Promise<string[]> {
+    const k = this.key;
+    const done: string[] = [];
+    for (;;) {
+      const head = await this.r.lindex(k.open(), 0);
+      if (!head) return done;
+      const moved = await this.r.drexFinalizeHead(k.open(), k.ledgerFinal(), k.batch(head), k.after(head), head, doneStates.join(','));
+      if (Number(moved) !== 1) return done;
+      done.push(head);
+    }
+  }
+
+  /** Follows a batch's status events on a connection of its own. */
+  watchEvents(id: string): EventWatcher {
+    const conn = this.r.duplicate();
+    const key = this.key.events(id);
+    return {
+      next: async (after, blockMs) => {
+        const now = await this.events(id, after);
+        if (now.length > 0) return now;
+        await conn.xread('BLOCK', blockMs, 'STREAMS', key, after === '0' ? '0-0' : after);
+        return this.events(id, after);
+      },
+      close: () => conn.disconnect(),
+    };
   }
 
   /** Batch ids planned and not yet final, in planning order. */

@@ -1,17 +1,106 @@
 /**
- * Lua scripts that make each batch transition atomic in Redis: a transition writes the record's fields
- * and appends the matching status event (gap-free per-batch sequence) in one step.
+ * Lua scripts that make each batch transition atomic in Redis. Every transition script starts with the
+ * same compare-and-set: the record exists, its state is one the transition table allows, and (when the
+ * caller names one) its plan version is the expected one; then it writes its fields and appends the
+ * status event (gap-free per-batch sequence) in the same step.
+ *
+ * Transition scripts share their first keys and arguments:
+ * KEYS[1] batch hash, KEYS[2] events stream;
+ * ARGV[1] now, ARGV[2] allowed states (comma separated), ARGV[3] expected plan version ('' for any),
+ * ARGV[4] event message, ARGV[5] event error code; their own arguments follow.
  */
+const PRELUDE = `
+local function refused()
+  if redis.call('EXISTS', KEYS[1]) == 0 then return {'MISSING'} end
+  local f = redis.call('HMGET', KEYS[1], 'state', 'planVersion')
+  if not string.find(',' .. ARGV[2] .. ',', ',' .. f[1] .. ',', 1, true) then return {'STATE', f[1], f[2] or '0'} end
+  if ARGV[3] ~= '' and f[2] ~= ARGV[3] then return {'VERSION', f[1], f[2] or '0'} end
+  return nil
+end
+local function event(message)
+  redis.call('HSET', KEYS[1], 'updatedMs', ARGV[1])
+  local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
+  local f = redis.call('HMGET', KEYS[1], 'state', 'verified', 'transfers', 'settlementTx', 'block')
+  redis.call('XADD', KEYS[2], '*', 'seq', seq, 'state', f[1], 'verified', f[2] or '0', 'transfers', f[3] or '0',
+    'message', message, 'settlementTx', f[4] or '', 'block', f[5] or '0', 'errorCode', ARGV[5], 'at', ARGV[1])
+  return seq
+end
+local no = refused()
+if no then return no end
+`;
 
-/** KEYS: batch hash, events stream. ARGV: now, message, errorCode, then field/value pairs. Returns seq. */
-export const APPEND_EVENT = `
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HSET', KEYS[1], 'updatedMs', ARGV[1])
-local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
-local f = redis.call('HMGET', KEYS[1], 'state', 'verified', 'transfers', 'settlementTx', 'block')
-redis.call('XADD', KEYS[2], '*', 'seq', seq, 'state', f[1], 'verified', f[2] or '0', 'transfers', f[3] or '0',
-  'message', ARGV[2], 'settlementTx', f[4] or '', 'block', f[5] or '0', 'errorCode', ARGV[3], 'at', ARGV[1])
-return seq
+/** ARGV[6..]: field/value pairs to set. */
+export const SET_FIELDS = `${PRELUDE}
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return {'OK', event(ARGV[4])}
+`;
+
+/**
+ * KEYS[3] plan, [4] after-snapshot, [5] proofs, [6] attempts, [7] open list, [8] pending list.
+ * ARGV[6] plan JSON, [7] snapshot JSON, [8] '1' for a re-plan, [9] new version, [10] rootBefore, [11] rootAfter.
+ */
+export const RECORD_PLAN = `${PRELUDE}
+redis.call('SET', KEYS[3], ARGV[6])
+redis.call('SET', KEYS[4], ARGV[7])
+redis.call('DEL', KEYS[5], KEYS[6])
+redis.call('HSET', KEYS[1], 'state', 'PLANNED', 'planVersion', ARGV[9], 'verified', '0', 'rootBefore', ARGV[10], 'rootAfter', ARGV[11])
+if ARGV[8] ~= '1' then
+  local id = redis.call('HGET', KEYS[1], 'id')
+  redis.call('LREM', KEYS[7], 0, id)
+  redis.call('RPUSH', KEYS[7], id)
+  redis.call('LREM', KEYS[8], 0, id)
+end
+return {'OK', event(ARGV[4])}
+`;
+
+/**
+ * KEYS[3] used-intents set, [4] open list, [5] pending list, [6] after-snapshot.
+ * ARGV[6] the record's error code, [7] its error text, then the batch's intent nullifiers (given back:
+ * its transfers never happened).
+ */
+export const FAIL = `${PRELUDE}
+local id = redis.call('HGET', KEYS[1], 'id')
+redis.call('HSET', KEYS[1], 'state', 'FAILED', 'errorCode', ARGV[6], 'error', ARGV[7])
+for i = 8, #ARGV do redis.call('SREM', KEYS[3], ARGV[i]) end
+redis.call('LREM', KEYS[4], 0, id)
+redis.call('LREM', KEYS[5], 0, id)
+redis.call('DEL', KEYS[6])
+return {'OK', event(ARGV[4])}
+`;
+
+/** KEYS[3] proofs hash. ARGV[6] transfer index, [7] proof JSON. Answers {'OK', seq, verified, complete}. */
+export const ACCEPT_PROOF = `${PRELUDE}
+if redis.call('HSETNX', KEYS[3], ARGV[6], ARGV[7]) == 0 then return {'DUPLICATE'} end
+local v = redis.call('HINCRBY', KEYS[1], 'verified', 1)
+local total = tonumber(redis.call('HGET', KEYS[1], 'transfers'))
+if v >= total then
+  redis.call('HSET', KEYS[1], 'state', 'VERIFIED')
+  return {'OK', event('all proofs verified'), v, 1}
+end
+return {'OK', event(ARGV[4]), v, 0}
+`;
+
+/** KEYS[3] proofs hash. ARGV[6..] indices of the proofs to drop. */
+export const REPROVE = `${PRELUDE}
+for i = 6, #ARGV do redis.call('HDEL', KEYS[3], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'state', 'PROVING', 'verified', redis.call('HLEN', KEYS[3]))
+return {'OK', event(ARGV[4])}
+`;
+
+/**
+ * Moves the final ledger snapshot over the head of the open list if that batch is done.
+ * KEYS: open list, final snapshot, the head's batch hash, the head's after-snapshot.
+ * ARGV: the head's id, the done states (comma separated). Returns 1 if it moved, else 0.
+ */
+export const FINALIZE_HEAD = `
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then return 0 end
+local st = redis.call('HGET', KEYS[3], 'state')
+if st and not string.find(',' .. ARGV[2] .. ',', ',' .. st .. ',', 1, true) then return 0 end
+local after = redis.call('GET', KEYS[4])
+if after then redis.call('SET', KEYS[2], after) end
+redis.call('DEL', KEYS[4])
+redis.call('LPOP', KEYS[1])
+return 1
 `;
 
 /**
@@ -38,27 +127,4 @@ redis.call('XADD', KEYS[4], '*', 'seq', '1', 'state', 'ACCEPTED', 'verified', '0
   'message', 'accepted', 'settlementTx', '', 'block', '0', 'errorCode', '', 'at', ARGV[7])
 redis.call('RPUSH', KEYS[5], ARGV[1])
 return {'OK'}
-`;
-
-/**
- * Records a verified proof once. KEYS: batch hash, events stream, proofs hash.
- * ARGV: now, planVersion, index, proofJson. Returns verified count, or -1 obsolete plan, -2 not proving, -3 duplicate.
- */
-export const ACCEPT_PROOF = `
-if redis.call('HGET', KEYS[1], 'planVersion') ~= ARGV[2] then return -1 end
-if redis.call('HGET', KEYS[1], 'state') ~= 'PROVING' then return -2 end
-if redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4]) == 0 then return -3 end
-local v = redis.call('HINCRBY', KEYS[1], 'verified', 1)
-local total = tonumber(redis.call('HGET', KEYS[1], 'transfers'))
-local msg = 'transfer ' .. ARGV[3] .. ' proved and verified'
-if v >= total then
-  redis.call('HSET', KEYS[1], 'state', 'VERIFIED')
-  msg = 'all proofs verified'
-end
-redis.call('HSET', KEYS[1], 'updatedMs', ARGV[1])
-local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
-local f = redis.call('HMGET', KEYS[1], 'state', 'verified', 'transfers', 'settlementTx', 'block')
-redis.call('XADD', KEYS[2], '*', 'seq', seq, 'state', f[1], 'verified', f[2], 'transfers', f[3],
-  'message', msg, 'settlementTx', f[4] or '', 'block', f[5] or '0', 'errorCode', '', 'at', ARGV[1])
-return v
 `;

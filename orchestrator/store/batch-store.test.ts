@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
+import type { ValidatedBatch } from '../api/validate-submit.ts';
+import { BatchStore, type StoredPlan, type StoredProof } from './batch-store.ts';
+
+let server: LocalRedis;
+let redis: Redis;
+let store: BatchStore;
+let n = 0;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+beforeEach(() => {
+  // a fresh namespace per test
+  store = new BatchStore(redis, `t${++n}:`);
+});
+
+const batch = (id: string, transfers = 2, nullifiers = [`${id}-n1`, `${id}-n2`]): ValidatedBatch => ({
+  batchId: id,
+  bankId: 'bank-a',
+  idempotencyKey: `key-${id}`,
+  requestHash: `hash-${id}`,
+  intents: Array.from({ length: transfers }, () => ({}) as ValidatedBatch['intents'][number]),
+  intentNullifiers: nullifiers.slice(0, transfers),
+});
+const snapshot = (tag: string): LedgerSnapshot => ({ depth: 4, leaves: [tag], notes: [], spentNullifiers: [], usedIntents: [] });
+const plan = (version: number, transfers = 2): StoredPlan => ({
+  version,
+  roots: Array.from({ length: transfers + 1 }, (_, i) => `r${version}.${i}`),
+  transfers: Array.from({ length: transfers }, (_, index) => ({ index, input: {}, publicSignals: [] })),
+});
+const proof = (index: number): StoredProof => ({ index, jobId: `j${index}`, workerId: 'w', proof: {}, publicSignals: [], proveMs: 1 });
+
+/** A batch created, planned (version 1) and dispatched. */
+async function proving(id: string, transfers = 2): Promise<void> {
+  expect((await store.create(batch(id, transfers))).kind).toBe('created');
+  expect((await store.recordPlan(id, { plan: plan(1, transfers), after: snapshot(id), replan: false, message: 'planned' })).ok).toBe(true);
+  expect((await store.markProving(id, 1, transfers)).ok).toBe(true);
+}
+
+describe('BatchStore transitions', () => {
+  it('creates a batch once: a retry is a duplicate, other content under the same id a conflict, a used intent refused', async () => {
+    expect(await store.create(batch('b1'))).toEqual({ kind: 'created', batchId: 'b1' });
+    expect(await store.create(batch('b1'))).toEqual({ kind: 'duplicate', batchId: 'b1', state: 'ACCEPTED' });
+    expect(await store.create({ ...batch('b1'), requestHash: 'other' })).toEqual({ kind: 'conflict', batchId: 'b1' });
+    expect(await store.create(batch('b2', 2, ['x', 'b1-n2']))).toEqual({ kind: 'nonce-used', batchId: 'b2', index: 1 });
+    expect(await store.pending()).toEqual(['b1']);
+  });
+
+  it('plans ACCEPTED -> PLANNED once, moving it from the planning queue to the open list', async () => {
+    await store.create(batch('b1'));
+    const first = await store.recordPlan('b1', { plan: plan(1), after: snapshot('a'), replan: false, message: 'planned' });
+    expect(first).toEqual({ ok: true, seq: 2 });
+    expect(await store.pending()).toEqual([]);
+    expect(await store.open()).toEqual(['b1']);
+    const rec = await store.get('b1');
+    expect(rec).toMatchObject({ state: 'PLANNED', planVersion: 1, rootBefore: 'r1.0', rootAfter: 'r1.2' });
+    // planning it again is refused: it is no longer ACCEPTED
+    expect(await store.recordPlan('b1', { plan: plan(1), after: snapshot('a'), replan: false, message: 'again' })).toEqual({ ok: false, refused: 'state', state: 'PLANNED', planVersion: 1 });
+    expect(await store.recordPlan('nope', { plan: plan(1), after: snapshot('a'), replan: false, message: 'x' })).toEqual({ ok: false, refused: 'missing' });
+  });
+
+  it('re-plans only on top of the current version, and drops the old plan\'s proofs', async () => {
+    await proving('b1');
+    expect((await store.acceptProof('b1', 1, proof(0))).ok).toBe(true);
+    expect((await store.recordPlan('b1', { plan: plan(2), after: snapshot('b'), replan: true, message: 're-planned' })).ok).toBe(true);
+    expect(await store.proofs('b1')).toEqual([]);
+    expect(await store.get('b1')).toMatchObject({ state: 'PLANNED', planVersion: 2, verified: 0 });
+    // a stale re-plan (computed on version 1) is refused
+    expect(await store.recordPlan('b1', { plan: plan(2), after: snapshot('c'), replan: true, message: 'stale' })).toMatchObject({ ok: false, refused: 'version', planVersion: 2 });
+    expect(await store.open()).toEqual(['b1']);
+  });
+
+  it('records each proof once and makes the batch VERIFIED with the last one; typed refusals otherwise', async () => {
+    await proving('b1');
+    expect(await store.acceptProof('b1', 2, proof(0))).toMatchObject({ ok: false, refused: 'version' });
+    expect(await store.acceptProof('b1', 1, proof(0))).toMatchObject({ ok: true, verified: 1, complete: false });
+    expect(await store.acceptProof('b1', 1, proof(0))).toEqual({ ok: false, refused: 'duplicate' });
+    expect(await store.hasProof('b1', 0)).toBe(true);
+    expect(await store.acceptProof('b1', 1, proof(1))).toMatchObject({ ok: true, verified: 2, complete: true });
+    expect((await store.get('b1'))!.state).toBe('VERIFIED');
+    expect(await store.acceptProof('b1', 1, proof(1))).toMatchObject({ ok: false, refused: 'state', state: 'VERIFIED' });
+  });
+
+  it('notes a re-issue only while proving; re-proves bad proofs VERIFIED -> PROVING once', async () => {
+    await proving('b1');
+    expect((await store.noteReissue('b1', 1, 0, 2, 'timeout')).ok).toBe(true);
+    await store.acceptProof('b1', 1, proof(0));
+    await store.acceptProof('b1', 1, proof(1));
+    expect(await store.noteReissue('b1', 1, 0, 3, 'timeout')).toMatchObject({ ok: false, refused: 'state' });
+    expect((await store.reprove('b1', 1, [1])).ok).toBe(true);
+    expect(await store.get('b1')).toMatchObject({ state: 'PROVING', verified: 1 });
+    expect((await store.proofs('b1')).map((p) => p.index)).toEqual([0]);
+    // the same outcome redelivered changes nothing
+    expect(await store.reprove('b1', 1, [1])).toMatchObject({ ok: false, refused: 'state', state: 'PROVING' });
+  });
+
+  it('settles only a VERIFIED batch of the same plan, and nothing fails a settled batch', async () => {
+    await proving('b1', 1);
+    expect(await store.markSettled('b1', 1, { txHash: '0xabc', block: 7, message: 'settled' })).toMatchObject({ ok: false, refused: 'state', state: 'PROVING' });
+    await store.acceptProof('b1', 1, proof(0));
+    expect(await store.markSettled('b1', 2, { txHash: '0xabc', block: 7, message: 'settled' })).toMatchObject({ ok: false, refused: 'version' });
+    expect((await store.markSettled('b1', 1, { txHash: '0xabc', block: 7, message: 'settled' })).ok).toBe(true);
+    expect(await store.get('b1')).toMatchObject({ state: 'SETTLED', settlementTx: '0xabc', block: 7 });
+    const f = await store.fail('b1', { eventCode: 'PROVING_FAILED', code: 'PROVING_FAILED', message: 'late', intentNullifiers: ['b1-n1'] });
+    expect(f).toMatchObject({ ok: false, refused: 'state', state: 'SETTLED' });
+  });
+
+  it('fails a planned batch atomically: FAILED, off the open list, its intents usable again', async () => {
+    await proving('b1');
+    const f = await store.fail('b1', { eventCode: 'PROVING_FAILED', code: 'PROVING_FAILED', message: 'gave up', intentNullifiers: ['b1-n1', 'b1-n2'], planVersion: 1 });
+    expect(f.ok).toBe(true);
+    expect(await store.get('b1')).toMatchObject({ state: 'FAILED', errorCode: 'PROVING_FAILED', error: 'gave up' });
+    expect(await store.open()).toEqual([]);
+    expect((await store.create(batch('b2', 2, ['b1-n1', 'b1-n2']))).kind).toBe('created');
+    // a planning refusal is only for a batch still ACCEPTED
+    expect(await store.fail('b1', { eventCode: 'PLANNING_FAILED', code: 'X', message: 'x', intentNullifiers: [], planningRefused: true })).toMatchObject({ ok: false, refused: 'state' });
+    expect((await store.fail('b2', { eventCode: 'PLANNING_FAILED', code: 'X', message: 'refused', intentNullifiers: [], planningRefused: true })).ok).toBe(true);
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('moves the final snapshot over done batches at the head of the open list only', async () => {
+    await proving('b1', 1);
+    await proving('b2', 1);
+    await store.acceptProof('b2', 1, proof(0));
+    expect(await store.finalizeHead(['VERIFIED'])).toEqual([]); // b1 is not done yet
+    await store.acceptProof('b1', 1, proof(0));
+    expect(await store.finalizeHead(['VERIFIED'])).toEqual(['b1', 'b2']);
+    expect(await store.ledgerFinal()).toEqual(snapshot('b2'));
+    expect(await store.open()).toEqual([]);
+  });
+
+  it('keeps a gap-free event sequence and streams new events to a watcher', async () => {
+    await proving('b1', 1);
+    const watcher = store.watchEvents('b1');
+    try {
+      const first = await watcher.next('0', 100);
+      expect(first.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(first.map((e) => e.state)).toEqual(['ACCEPTED', 'PLANNED', 'PROVING']);
+      const waiting = watcher.next(first.at(-1)!.streamId, 5000);
+      await store.acceptProof('b1', 1, proof(0));
+      const next = await waiting;
+      expect(next.map((e) => [e.seq, e.state, e.message])).toEqual([[4, 'VERIFIED', 'all proofs verified']]);
+    } finally {
+      watcher.close();
+    }
+  });
+});
