@@ -171,7 +171,9 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     })();
   };
 
-  // Resume: re-dispatch every planned batch (publishing is idempotent), then plan what is waiting.
+  // Resume: finish a re-planning a kill interrupted, re-dispatch every planned batch (publishing is
+  // idempotent), then plan what is waiting.
+  await sequencer.resume();
   for (const id of await store.open()) {
     const rec = await store.get(id);
     if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await enqueueDispatch(id, rec.planVersion);

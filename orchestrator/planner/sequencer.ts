@@ -128,39 +128,62 @@ export class Sequencer {
 
   /**
    * Marks `batchId` failed after planning (a job could not be proved, or settlement failed), gives its
-   * intents back, and re-plans every later unfinished batch from the state before it.
+   * intents back, and re-plans every later unfinished batch from the state before it. The failure and
+   * the list of batches to re-plan are written in one step, so a restart resumes the re-planning
+   * (`resume`) wherever it stopped; each re-plan is a compare-and-set on the batch's plan version, so
+   * doing one twice is impossible.
    */
   failBatch(batchId: string, code: string, message: string, planVersion?: number): Promise<void> {
     return this.serial(async () => {
       const { store, log } = this.o;
+      await this.resumeReplan();
       const rec = await store.get(batchId);
       if (!rec || rec.state === 'FAILED' || rec.state === 'SETTLED') return;
-      const open = await store.open();
-      const i = open.indexOf(batchId);
-      const later = i >= 0 ? open.slice(i + 1) : [];
-      const before = i >= 0 ? await this.snapshotBefore(batchId) : undefined;
       const intents = await store.intents(batchId);
-      const failed = await store.fail(batchId, {
-        eventCode: code,
-        code,
-        message,
-        intentNullifiers: this.intentNullifiers(intents),
-        ...(planVersion === undefined ? {} : { planVersion }),
-      });
-      if (!failed.ok) {
-        log.info('batch not failed: it moved on', { batchId, code, refused: failed.refused });
-        return;
+      for (;;) {
+        const open = await store.open();
+        const i = open.indexOf(batchId);
+        const later = [];
+        for (const id of i >= 0 ? open.slice(i + 1) : []) later.push({ id, version: (await store.get(id))?.planVersion ?? 0 });
+        const failed = await store.failAndMarkReplan(batchId, {
+          code,
+          message,
+          intentNullifiers: this.intentNullifiers(intents),
+          later,
+          ...(planVersion === undefined ? {} : { planVersion }),
+        });
+        if (!failed.ok && failed.refused === 'open-changed') continue;
+        if (!failed.ok) {
+          log.info('batch not failed: it moved on', { batchId, code, refused: failed.refused });
+          return;
+        }
+        log.warn('batch failed', { batchId, code, error: message, replanning: later.length });
+        break;
       }
-      log.warn('batch failed', { batchId, code, error: message, replanning: later.length });
-      if (!before) return;
-      this.tip = before;
-      for (const id of later) {
-        const r = await store.get(id);
-        if (!r || r.state === 'FAILED' || r.state === 'SETTLED') continue;
-        const ok = await this.planOne(id, true);
-        if (!ok) await store.dropOpen(id);
-      }
+      await this.resumeReplan();
     });
+  }
+
+  /** Finishes an unfinished re-planning (after a restart). Call before planning anything new. */
+  resume(): Promise<void> {
+    return this.serial(() => this.resumeReplan());
+  }
+
+  private async resumeReplan(): Promise<void> {
+    const { store, log } = this.o;
+    const marker = await store.replanMarker();
+    if (!marker) return;
+    for (const { id, version } of marker.later) {
+      const r = await store.get(id);
+      if (!r || r.state === 'FAILED' || r.state === 'SETTLED' || r.planVersion > version) continue;
+      if (!(await store.open()).includes(id)) continue;
+      // The state before it: the previous open batch's (already re-planned) state, or the final one.
+      this.tip = await this.snapshotBefore(id);
+      await this.planOne(id, true); // a transfer it can no longer make fails it (and takes it off the list)
+    }
+    await store.clearReplanMarker(marker.failed);
+    this.tip = undefined;
+    log.info('re-planning done', { failed: marker.failed, batches: marker.later.length });
   }
 
   /**

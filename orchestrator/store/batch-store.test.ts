@@ -127,6 +127,23 @@ describe('BatchStore transitions', () => {
     expect(await store.pending()).toEqual([]);
   });
 
+  it('records a failure with its re-planning only against the open list as it is, and one re-planning at a time', async () => {
+    await proving('b1');
+    await proving('b2');
+    await proving('b3');
+    const fail = (id: string, later: { id: string; version: number }[]) =>
+      store.failAndMarkReplan(id, { code: 'PROVING_FAILED', message: 'gave up', intentNullifiers: [], later });
+    expect(await fail('b1', [{ id: 'b3', version: 1 }])).toEqual({ ok: false, refused: 'open-changed' });
+    expect((await store.get('b1'))!.state).toBe('PROVING');
+    expect((await fail('b1', [{ id: 'b2', version: 1 }, { id: 'b3', version: 1 }])).ok).toBe(true);
+    expect(await store.replanMarker()).toEqual({ failed: 'b1', later: [{ id: 'b2', version: 1 }, { id: 'b3', version: 1 }] });
+    expect(await fail('b2', [{ id: 'b3', version: 1 }])).toEqual({ ok: false, refused: 'replan-pending' });
+    await store.clearReplanMarker('b1');
+    expect((await fail('b3', [])).ok).toBe(true);
+    expect(await store.replanMarker()).toBeNull(); // nothing follows b3: nothing to re-plan
+    expect(await store.open()).toEqual(['b2']);
+  });
+
   it('moves the final snapshot over done batches at the head of the open list only', async () => {
     await proving('b1', 1);
     await proving('b2', 1);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
 import type { BatchStateName } from './batch-states.ts';
-import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FINALIZE_HEAD, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
+import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FINALIZE_HEAD, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
 import { decodeTransition, TRANSITIONS, type AcceptProofResult, type TransitionName, type TransitionResult } from './batch-transitions.ts';
 
 /** A batch as stored. */
@@ -74,10 +74,20 @@ type RedisWithScripts = Redis & {
   drexSetFields: Script;
   drexRecordPlan: Script;
   drexFail: Script;
+  drexFailAndMarkReplan: Script;
   drexAcceptProof: Script;
   drexReprove: Script;
   drexFinalizeHead: Script;
 };
+
+/**
+ * The durable record of a failure's re-planning: the batches that followed the failed one on the open
+ * list, with the plan version each had then. A batch whose version is higher has been re-planned.
+ */
+export interface ReplanMarker {
+  failed: string;
+  later: { id: string; version: number }[];
+}
 
 /** Where a job attempt stands: the attempt in flight and when it was published. */
 export interface JobAttempt {
@@ -112,6 +122,7 @@ export class BatchStore {
       redis.defineCommand('drexSetFields', { numberOfKeys: 2, lua: SET_FIELDS });
       redis.defineCommand('drexRecordPlan', { numberOfKeys: 8, lua: RECORD_PLAN });
       redis.defineCommand('drexFail', { numberOfKeys: 6, lua: FAIL });
+      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 7, lua: FAIL_AND_MARK_REPLAN });
       redis.defineCommand('drexAcceptProof', { numberOfKeys: 3, lua: ACCEPT_PROOF });
       redis.defineCommand('drexReprove', { numberOfKeys: 3, lua: REPROVE });
       redis.defineCommand('drexFinalizeHead', { numberOfKeys: 4, lua: FINALIZE_HEAD });
@@ -130,6 +141,7 @@ export class BatchStore {
     pending: () => `${this.prefix}plan-queue`,
     open: () => `${this.prefix}open-batches`,
     ledgerFinal: () => `${this.prefix}ledger:final`,
+    replan: () => `${this.prefix}replan`,
   };
 
   /** Persists a validated batch and its ACCEPTED event, or reports why not (atomically). */
@@ -222,6 +234,37 @@ export class BatchStore {
   /** PLANNED -> PROVING once its jobs are published. */
   markProving(id: string, planVersion: number, jobs: number): Promise<TransitionResult> {
     return this.setFields(id, 'dispatch', planVersion, `dispatched ${jobs} proving jobs`, {});
+  }
+
+  /**
+   * A planned batch -> FAILED, and, in the same step, the record of the re-planning this starts for the
+   * batches that follow it on the open list (`later`, which must be exactly those, in order). Refused
+   * while an earlier re-planning is unfinished (resume that first).
+   */
+  async failAndMarkReplan(
+    id: string,
+    f: { code: string; message: string; intentNullifiers: readonly string[]; planVersion?: number; later: ReplanMarker['later'] },
+  ): Promise<TransitionResult> {
+    const k = this.key;
+    const c = this.cas(id, 'fail', f.planVersion, f.message, f.code);
+    const marker: ReplanMarker = { failed: id, later: f.later };
+    const out = await this.r.drexFailAndMarkReplan(
+      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), k.replan(),
+      ...c.argv, f.code, f.message, JSON.stringify(marker), f.later.length, ...f.later.map((l) => l.id), ...f.intentNullifiers,
+    );
+    return decodeTransition(out) as TransitionResult;
+  }
+
+  /** The unfinished re-planning, if any. */
+  async replanMarker(): Promise<ReplanMarker | null> {
+    const s = await this.r.get(this.key.replan());
+    return s ? (JSON.parse(s) as ReplanMarker) : null;
+  }
+
+  /** Clears the re-planning record of `failed` once every batch it lists is re-planned (or final). */
+  async clearReplanMarker(failed: string): Promise<void> {
+    const m = await this.replanMarker();
+    if (m?.failed === failed) await this.r.del(this.key.replan());
   }
 
   /** Records a verified proof once; the last one makes the batch VERIFIED. */
@@ -358,11 +401,6 @@ export class BatchStore {
   /** Takes a batch off the planning queue (planned before a restart, or gone). */
   async dropPending(id: string): Promise<void> {
     await this.r.lrem(this.key.pending(), 0, id);
-  }
-
-  /** Takes a batch off the open list. */
-  async dropOpen(id: string): Promise<void> {
-    await this.r.lrem(this.key.open(), 0, id);
   }
 
   /**

@@ -33,7 +33,7 @@ export type TransitionName = keyof typeof TRANSITIONS;
 /** What a transition did: applied (with the event's sequence number), or refused and why. */
 export type TransitionResult =
   | { ok: true; seq: number }
-  | { ok: false; refused: 'missing' }
+  | { ok: false; refused: 'missing' | 'replan-pending' | 'open-changed' }
   | { ok: false; refused: 'state' | 'version'; state: BatchStateName; planVersion: number };
 
 /** What recording a verified proof did. */
@@ -51,6 +51,10 @@ export function decodeTransition(out: (string | number)[]): TransitionResult | {
       return { ok: false, refused: 'missing' };
     case 'DUPLICATE':
       return { ok: false, refused: 'duplicate' };
+    case 'REPLAN_PENDING':
+      return { ok: false, refused: 'replan-pending' };
+    case 'OPEN_CHANGED':
+      return { ok: false, refused: 'open-changed' };
     case 'STATE':
     case 'VERSION':
       return { ok: false, refused: out[0] === 'STATE' ? 'state' : 'version', state: String(out[1]) as BatchStateName, planVersion: Number(out[2]) };

@@ -53,19 +53,49 @@ end
 return {'OK', event(ARGV[4])}
 `;
 
+/** Marks the batch FAILED and takes it off the queues; ARGV[first..] are its intent nullifiers, given back. */
+const FAIL_BODY = `
+local function fail(first)
+  local id = redis.call('HGET', KEYS[1], 'id')
+  redis.call('HSET', KEYS[1], 'state', 'FAILED', 'errorCode', ARGV[6], 'error', ARGV[7])
+  for i = first, #ARGV do redis.call('SREM', KEYS[3], ARGV[i]) end
+  redis.call('LREM', KEYS[4], 0, id)
+  redis.call('LREM', KEYS[5], 0, id)
+  redis.call('DEL', KEYS[6])
+  return {'OK', event(ARGV[4])}
+end
+`;
+
 /**
  * KEYS[3] used-intents set, [4] open list, [5] pending list, [6] after-snapshot.
  * ARGV[6] the record's error code, [7] its error text, then the batch's intent nullifiers (given back:
  * its transfers never happened).
  */
-export const FAIL = `${PRELUDE}
+export const FAIL = `${PRELUDE}${FAIL_BODY}
+return fail(8)
+`;
+
+/**
+ * FAIL plus the durable record of the re-planning it starts: KEYS as FAIL, then [7] the re-plan marker.
+ * ARGV[6], [7] as FAIL, [8] the marker (JSON), [9] k = how many batches follow it on the open list,
+ * [10 .. 9+k] their ids (refused with OPEN_CHANGED if the list says otherwise), then the nullifiers.
+ * Refused with REPLAN_PENDING while an earlier marker is unfinished.
+ */
+export const FAIL_AND_MARK_REPLAN = `${PRELUDE}${FAIL_BODY}
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'REPLAN_PENDING'} end
 local id = redis.call('HGET', KEYS[1], 'id')
-redis.call('HSET', KEYS[1], 'state', 'FAILED', 'errorCode', ARGV[6], 'error', ARGV[7])
-for i = 8, #ARGV do redis.call('SREM', KEYS[3], ARGV[i]) end
-redis.call('LREM', KEYS[4], 0, id)
-redis.call('LREM', KEYS[5], 0, id)
-redis.call('DEL', KEYS[6])
-return {'OK', event(ARGV[4])}
+local open = redis.call('LRANGE', KEYS[4], 0, -1)
+local at = nil
+for i = 1, #open do if open[i] == id then at = i end end
+local k = tonumber(ARGV[9])
+if at == nil then
+  if k ~= 0 then return {'OPEN_CHANGED'} end
+else
+  if #open - at ~= k then return {'OPEN_CHANGED'} end
+  for j = 1, k do if open[at + j] ~= ARGV[9 + j] then return {'OPEN_CHANGED'} end end
+end
+if k > 0 then redis.call('SET', KEYS[7], ARGV[8]) end
+return fail(10 + k)
 `;
 
 /** KEYS[3] proofs hash. ARGV[6] transfer index, [7] proof JSON. Answers {'OK', seq, verified, complete}. */

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
+import { intentNullifier, type SignedIntent } from '../../circuits/model/intent.ts';
+import { LedgerState } from '../../circuits/model/ledger-state.ts';
+import { funded, type Funded } from '../../circuits/model/test-fixtures.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import { BatchStore } from '../store/batch-store.ts';
+import { Sequencer } from './sequencer.ts';
+
+const DEPTH = 10;
+let server: LocalRedis;
+let redis: Redis;
+let f: Funded;
+let n = 0;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+  f = await funded(DEPTH);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+/** Says nothing (assertions check the outcome). */
+const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
+
+/** A store in a fresh namespace with batches A (mint to alice), B (mint to bob), C (bob pays carol: needs B), all planned. */
+async function threePlanned() {
+  const store = new BatchStore(redis, `s${++n}:`);
+  const create = async (id: string, intents: SignedIntent[]) => {
+    const out = await store.create({
+      batchId: id,
+      bankId: 'central-bank',
+      idempotencyKey: id,
+      requestHash: id,
+      intents: intents.map(wireIntentOf),
+      intentNullifiers: intents.map((s) => String(intentNullifier(f.crypto, s.auth.nk, s.intent.nonce))),
+    });
+    expect(out.kind).toBe('created');
+  };
+  await create('A', [f.intent(f.minter, f.alice.owner, 1000n)]);
+  await create('B', [f.intent(f.minter, f.bob.owner, 500n)]);
+  await create('C', [f.intent(f.bob, f.carol.owner, 100n)]);
+  const planned: string[] = [];
+  const seq = new Sequencer({ crypto: f.crypto, store, policy: f.policy, depth: DEPTH, log, onPlanned: async (id, v) => void planned.push(`${id}@${v}`) });
+  expect(await seq.planPending()).toBe(3);
+  expect(planned).toEqual(['A@1', 'B@1', 'C@1']);
+  return { store, planned };
+}
+
+/** A sequencer as a restarted orchestrator has it: nothing in memory; `crashAt` makes the k-th onPlanned throw. */
+function sequencer(store: BatchStore, planned: string[], crashAt?: number) {
+  let calls = 0;
+  return new Sequencer({
+    crypto: f.crypto,
+    store,
+    policy: f.policy,
+    depth: DEPTH,
+    log,
+    onPlanned: async (id, v) => {
+      if (++calls === crashAt) throw new Error('killed');
+      planned.push(`${id}@${v}`);
+    },
+  });
+}
+
+/** The one final state, however the failure of A was interrupted. */
+async function expectAReplanned(store: BatchStore) {
+  const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((id) => store.get(id)));
+  expect(a).toMatchObject({ state: 'FAILED', errorCode: 'PROVING_FAILED' });
+  expect(b).toMatchObject({ state: 'PLANNED', planVersion: 2 });
+  expect(c).toMatchObject({ state: 'PLANNED', planVersion: 2 });
+  // B now starts from the empty tree (A's deposit never happened), C from B's new root.
+  expect(b!.rootBefore).toBe(String(LedgerState.empty(f.crypto, DEPTH).root));
+  expect(c!.rootBefore).toBe(b!.rootAfter);
+  expect(await store.open()).toEqual(['B', 'C']);
+  expect(await store.replanMarker()).toBeNull();
+}
+
+describe('Sequencer: failing a batch re-plans the later ones', () => {
+  it('re-plans every later batch on the state before the failed one', async () => {
+    const { store, planned } = await threePlanned();
+    await sequencer(store, planned).failBatch('A', 'PROVING_FAILED', 'gave up', 1);
+    await expectAReplanned(store);
+    expect(planned.slice(3)).toEqual(['B@2', 'C@2']);
+  });
+
+  it('fails a later batch whose transfers no longer hold (C spends what B created)', async () => {
+    const { store, planned } = await threePlanned();
+    await sequencer(store, planned).failBatch('B', 'SETTLEMENT_FAILED', 'refused', 1);
+    expect(await store.get('B')).toMatchObject({ state: 'FAILED' });
+    expect(await store.get('C')).toMatchObject({ state: 'FAILED', planVersion: 1 });
+    expect(await store.get('A')).toMatchObject({ state: 'PLANNED', planVersion: 1 });
+    expect(await store.open()).toEqual(['A']);
+    expect(await store.replanMarker()).toBeNull();
+  });
+
+  it('ends in the same state when killed after the failure was recorded, before any re-plan', async () => {
+    const { store, planned } = await threePlanned();
+    // What failBatch writes first, then the process dies.
+    const a = await store.get('A');
+    const out = await store.failAndMarkReplan('A', {
+      code: 'PROVING_FAILED',
+      message: 'gave up',
+      intentNullifiers: [],
+      planVersion: a!.planVersion,
+      later: [{ id: 'B', version: 1 }, { id: 'C', version: 1 }],
+    });
+    expect(out.ok).toBe(true);
+    expect(await store.replanMarker()).toEqual({ failed: 'A', later: [{ id: 'B', version: 1 }, { id: 'C', version: 1 }] });
+    await sequencer(store, planned).resume();
+    await expectAReplanned(store);
+  });
+
+  for (const k of [1, 2]) {
+    it(`ends in the same state when killed after re-plan ${k} of 2, and never re-plans a batch twice`, async () => {
+      const { store, planned } = await threePlanned();
+      await expect(sequencer(store, planned, k).failBatch('A', 'PROVING_FAILED', 'gave up', 1)).rejects.toThrow('killed');
+      expect(await store.replanMarker()).not.toBeNull();
+      await sequencer(store, planned).resume();
+      await expectAReplanned(store);
+    });
+  }
+
+  it('refuses a stale failure (another plan version) and leaves everything as it was', async () => {
+    const { store, planned } = await threePlanned();
+    await sequencer(store, planned).failBatch('A', 'PROVING_FAILED', 'stale', 7);
+    expect(await store.get('A')).toMatchObject({ state: 'PLANNED', planVersion: 1 });
+    expect(await store.open()).toEqual(['A', 'B', 'C']);
+    expect(await store.replanMarker()).toBeNull();
+  });
+});
