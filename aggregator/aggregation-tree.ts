@@ -18,9 +18,10 @@
 import { encodeAbiParameters, encodePacked, keccak256, type Hex } from 'viem';
 import { toSolidityProof, type SolidityProof } from '../protocol/groth16-encoding.ts';
 import type { ProofItem } from './batch-verify.ts';
+import { DrexError } from '../protocol/errors.ts';
 
 /** Raised for an empty batch, an index out of range or public inputs of the wrong shape. */
-export class AggregationTreeError extends Error {
+export class AggregationTreeError extends DrexError {
   override name = 'AggregationTreeError';
   constructor(
     readonly code: 'EMPTY_TREE' | 'INDEX_OUT_OF_RANGE' | 'BAD_PUBLIC_INPUTS',

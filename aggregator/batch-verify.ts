@@ -19,6 +19,7 @@ import type { SnarkjsProof } from '../protocol/groth16-encoding.ts';
 import { linearCombination, SCALAR_ORDER, scalarBytes, type EnginePoint } from './bn254-engine.ts';
 import { g1ToEngine, g2ToEngine, inG2Subgroup, parseG1, parseG2, parseScalar, PointError, type PointRejection } from './groth16-points.ts';
 import { icCombination, type PreparedVerificationKey } from './verification-key.ts';
+import { DrexError } from '../protocol/errors.ts';
 
 /** A proof with the public signals it proves, as snarkjs writes them. */
 export interface ProofItem {
@@ -49,7 +50,7 @@ export interface BatchVerdict {
 }
 
 /** Raised for an item that cannot enter the pairing. */
-export class ProofItemError extends Error {
+export class ProofItemError extends DrexError {
   override name = 'ProofItemError';
   constructor(
     readonly code: ItemRejection,

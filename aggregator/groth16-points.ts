@@ -6,6 +6,7 @@
  */
 import { FIELD_PRIME, SCALAR_ORDER, scalarBytes, type Bn254Engine, type EnginePoint } from './bn254-engine.ts';
 import { fp2, onG1Curve, onG2Curve, psi, SIX_X_SQUARED, type Fp2 } from './bn254-fields.ts';
+import { DrexError } from '../protocol/errors.ts';
 
 /** Why a point or scalar was refused. */
 export type PointRejection =
@@ -18,7 +19,7 @@ export type PointRejection =
   | 'SCALAR_OUT_OF_RANGE';
 
 /** A point or scalar that must not reach the pairing, with the reason and which value it was. */
-export class PointError extends Error {
+export class PointError extends DrexError {
   override name = 'PointError';
   constructor(
     readonly code: PointRejection,

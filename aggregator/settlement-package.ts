@@ -13,6 +13,7 @@ import { FIELD_PRIME, SCALAR_ORDER } from './bn254-engine.ts';
 import { leafOf, rootOfLeaves } from './aggregation-tree.ts';
 import type { ProofItem } from './batch-verify.ts';
 import { TRANSFER_PUBLIC_INPUTS as IX } from './transfer-public-inputs.ts';
+import { DrexError } from '../protocol/errors.ts';
 
 /** Why a settlement package cannot be built or read. */
 export type SettlementPackageErrorCode =
@@ -25,7 +26,7 @@ export type SettlementPackageErrorCode =
   | 'MALFORMED_PACKAGE'
   | 'INCONSISTENT_PACKAGE';
 
-export class SettlementPackageError extends Error {
+export class SettlementPackageError extends DrexError {
   override name = 'SettlementPackageError';
   constructor(
     readonly code: SettlementPackageErrorCode,

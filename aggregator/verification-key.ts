@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { bn254Engine, linearCombination, scalarBytes, type Bn254Engine, type EnginePoint } from './bn254-engine.ts';
 import { g1ToEngine, g2ToEngine, parseG1, parseG2InSubgroup, PointError } from './groth16-points.ts';
+import { DrexError } from '../protocol/errors.ts';
 
 /** Raised when a verification key is not a well-formed BN254 Groth16 key. */
-export class VerificationKeyError extends Error {
+export class VerificationKeyError extends DrexError {
   override name = 'VerificationKeyError';
   readonly code = 'VKEY_INVALID';
 }

@@ -1,3 +1,4 @@
+import { DrexError } from './errors.ts';
 /**
  * The on-chain encoding of a Groth16 proof, shared by the aggregator (which commits to it in the
  * aggregation tree) and the ledger bridge (which sends it to the settlement contract).
@@ -17,7 +18,7 @@ export interface SnarkjsProof {
 }
 
 /** Raised when a proof object is not a well-formed snarkjs Groth16 proof. */
-export class ProofEncodingError extends Error {
+export class ProofEncodingError extends DrexError {
   override name = 'ProofEncodingError';
   readonly code = 'PROOF_MALFORMED';
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../../swarm/log/logger.ts';
 import { membershipProblem } from './member-check.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VkeyCache } from './vkey-cache.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 export interface ResultIntakeOptions {
   nc: NatsConnection;
@@ -23,7 +24,9 @@ export interface ResultIntakeOptions {
 }
 
 /** A refusal with its reason, for the verdict. */
-class Refusal extends Error {
+class Refusal extends DrexError {
+  override name = 'Refusal';
+  readonly code = 'RESULT_REFUSED';
   constructor(
     readonly reason: RejectionReason,
     message: string,

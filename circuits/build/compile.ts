@@ -9,6 +9,7 @@ import { withFileLock } from '../ceremony/file-lock.ts';
 import type { Progress } from '../ceremony/progress.ts';
 import { timedStep } from '../ceremony/progress.ts';
 import { sha256Hex } from './hash.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -36,7 +37,7 @@ export interface CompiledCircuit {
 }
 
 /** Raised when the circom compiler fails. */
-export class CircuitCompileError extends Error {
+export class CircuitCompileError extends DrexError {
   override name = 'CircuitCompileError';
   readonly code = 'CIRCUIT_COMPILE_FAILED';
 }
@@ -118,6 +119,6 @@ async function compileInto(tmp: string): Promise<void> {
     await run(process.execPath, args, { cwd: '/', maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new CircuitCompileError(`circom2 failed: ${e.stderr || e.message}`);
+    throw new CircuitCompileError(`circom2 failed: ${e.stderr || e.message}`, { cause: err });
   }
 }

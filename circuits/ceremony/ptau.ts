@@ -1,7 +1,8 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** Raised when an external powers-of-tau file cannot be used. */
-export class PtauError extends Error {
+export class PtauError extends DrexError {
   override name = 'PtauError';
   readonly code = 'PTAU_INVALID';
 }

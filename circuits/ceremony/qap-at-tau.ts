@@ -1,10 +1,11 @@
 import { FIELD_ORDER } from '../model/crypto.ts';
 import { batchInverse, Fr } from './scalar-field.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 const r = FIELD_ORDER;
 
 /** Raised when tau falls on an evaluation domain (probability ~2^-233): draw another. */
-export class TauOnDomainError extends Error {
+export class TauOnDomainError extends DrexError {
   override name = 'TauOnDomainError';
   readonly code = 'TAU_ON_DOMAIN';
 }

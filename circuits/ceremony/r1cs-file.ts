@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { FIELD_ORDER } from '../model/crypto.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** Raised when a file is not an R1CS file this setup can use. */
-export class R1csFormatError extends Error {
+export class R1csFormatError extends DrexError {
   override name = 'R1csFormatError';
   readonly code = 'R1CS_INVALID';
 }

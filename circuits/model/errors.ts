@@ -1,3 +1,4 @@
+import { DrexError } from '../../protocol/errors.ts';
 /** Why a transfer was refused before any proving time was spent. */
 export type TransferRejection =
   | 'INSUFFICIENT_FUNDS'
@@ -19,7 +20,7 @@ export type TransferRejection =
  * A transfer that cannot be proved, with a machine-readable `code`, the index of the offending
  * transfer in its list (when known) and a message a person can act on.
  */
-export class TransferRejectedError extends Error {
+export class TransferRejectedError extends DrexError {
   override name = 'TransferRejectedError';
   constructor(
     readonly code: TransferRejection,

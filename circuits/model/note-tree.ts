@@ -1,4 +1,5 @@
 import type { Crypto } from './crypto.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** A Merkle path: sibling at each level and whether the running node is the right child. */
 export interface MerklePath {
@@ -7,8 +8,9 @@ export interface MerklePath {
 }
 
 /** Raised when a tree operation is impossible (full tree, index out of range). */
-export class NoteTreeError extends Error {
+export class NoteTreeError extends DrexError {
   override name = 'NoteTreeError';
+  readonly code = 'NOTE_TREE_INVALID';
 }
 
 /**

@@ -4,6 +4,7 @@ import { batchSigningBytes } from '../../protocol/bank-request-signing.ts';
 import { loadBankApi } from '../../protocol/bank-proto.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** A batch event as the client sees it (state without the BATCH_STATE_ prefix). */
 export interface WatchedEvent {
@@ -19,7 +20,7 @@ export interface WatchedEvent {
 }
 
 /** A gRPC error with the protocol's error code and field from the trailers. */
-export class BankApiError extends Error {
+export class BankApiError extends DrexError {
   override name = 'BankApiError';
   constructor(
     readonly grpcCode: number,

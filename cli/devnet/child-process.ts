@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** The `drex-swarm` entry script. */
 export const CLI_ENTRY = fileURLToPath(new URL('../../bin/drex-swarm.js', import.meta.url));
@@ -24,7 +25,7 @@ export interface CliChild {
 }
 
 /** Raised when a child exits before printing its ready line. */
-export class ChildStartError extends Error {
+export class ChildStartError extends DrexError {
   override name = 'ChildStartError';
   readonly code = 'CHILD_START_FAILED';
 }

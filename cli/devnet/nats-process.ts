@@ -4,6 +4,7 @@ import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary } from './service-binaries.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** A nats-server (JetStream enabled) started on a loopback port, for devnet and tests. */
 export interface TestNatsServer {
@@ -31,7 +32,7 @@ export interface StartNatsServerOptions {
 }
 
 /** Raised when the test nats-server does not start. */
-export class NatsServerStartError extends Error {
+export class NatsServerStartError extends DrexError {
   override name = 'NatsServerStartError';
   readonly code = 'NATS_SERVER_START_FAILED';
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './nats-process.ts';
 import { findBinary } from './service-binaries.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** A redis-server started on a loopback port. */
 export interface LocalRedis {
@@ -15,7 +16,7 @@ export interface LocalRedis {
 }
 
 /** Raised when redis-server does not start. */
-export class RedisStartError extends Error {
+export class RedisStartError extends DrexError {
   override name = 'RedisStartError';
   readonly code = 'REDIS_START_FAILED';
 }

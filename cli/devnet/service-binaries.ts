@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** Debian package and binary of each local service. */
 const SERVICES = [
@@ -8,7 +9,7 @@ const SERVICES = [
 ] as const;
 
 /** Raised when a service binary is missing and cannot be installed here. */
-export class MissingServiceError extends Error {
+export class MissingServiceError extends DrexError {
   override name = 'MissingServiceError';
   readonly code = 'SERVICE_MISSING';
 }

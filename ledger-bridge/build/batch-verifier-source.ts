@@ -8,6 +8,7 @@
  * input (Fiat-Shamir), and sum_i r_i vk_x_i = (sum r_i) IC_0 + sum_j (sum_i r_i x_ij) IC_j, so the
  * verification key costs 1 + nPublic scalar multiplications per batch, not per proof.
  */
+import { DrexError } from '../../protocol/errors.ts';
 
 /** The fields of snarkjs's verification_key.json that the verifier needs. */
 export interface Groth16VerificationKey {
@@ -22,7 +23,7 @@ export interface Groth16VerificationKey {
 }
 
 /** Raised when a verification key cannot back the batch verifier. */
-export class VerificationKeyError extends Error {
+export class VerificationKeyError extends DrexError {
   override name = 'VerificationKeyError';
   readonly code = 'VKEY_INVALID';
 }
@@ -69,6 +70,7 @@ export function batchVerifierSource(vk: Groth16VerificationKey, origin: string):
 pragma solidity ^0.8.24;
 
 import {IBatchVerifier} from "./IBatchVerifier.sol";
+import { DrexError } from '../../protocol/errors.ts';
 
 /// @notice Batched Groth16 verification (BN254) for one verification key: N proofs, one pairing call.
 contract BatchVerifier is IBatchVerifier {

@@ -8,6 +8,7 @@ import { cacheDir } from '../../circuits/ceremony/cache-dir.ts';
 import { withFileLock } from '../../circuits/ceremony/file-lock.ts';
 import { sha256Hex } from '../../circuits/build/hash.ts';
 import { batchVerifierSource, type Groth16VerificationKey } from './batch-verifier-source.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /**
  * The EVM version the contracts are compiled for. London runs on every Besu genesis with `londonBlock`
@@ -46,7 +47,7 @@ export interface CompileOptions {
 }
 
 /** Raised when solc reports errors (the message lists them). */
-export class ContractCompileError extends Error {
+export class ContractCompileError extends DrexError {
   override name = 'ContractCompileError';
   readonly code = 'CONTRACT_COMPILE_FAILED';
 }

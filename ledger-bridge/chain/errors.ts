@@ -1,13 +1,15 @@
+import { DrexError } from '../../protocol/errors.ts';
 /** Errors of the ledger bridge's chain client; each carries a stable `code`. */
 
 /** The chain could not be reached (or did not answer) within the retry policy. */
-export class ChainUnavailableError extends Error {
+export class ChainUnavailableError extends DrexError {
   override name = 'ChainUnavailableError';
   readonly code = 'CHAIN_UNAVAILABLE';
+  override readonly retryable = true;
 }
 
 /** A contract call or transaction reverted; the custom error is decoded by name. */
-export class ContractRevertedError extends Error {
+export class ContractRevertedError extends DrexError {
   override name = 'ContractRevertedError';
   readonly code: 'CONTRACT_REVERTED' | 'SETTLEMENT_REVERTED' = 'CONTRACT_REVERTED';
   constructor(
@@ -30,15 +32,16 @@ export class SettlementRevertedError extends ContractRevertedError {
 }
 
 /** A batch given to the client is malformed (shapes, sizes, values); nothing was sent. */
-export class SettlementInputError extends Error {
+export class SettlementInputError extends DrexError {
   override name = 'SettlementInputError';
   readonly code = 'SETTLEMENT_INPUT_INVALID';
 }
 
 /** A sent transaction was neither mined nor superseded in time. */
-export class TransactionNotConfirmedError extends Error {
+export class TransactionNotConfirmedError extends DrexError {
   override name = 'TransactionNotConfirmedError';
   readonly code = 'TX_NOT_CONFIRMED';
+  override readonly retryable = true;
   constructor(
     message: string,
     readonly txHash: `0x${string}`,
@@ -48,7 +51,7 @@ export class TransactionNotConfirmedError extends Error {
 }
 
 /** A deployment transaction failed or produced no contract. */
-export class DeploymentError extends Error {
+export class DeploymentError extends DrexError {
   override name = 'DeploymentError';
   readonly code = 'DEPLOY_FAILED';
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DrexError } from '../../protocol/errors.ts';
 
 /** The EIP-1193 surface the server forwards to. */
 export interface RequestProvider {
@@ -7,7 +8,7 @@ export interface RequestProvider {
 }
 
 /** Raised when the JSON-RPC front cannot bind (port taken, non-loopback host asked for). */
-export class JsonRpcServerError extends Error {
+export class JsonRpcServerError extends DrexError {
   override name = 'JsonRpcServerError';
   constructor(
     message: string,

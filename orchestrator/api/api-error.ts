@@ -1,11 +1,12 @@
 import { status as GrpcStatus, Metadata } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../protocol/error-codes.ts';
+import { DrexError } from '../../protocol/errors.ts';
 
 /**
  * An error answered to a bank: a gRPC status, a protocol error code, the offending field (when there
  * is one) and a message naming it. Sent with trailers `drex-error-code` and `drex-field`.
  */
-export class ApiError extends Error {
+export class ApiError extends DrexError {
   override name = 'ApiError';
   constructor(
     readonly status: GrpcStatus,

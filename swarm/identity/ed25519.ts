@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DrexError } from '../../protocol/errors.ts';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -12,7 +13,7 @@ export interface Identity {
 }
 
 /** Raised when a key file is unreadable or malformed. */
-export class IdentityError extends Error {
+export class IdentityError extends DrexError {
   override name = 'IdentityError';
   readonly code = 'IDENTITY_INVALID';
 }

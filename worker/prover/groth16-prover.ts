@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import type { Groth16Proof } from 'snarkjs';
+import { DrexError } from '../../protocol/errors.ts';
 
 export type { Groth16Proof };
 
@@ -13,7 +14,7 @@ export interface ProofResult {
 }
 
 /** Raised when the witness calculator refuses the inputs (a constraint does not hold). */
-export class WitnessError extends Error {
+export class WitnessError extends DrexError {
   override name = 'WitnessError';
   readonly code = 'WITNESS_FAILED';
 }

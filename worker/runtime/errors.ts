@@ -1,7 +1,8 @@
+import { DrexError } from '../../protocol/errors.ts';
 /** Errors of the worker runtime. Each carries a stable `code` and a message a person can act on. */
 
 /** Base class of the worker's errors. */
-export class WorkerError extends Error {
+export class WorkerError extends DrexError {
   override name = 'WorkerError';
   constructor(
     readonly code: string,
