@@ -7,11 +7,11 @@
  * Only the subset of the engine that the aggregator uses is typed here.
  */
 import { buildBn128 } from 'ffjavascript';
+import { BASE_FIELD_PRIME, SCALAR_ORDER } from '../protocol/bn254.ts';
 
 /** Base field prime p of BN254 (coordinates are < p). */
-export const FIELD_PRIME = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** Scalar field order r of BN254 (public signals are < r; G1 and G2 have order r). */
-export const SCALAR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_PRIME = BASE_FIELD_PRIME;
+export { SCALAR_ORDER };
 
 /** An element of G1 or G2 as ffjavascript stores it. */
 export type EnginePoint = Uint8Array;

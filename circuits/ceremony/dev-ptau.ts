@@ -1,11 +1,11 @@
 import { FIELD_ORDER } from '../model/crypto.ts';
+import { BASE_FIELD_PRIME as Q } from '../../protocol/bn254.ts';
 import { lagrangeAtTau, truncatedLagrangeAtTau } from './qap-at-tau.ts';
 import { toLeBytes } from './scalar-field.ts';
 import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
 import { u32, writeBinFile } from './bin-file.ts';
 
 const r = FIELD_ORDER;
-const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 /** The secrets a powers of tau is made of. */
 export interface PtauSecrets {

@@ -1,4 +1,5 @@
 import { FIELD_ORDER } from '../model/crypto.ts';
+import { BASE_FIELD_PRIME as Q } from '../../protocol/bn254.ts';
 import { createFixedBasePool, type FixedBasePool } from './fixed-base/fixed-base-pool.ts';
 import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
 import { forEachTerm, readR1cs } from './r1cs-file.ts';
@@ -10,8 +11,6 @@ import { mpcSection } from './mpc-params.ts';
 import { silentProgress, type Progress } from './progress.ts';
 
 const r = FIELD_ORDER;
-/** BN254's base field. */
-const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 /** R = 2^256 mod r; snarkjs stores the A and B coefficients multiplied by R^2. */
 const R2 = (((1n << 256n) % r) * ((1n << 256n) % r)) % r;
 

@@ -1,7 +1,9 @@
 import { buildEddsa, buildPoseidon, type Eddsa, type Poseidon } from 'circomlibjs';
 
+import { SCALAR_ORDER } from '../../protocol/bn254.ts';
+
 /** The BN254 scalar field order: every circuit signal lives in [0, FIELD_ORDER). */
-export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_ORDER = SCALAR_ORDER;
 
 export interface Crypto {
   /** Poseidon hash of field elements, as a bigint. */

@@ -70,7 +70,6 @@ export function batchVerifierSource(vk: Groth16VerificationKey, origin: string):
 pragma solidity ^0.8.24;
 
 import {IBatchVerifier} from "./IBatchVerifier.sol";
-import { DrexError } from '../../protocol/errors.ts';
 
 /// @notice Batched Groth16 verification (BN254) for one verification key: N proofs, one pairing call.
 contract BatchVerifier is IBatchVerifier {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
+import { SCALAR_ORDER } from '../bn254.ts';
+
 /** BN254 scalar field order. */
-export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_ORDER = SCALAR_ORDER;
 
 /** A field element as a decimal string. */
 export const fieldString = z
