@@ -3,7 +3,7 @@ import { BASE_FIELD_PRIME as Q } from '../../protocol/bn254.ts';
 import { createFixedBasePool, type FixedBasePool } from './fixed-base/fixed-base-pool.ts';
 import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
 import { forEachTerm, readR1cs } from './r1cs-file.ts';
-import { hQueryAtTau, lagrangeAtTau, TauOnDomainError } from './qap-at-tau.ts';
+import { hQueryAtTau, lagrangeAtTau } from './qap-at-tau.ts';
 import { Fr, randomNonZero, toLeBytes } from './scalar-field.ts';
 import { concatBytes, u32, writeZkey } from './bin-file.ts';
 import { ptauPlan, writePtau } from './dev-ptau.ts';
@@ -211,5 +211,3 @@ function encodeCoefficients(coefs: readonly [number, number, number, bigint][]):
   }
   return out;
 }
-
-export { TauOnDomainError };

@@ -13,9 +13,6 @@ export const Fr = new F1Field(FIELD_ORDER) as {
 
 const r = FIELD_ORDER;
 
-/** a * b mod r. */
-export const mul = (a: bigint, b: bigint): bigint => (a * b) % r;
-
 /** Inverts every element at once (Montgomery's trick); no element may be zero. */
 export function batchInverse(xs: bigint[]): bigint[] {
   const n = xs.length;
