@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
  * Writes an iden3 binary container (the format of snarkjs's .zkey and .ptau files): a 4-byte magic,
@@ -23,6 +23,60 @@ export function writeBinFile(path: string, magic: 'zkey' | 'ptau', sections: rea
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where a section's bytes are in a binary container file. */
+export interface SectionSpan {
+  pos: number;
+  size: number;
+}
+
+/** Why a container's section table could not be read: another magic, or a truncated file. */
+export type SectionTableProblem = 'magic' | 'truncated';
+
+/**
+ * Reads the section table of an iden3 binary container (only the table, not the sections), keyed by
+ * section type (the first occurrence of each). `onProblem` turns a problem into the caller's error.
+ */
+export function readSectionTable(path: string, magic: 'zkey' | 'ptau' | 'r1cs', onProblem: (p: SectionTableProblem) => Error): Map<number, SectionSpan> {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(12);
+    if (readSync(fd, head, 0, 12, 0) < 12 || head.toString('latin1', 0, 4) !== magic) throw onProblem('magic');
+    const table = new Map<number, SectionSpan>();
+    const sh = Buffer.alloc(12);
+    let pos = 12;
+    for (let i = 0, n = head.readUInt32LE(8); i < n; i++) {
+      if (readSync(fd, sh, 0, 12, pos) < 12) throw onProblem('truncated');
+      const type = sh.readUInt32LE(0);
+      const span = { pos: pos + 12, size: Number(sh.readBigUInt64LE(4)) };
+      if (span.pos + span.size > size) throw onProblem('truncated');
+      if (!table.has(type)) table.set(type, span);
+      pos = span.pos + span.size;
+    }
+    return table;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads `span` of the file at `path`. */
+export function readSpan(path: string, span: SectionSpan): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(span.size);
+    readSync(fd, b, 0, span.size, span.pos);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Hands out consecutive runs of fixed-size points from one buffer: `take(count)`. */
+export function pointCursor(points: Uint8Array, pointBytes: number): (count: number) => Uint8Array {
+  let at = 0;
+  return (count) => points.subarray(at * pointBytes, (at += count) * pointBytes);
 }
 
 /** A little-endian u32. */

@@ -1,9 +1,9 @@
 import { FIELD_ORDER } from '../model/crypto.ts';
 import { BASE_FIELD_PRIME as Q } from '../../protocol/bn254.ts';
-import { lagrangeAtTau, truncatedLagrangeAtTau } from './qap-at-tau.ts';
+import { geometric, lagrangeAtTau, truncatedLagrangeAtTau } from './qap-at-tau.ts';
 import { toLeBytes } from './scalar-field.ts';
 import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
-import { u32, writeBinFile } from './bin-file.ts';
+import { pointCursor, u32, writeBinFile } from './bin-file.ts';
 
 const r = FIELD_ORDER;
 
@@ -19,16 +19,6 @@ export interface PtauPlan {
   power: number;
   g1: bigint[];
   g2: bigint[];
-}
-
-function powers(x: bigint, n: number, scale = 1n): bigint[] {
-  const out = new Array<bigint>(n);
-  let p = scale % r;
-  for (let i = 0; i < n; i++) {
-    out[i] = p;
-    p = (p * x) % r;
-  }
-  return out;
 }
 
 /** Every level of the Lagrange basis at tau, 2^0 .. 2^top, concatenated (the layout of sections 12-15). */
@@ -52,14 +42,14 @@ export function ptauPlan(s: PtauSecrets, power: number): PtauPlan {
   const n = 2 ** power;
   const lagrange = lagrangeLevels(s.tau, power, false);
   const g1 = [
-    ...powers(s.tau, 2 * n - 1),
-    ...powers(s.tau, n, s.alpha),
-    ...powers(s.tau, n, s.beta),
+    ...geometric(1n, s.tau, 2 * n - 1),
+    ...geometric(s.alpha, s.tau, n),
+    ...geometric(s.beta, s.tau, n),
     ...lagrangeLevels(s.tau, power + 1, true),
     ...lagrange.map((x) => (x * s.alpha) % r),
     ...lagrange.map((x) => (x * s.beta) % r),
   ];
-  const g2 = [...powers(s.tau, n), s.beta, ...lagrange];
+  const g2 = [...geometric(1n, s.tau, n), s.beta, ...lagrange];
   return { power, g1, g2 };
 }
 
@@ -69,13 +59,9 @@ export function ptauPlan(s: PtauSecrets, power: number): PtauPlan {
  */
 export function writePtau(path: string, power: number, g1: Uint8Array, g2: Uint8Array): { afterTauG1: Uint8Array } {
   const n = 2 ** power;
-  const s1 = AFFINE_BYTES.G1;
-  const s2 = AFFINE_BYTES.G2;
   const levels = 2 * n - 1; // points in levels 0..p
-  let p1 = 0;
-  const take1 = (count: number) => g1.subarray(p1 * s1, (p1 += count) * s1);
-  let p2 = 0;
-  const take2 = (count: number) => g2.subarray(p2 * s2, (p2 += count) * s2);
+  const take1 = pointCursor(g1, AFFINE_BYTES.G1);
+  const take2 = pointCursor(g2, AFFINE_BYTES.G2);
   const header = Buffer.alloc(4 + 32 + 8);
   header.writeUInt32LE(32, 0);
   header.set(toLeBytes([Q]), 4);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as snarkjs from 'snarkjs';
 import { devSetup, domainPower } from './dev-setup.ts';
+import { readSectionTable, readSpan } from './bin-file.ts';
 import { writeSyntheticR1cs } from './synthetic-r1cs.ts';
 import { R1csFormatError } from './r1cs-file.ts';
 import { releaseSnarkjs } from '../snarkjs-runtime.ts';
@@ -27,16 +28,8 @@ async function zkeyVerify(r1cs: string, ptau: string, zkey: string): Promise<{ o
 
 /** The sections of a zkey file by id. */
 function sections(path: string): Map<number, Buffer> {
-  const b = readFileSync(path);
-  const out = new Map<number, Buffer>();
-  let pos = 12;
-  for (let i = 0; i < b.readUInt32LE(8); i++) {
-    const type = b.readUInt32LE(pos);
-    const size = Number(b.readBigUInt64LE(pos + 4));
-    out.set(type, b.subarray(pos + 12, pos + 12 + size));
-    pos += 12 + size;
-  }
-  return out;
+  const table = readSectionTable(path, 'zkey', (p) => new Error(p));
+  return new Map([...table].map(([id, span]) => [id, readSpan(path, span)]));
 }
 
 let dir: string;

@@ -3,9 +3,9 @@ import { BASE_FIELD_PRIME as Q } from '../../protocol/bn254.ts';
 import { createFixedBasePool, type FixedBasePool } from './fixed-base/fixed-base-pool.ts';
 import { AFFINE_BYTES } from './fixed-base/fixed-base-messages.ts';
 import { forEachTerm, readR1cs } from './r1cs-file.ts';
-import { hQueryAtTau, lagrangeAtTau } from './qap-at-tau.ts';
+import { geometric, hQueryAtTau, lagrangeAtTau } from './qap-at-tau.ts';
 import { Fr, randomNonZero, toLeBytes } from './scalar-field.ts';
-import { concatBytes, u32, writeZkey } from './bin-file.ts';
+import { concatBytes, pointCursor, u32, writeZkey } from './bin-file.ts';
 import { ptauPlan, writePtau } from './dev-ptau.ts';
 import { mpcSection } from './mpc-params.ts';
 import { silentProgress, type Progress } from './progress.ts';
@@ -124,13 +124,8 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   // With a powers of tau: what snarkjs's circuit hash covers, then the file's own points.
   const ptau = o.ptau ? ptauPlan({ tau, alpha, beta }, power) : null;
   if (ptau) {
-    const zn = (Fr.pow(tau, BigInt(n)) - 1n + r) % r;
-    let t = 1n;
-    const hPowers = Array.from({ length: n - 1 }, () => {
-      const v = (t * zn) % r;
-      t = (t * tau) % r;
-      return v;
-    });
+    // (tau^(n+i) - tau^i) for i < n - 1
+    const hPowers = geometric((Fr.pow(tau, BigInt(n)) - 1n + r) % r, tau, n - 1);
     // (a loop, not push(...xs): millions of arguments overflow the stack)
     for (const xs of [hPowers, cInitial, ptau.g1]) for (const x of xs) g1Scalars.push(x);
     for (const x of ptau.g2) g2Scalars.push(x);
@@ -148,11 +143,8 @@ export async function devSetup(o: DevSetupOptions): Promise<DevSetupResult> {
   }
 
   const s1 = AFFINE_BYTES.G1;
-  const s2 = AFFINE_BYTES.G2;
-  let p1 = 0;
-  const take1 = (count: number) => g1.subarray(p1 * s1, (p1 += count) * s1);
-  let p2 = 0;
-  const take2 = (count: number) => g2.subarray(p2 * s2, (p2 += count) * s2);
+  const take1 = pointCursor(g1, s1);
+  const take2 = pointCursor(g2, AFFINE_BYTES.G2);
   const [alpha1, beta1, delta1] = [take1(1), take1(1), take1(1)];
   const [beta2, gamma2, delta2] = [take2(1), take2(1), take2(1)];
   const key = {

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readSectionTable, readSpan } from './bin-file.ts';
 import { DrexError } from '../../protocol/errors.ts';
 
 /** Raised when an external powers-of-tau file cannot be used. */
@@ -20,37 +21,13 @@ export interface ExternalPtau {
  */
 export function openExternalPtau(path: string, needPower: number): ExternalPtau {
   if (!existsSync(path) || !statSync(path).isFile()) throw new PtauError(`powers-of-tau file not found: ${path} (from --ptau or DREX_PTAU)`);
-  const fd = openSync(path, 'r');
-  try {
-    const size = statSync(path).size;
-    const head = Buffer.alloc(12);
-    readSync(fd, head, 0, 12, 0);
-    if (head.toString('latin1', 0, 4) !== 'ptau') throw new PtauError(`${path} is not a powers-of-tau file`);
-    const nSections = head.readUInt32LE(8);
-    let pos = 12;
-    let power = -1;
-    const seen = new Set<number>();
-    const sh = Buffer.alloc(12);
-    for (let i = 0; i < nSections; i++) {
-      if (pos + 12 > size) throw new PtauError(`${path} is truncated`);
-      readSync(fd, sh, 0, 12, pos);
-      const type = sh.readUInt32LE(0);
-      const len = Number(sh.readBigUInt64LE(4));
-      seen.add(type);
-      if (type === 1) {
-        const h = Buffer.alloc(Math.min(len, 48));
-        readSync(fd, h, 0, h.length, pos + 12);
-        const n8 = h.readUInt32LE(0);
-        if (n8 !== 32) throw new PtauError(`${path} is not over BN254`);
-        power = h.readUInt32LE(4 + n8);
-      }
-      pos += 12 + len;
-    }
-    if (pos > size) throw new PtauError(`${path} is truncated`);
-    if (!seen.has(12)) throw new PtauError(`${path} is not prepared for phase 2 (run \`snarkjs powersoftau prepare phase2\` on it)`);
-    if (power < needPower) throw new PtauError(`${path} has power ${power}; this circuit needs at least ${needPower}`);
-    return { path, power };
-  } finally {
-    closeSync(fd);
-  }
+  const table = readSectionTable(path, 'ptau', (p) => new PtauError(p === 'magic' ? `${path} is not a powers-of-tau file` : `${path} is truncated`));
+  const headerSpan = table.get(1);
+  if (!headerSpan) throw new PtauError(`${path} has no header section`);
+  const header = readSpan(path, headerSpan);
+  if (header.length < 44 || header.readUInt32LE(0) !== 32) throw new PtauError(`${path} is not over BN254`);
+  const power = header.readUInt32LE(36);
+  if (!table.has(12)) throw new PtauError(`${path} is not prepared for phase 2 (run \`snarkjs powersoftau prepare phase2\` on it)`);
+  if (power < needPower) throw new PtauError(`${path} has power ${power}; this circuit needs at least ${needPower}`);
+  return { path, power };
 }

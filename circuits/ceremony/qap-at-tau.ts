@@ -10,8 +10,8 @@ export class TauOnDomainError extends DrexError {
   readonly code = 'TAU_ON_DOMAIN';
 }
 
-/** `n` consecutive powers start, start*step, start*step^2, ... mod r. */
-function geometric(start: bigint, step: bigint, n: number): bigint[] {
+/** `n` terms start, start*step, start*step^2, ... mod r. */
+export function geometric(start: bigint, step: bigint, n: number): bigint[] {
   const out = new Array<bigint>(n);
   let x = start;
   for (let i = 0; i < n; i++) {

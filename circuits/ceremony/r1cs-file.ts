@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { FIELD_ORDER } from '../model/crypto.ts';
 import { DrexError } from '../../protocol/errors.ts';
+import { readSectionTable, readSpan } from './bin-file.ts';
 
 /** Raised when a file is not an R1CS file this setup can use. */
 export class R1csFormatError extends DrexError {
@@ -21,34 +21,33 @@ export interface R1cs {
 /** One linear-combination term: matrix 0 = A, 1 = B, 2 = C. */
 export type TermVisitor = (matrix: 0 | 1 | 2, constraint: number, signal: number, coefficient: bigint) => void;
 
-/** Reads an R1CS file over BN254's scalar field, checking its structure. */
-export function readR1cs(path: string): R1cs {
-  const buf = readFileSync(path);
-  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'r1cs') throw new R1csFormatError(`${path} is not an r1cs file`);
-  const nSections = buf.readUInt32LE(8);
-  let pos = 12;
-  let header: Buffer | null = null;
-  let constraints: Buffer | null = null;
-  for (let i = 0; i < nSections; i++) {
-    if (pos + 12 > buf.length) throw new R1csFormatError(`${path} is truncated`);
-    const type = buf.readUInt32LE(pos);
-    const size = Number(buf.readBigUInt64LE(pos + 4));
-    const start = pos + 12;
-    if (start + size > buf.length) throw new R1csFormatError(`${path} is truncated in section ${type}`);
-    if (type === 1) header = buf.subarray(start, start + size);
-    if (type === 2) constraints = buf.subarray(start, start + size);
-    pos = start + size;
-  }
+/** The sizes an R1CS file declares. */
+export type R1csHeader = Omit<R1cs, 'constraints'>;
+
+function sections(path: string) {
+  const table = readSectionTable(path, 'r1cs', (p) => new R1csFormatError(p === 'magic' ? `${path} is not an r1cs file` : `${path} is truncated`));
+  const header = table.get(1);
+  const constraints = table.get(2);
   if (!header || !constraints) throw new R1csFormatError(`${path} lacks its header or constraints section`);
-  const n8 = header.readUInt32LE(0);
-  if (n8 !== 32 || readLe(header, 4) !== FIELD_ORDER) throw new R1csFormatError(`${path} is not over the BN254 scalar field`);
-  const h = 4 + n8;
+  return { header, constraints };
+}
+
+/** Reads only an R1CS file's header (sizes), checking that it is over BN254's scalar field. */
+export function readR1csHeader(path: string): R1csHeader {
+  const header = readSpan(path, sections(path).header);
+  if (header.length < 64 || header.readUInt32LE(0) !== 32 || readLe(header, 4) !== FIELD_ORDER) {
+    throw new R1csFormatError(`${path} is not over the BN254 scalar field`);
+  }
   return {
-    nVars: header.readUInt32LE(h),
-    nPublic: header.readUInt32LE(h + 4) + header.readUInt32LE(h + 8),
-    nConstraints: header.readUInt32LE(h + 24),
-    constraints,
+    nVars: header.readUInt32LE(36),
+    nPublic: header.readUInt32LE(40) + header.readUInt32LE(44),
+    nConstraints: header.readUInt32LE(60),
   };
+}
+
+/** Reads an R1CS file over BN254's scalar field, its constraints included, checking its structure. */
+export function readR1cs(path: string): R1cs {
+  return { ...readR1csHeader(path), constraints: readSpan(path, sections(path).constraints) };
 }
 
 /** Little-endian 32-byte integer at `offset`. */

@@ -10,7 +10,7 @@ import { devSetup, domainPower } from './dev-setup.ts';
 import { withFileLock } from './file-lock.ts';
 import { openExternalPtau, PtauError, type ExternalPtau } from './ptau.ts';
 import { silentProgress, timedStep, type Progress } from './progress.ts';
-import { readR1cs } from './r1cs-file.ts';
+import { readR1csHeader } from './r1cs-file.ts';
 import { releaseSnarkjs } from '../snarkjs-runtime.ts';
 
 const require = createRequire(import.meta.url);
@@ -92,7 +92,7 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   const progress = opts.progress ?? silentProgress();
   const depth = opts.depth ?? DEFAULT_DEPTH;
   const circuit = await compileTransferCircuit(depth, progress);
-  const r1cs = readR1cs(circuit.r1cs);
+  const r1cs = readR1csHeader(circuit.r1cs);
   const power = domainPower(r1cs.nConstraints, r1cs.nPublic);
   const ptauPath = opts.ptau ?? process.env.DREX_PTAU;
   const ptau = ptauPath ? openExternalPtau(ptauPath, power) : null;

@@ -5,6 +5,8 @@ export type Group = 'G1' | 'G2';
 export const AFFINE_BYTES: Record<Group, number> = { G1: 64, G2: 128 };
 /** Bytes of one scalar (little-endian, standard form, below the group order). */
 export const SCALAR_BYTES = 32;
+/** Bits of a scalar below BN254's group order. */
+export const SCALAR_BITS = 254;
 
 /** Main thread -> fixed-base thread. */
 export type ThreadRequest =

@@ -1,13 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AFFINE_BYTES, SCALAR_BYTES, type Group, type ThreadReply, type ThreadRequest } from './fixed-base-messages.ts';
+import { AFFINE_BYTES, SCALAR_BITS, SCALAR_BYTES, type Group, type ThreadReply, type ThreadRequest } from './fixed-base-messages.ts';
 import { DrexError } from '../../../protocol/errors.ts';
 
 const BOOT = new URL('./fixed-base-thread-boot.mjs', import.meta.url);
 /** ffjavascript imports `web-worker`, which in a non-main thread expects its own workerData: give it an inert module. */
 const webWorkerShim = { mod: 'data:text/javascript,', name: 'fixed-base', type: 'module' };
 const CHUNK = 2048;
-const SCALAR_BITS = 254;
 
 /** Raised when a fixed-base thread fails or dies. */
 export class FixedBaseError extends DrexError {

@@ -2,9 +2,8 @@
 // own single-threaded instance of ffjavascript's BN254 WebAssembly (no per-operation message passing).
 import { parentPort } from 'node:worker_threads';
 import { buildBn128 } from 'ffjavascript';
-import { AFFINE_BYTES, SCALAR_BYTES, type Group, type ThreadReply, type ThreadRequest } from './fixed-base-messages.ts';
+import { AFFINE_BYTES, SCALAR_BITS, SCALAR_BYTES, type Group, type ThreadReply, type ThreadRequest } from './fixed-base-messages.ts';
 
-const SCALAR_BITS = 254;
 const PAGE = 65536;
 
 interface Wasm {
