@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Address, Hex } from 'viem';
-import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
+import { DEFAULT_TOPOLOGY, ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient } from '../ledger-bridge/index.ts';
 import { ResultIntake } from './intake/result-intake.ts';
@@ -28,6 +28,8 @@ export interface AggregatorConfig {
   vkeys?: Record<string, string>;
   /** When given, the aggregator also settles verified batches on this ledger. */
   ledger?: LedgerConfig;
+  /** Delay before a batch waiting for its predecessor (or for the chain) is tried again. Default 2 s. */
+  settleRetryMs?: number;
   log?: Logger;
 }
 
@@ -53,7 +55,17 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   let settler: Settler | undefined;
   if (c.ledger) {
     const chain = createChainClient({ url: c.ledger.rpcUrl, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice });
-    settler = new Settler({ nc, chain, settlement: c.ledger.settlement, vkeys, log: log.child({ part: 'settler' }), registry });
+    const ackWaitMs = c.topology?.settleAckWaitMs ?? DEFAULT_TOPOLOGY.settleAckWaitMs;
+    settler = new Settler({
+      nc,
+      chain,
+      settlement: c.ledger.settlement,
+      vkeys,
+      log: log.child({ part: 'settler' }),
+      registry,
+      retryDelayMs: c.settleRetryMs,
+      workingIntervalMs: Math.max(100, Math.floor(ackWaitMs / 3)),
+    });
     await settler.start();
   }
   log.info('aggregator started', { settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });

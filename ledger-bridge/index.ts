@@ -1,10 +1,10 @@
 /** The ledger bridge's public API: contracts build, embedded chain, chain client actions. */
 export { compileContracts, ContractCompileError, DEFAULT_EVM_VERSION, type CompiledContracts, type EvmVersion } from './build/compile-contracts.ts';
 export { startEmbeddedChain, devPrivateKey, type EmbeddedChain, type EmbeddedChainOptions } from './chain/embedded-chain.ts';
-export { createChainClient, type ChainClient, type ChainClientOptions } from './chain/chain-client.ts';
+export { createChainClient, createChainReader, type ChainClient, type ChainClientOptions, type ChainReader } from './chain/chain-client.ts';
 export { deploySettlement, deployContract, type SettlementAddresses, type DeploySettlementParams } from './chain/deploy-settlement.ts';
 export { settleBatch, encodeSettleBatch, type SettleBatchParams, type SettlementResult, type VerificationMode, type TransferPublicInputs } from './chain/settle-batch.ts';
-export { findSettlement, getCurrentRoot, getSettledBatch, isIntentUsed, isNullifierSpent, type SettlementRecord } from './chain/read-settlement.ts';
+export { findSettlement, getCurrentRoot, getSettledBatch, isIntentUsed, isNullifierSpent, settlementDifferences, type ExpectedSettlement, type SettlementRecord } from './chain/read-settlement.ts';
 export { sendTransaction, type MinedTransaction } from './chain/send-transaction.ts';
 export { DEFAULT_RETRY, isNetworkError, type RetryPolicy } from './chain/retry.ts';
 export { drexSettlementAbi, batchVerifierAbi, groth16VerifierAbi, type SettlementErrorName } from './chain/settlement-abi.ts';

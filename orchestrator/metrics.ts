@@ -18,6 +18,13 @@ export function createMetrics() {
       buckets: [0.5, 1, 2, 4, 8, 16, 32, 64, 128],
       registers: [registry],
     }),
+    settlementDivergences: new Counter({
+      name: 'drex_settlement_divergences_total',
+      help: 'Batches whose chain record (or the chain root) diverged from their plan, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    isLeader: new Gauge({ name: 'drex_orchestrator_leader', help: '1 while this orchestrator holds the leader lease', registers: [registry] }),
     openBatches: new Gauge({ name: 'drex_open_batches', help: 'Planned batches not yet final', registers: [registry] }),
   };
 }

@@ -1,30 +1,35 @@
-import { readFileSync } from 'node:fs';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Address } from 'viem';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../circuits/model/crypto.ts';
 import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
 import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
-import { loadBankApi, BATCH_SERVICE } from '../protocol/bank-proto.ts';
+import { createChainReader } from '../ledger-bridge/index.ts';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
-import { NATS } from '../protocol/subjects.ts';
-import type { BatchReadyV1 } from '../protocol/messages/settlement.ts';
-import { jetstream } from '@nats-io/jetstream';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { batchService } from './api/batch-service.ts';
+import { startGrpcServer, type TlsFiles } from './api/grpc-server.ts';
 import { DEFAULT_LIMITS, type SubmitLimits } from './api/validate-submit.ts';
 import { publishArtifacts } from './artifacts/publish-artifacts.ts';
 import { devBankRegistry, type BankRegistry } from './banks/bank-registry.ts';
+import { dispatchQueue } from './dispatch/dispatch-queue.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
+import { Housekeeper } from './housekeeping/housekeeper.ts';
 import { httpApp } from './http/http-app.ts';
+import { LeaderLease } from './leader/leader-lease.ts';
 import { createMetrics } from './metrics.ts';
+import { planningLoop } from './planner/planning-loop.ts';
 import { Sequencer } from './planner/sequencer.ts';
-import { BatchStateMachine } from './state/batch-state-machine.ts';
+import { Reconciler } from './reconciliation/reconciler.ts';
+import { watchDeadLetters } from './reissue/dead-letters.ts';
+import { Reissuer } from './reissue/reissuer.ts';
+import { SettlementHandoff } from './settlement/settlement-handoff.ts';
 import { BatchStore } from './store/batch-store.ts';
+import { consumeVerdicts } from './verdicts/verdicts.ts';
 
 export interface OrchestratorConfig {
   natsUrl: string;
@@ -40,21 +45,30 @@ export interface OrchestratorConfig {
   limits?: SubmitLimits;
   /** Redis key prefix (lets several deployments or tests share one Redis). */
   redisPrefix?: string;
+  /** Attempts per transfer before its batch fails. Default 5. */
   maxAttempts?: number;
-  /**
-   * Housekeeper: a job with no verified result this long after it was published is published again.
-   * A last resort (a crashed worker's job is redelivered by JetStream after its ack wait); it must exceed
-   * the job deadline and the time a job may wait in a long queue.
-   */
+  /** Housekeeping pass interval. Default 15 s. */
+  housekeepingIntervalMs?: number;
+  /** A job gone from the queue without a verified proof is re-issued after this long. Default 60 s. */
+  lostJobGraceMs?: number;
+  /** Last resort for a job whose queue position was never recorded: re-issued this long after publication. Default 35 min. */
   jobTimeoutMs?: number;
-  /** Workers skip a job still undelivered this long after it was published. */
-  jobDeadlineMs?: number;
   topology?: TopologyOptions;
-  /** When true, VERIFIED batches are handed to settlement and only SETTLED is final. */
-  settles?: boolean;
+  /** The ledger batches settle on: then VERIFIED batches are handed to settlement and only SETTLED is final. */
+  ledger?: { rpcUrl: string; settlement: Address };
+  /** How often batches handed to settlement are reconciled against the chain. Default 30 s. */
+  reconcileIntervalMs?: number;
+  /** Leader lease TTL: a standby takes over within 1.25 x this after the leader dies. Default 10 s. */
+  leaseTtlMs?: number;
   /** mTLS: server certificate, key and the CA that signs bank client certificates (PEM paths). */
-  tls?: { cert: string; key: string; ca: string };
+  tls?: TlsFiles;
   log?: Logger;
+  /** Called once if this orchestrator has to wait for another one's lease (it is a standby). */
+  onStandby?: () => void;
+  /** Called when it lost the lease after leading; it has stopped acting on batch state by then. */
+  onLeadershipLost?: (reason: string) => void;
+  /** Aborts waiting as a standby. */
+  signal?: AbortSignal;
 }
 
 export interface RunningOrchestrator {
@@ -62,169 +76,167 @@ export interface RunningOrchestrator {
   httpUrl?: string;
   store: BatchStore;
   artifact: string;
+  /** This orchestrator's fencing token (its lease epoch). */
+  leaderEpoch: string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the orchestrator: the bank gRPC API, the planner (sequencer), the dispatcher, the batch state
- * machine and the HTTP app. Everything it needs to resume lives in Redis and JetStream, so a restarted
- * orchestrator picks up every batch where it was.
+ * Starts an orchestrator. It prepares everything a leader needs (artifacts, NATS topology, HTTP), then
+ * waits for the leader lease (a standby waits here), and only then resumes batch state and serves the
+ * bank API. Everything it needs to resume lives in Redis, JetStream and the chain, so a new leader picks
+ * up every batch where the last one left it.
  */
 export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningOrchestrator> {
   const log = c.log ?? createLogger('orchestrator');
-  const settles = c.settles ?? false;
   const crypto = await loadCrypto();
   const artifacts = await ensureArtifacts({ depth: c.depth });
   const depth = artifacts.manifest.depth;
   const policy = c.policy ?? devPolicy(devActors(crypto));
   const metrics = createMetrics();
-
   const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const store = new BatchStore(redis, c.redisPrefix ?? 'drex:');
   const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1 });
   const topo = await ensureTopology(nc, c.topology);
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
 
-  const dispatcher = new Dispatcher({ nc, jobsKv: topo.jobs, store, artifact, jobDeadlineMs: c.jobDeadlineMs ?? 30 * 60_000, log, metrics });
-  const bullPrefix = `${store.prefix}bull`;
-  const dispatchQueue = new Queue('dispatch', { connection: redis, prefix: bullPrefix });
-  const dispatchWorker = new BullWorker(
-    'dispatch',
-    async (job) => {
-      const { batchId, planVersion } = job.data as { batchId: string; planVersion: number };
-      await dispatcher.dispatchBatch(batchId, planVersion);
-    },
-    { connection: redis.duplicate(), prefix: bullPrefix, concurrency: 4 },
-  );
-  dispatchWorker.on('failed', (job, err) => log.warn('dispatch attempt failed; will retry', { batchId: job?.data?.batchId, error: err }));
-  const enqueueDispatch = async (batchId: string, planVersion: number) => {
-    await dispatchQueue.add(
-      'dispatch',
-      { batchId, planVersion },
-      { jobId: `${batchId}-v${planVersion}`, attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 },
-    );
+  let leading = false;
+  let http: ServerType | undefined;
+  let httpUrl: string | undefined;
+  if (c.httpPort !== undefined) {
+    const app = httpApp({ registry: metrics.registry, store, ready: () => leading });
+    const port = await new Promise<number>((resolve) => {
+      http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
+    });
+    httpUrl = `http://127.0.0.1:${port}`;
+  }
+  const closeConnections = async () => {
+    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await nc.drain().catch(() => {});
+    redis.disconnect();
   };
 
-  const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: enqueueDispatch });
+  const lease = new LeaderLease({ redis, key: `${store.prefix}leader`, epochKey: store.fencingKey, owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ttlMs: c.leaseTtlMs ?? 10_000 });
+  let epoch: string;
+  try {
+    epoch = await lease.acquire(c.signal, () => {
+      log.info('another orchestrator leads: standing by', { httpUrl });
+      c.onStandby?.();
+    });
+  } catch (err) {
+    await closeConnections();
+    throw err;
+  }
+  store.setFencingToken(epoch);
+  leading = true;
+  metrics.isLeader.set(1);
+  log.info('leading', { epoch });
+
+  const settles = c.ledger !== undefined;
+  const dispatcher = new Dispatcher({ nc, jobsKv: topo.jobs, store, artifact, log, metrics });
+  const dispatch = dispatchQueue({ redis, prefix: store.prefix, dispatcher, log });
+  const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: dispatch.enqueue });
   const doneStates = settles ? ['SETTLED'] : ['VERIFIED'];
-  const js = jetstream(nc);
-  /** Hands a verified batch (its proofs and root chain) to settlement. */
-  const publishReady = async (batchId: string) => {
-    const [rec, plan, proofs] = await Promise.all([store.get(batchId), store.plan(batchId), store.proofs(batchId)]);
-    if (!rec || !plan || rec.state !== 'VERIFIED') return;
-    const ready: BatchReadyV1 = {
-      v: 1,
-      batchId,
-      planVersion: rec.planVersion,
-      artifact,
-      roots: plan.roots,
-      items: proofs.map((p) => ({ index: p.index, proof: p.proof as BatchReadyV1['items'][number]['proof'], publicSignals: p.publicSignals })),
-    };
-    // Not de-duplicated: a batch is handed over again after a restart or after proofs were re-proved;
-    // the settler recognises a batch the ledger already holds.
-    await js.publish(NATS.readySubject, JSON.stringify(ready));
-    await store.noteHandedOver(batchId, rec.planVersion);
-  };
-  const machine = new BatchStateMachine({
+  const failBatch = (id: string, code: string, message: string, version?: number) => sequencer.failBatch(id, code, message, version);
+  const reissuer = new Reissuer({ store, dispatcher, failBatch, metrics, log, maxAttempts: c.maxAttempts ?? 5 });
+  let handoff: SettlementHandoff | undefined;
+  let reconciler: Reconciler | undefined;
+  if (c.ledger) {
+    handoff = new SettlementHandoff({ nc, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id)) });
+    reconciler = new Reconciler({
+      chain: createChainReader({ url: c.ledger.rpcUrl }),
+      settlement: c.ledger.settlement,
+      store,
+      handoff,
+      failBatch,
+      metrics,
+      log,
+      intervalMs: c.reconcileIntervalMs ?? 30_000,
+      onSettled: async () => void (await sequencer.finalizeHead(doneStates)),
+    });
+  }
+  const verdicts = await consumeVerdicts({
     nc,
-    jsm: topo.jsm,
     store,
-    dispatcher,
-    sequencer,
-    log,
+    reissuer,
     metrics,
-    maxAttempts: c.maxAttempts ?? 5,
-    jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
-    onSettled: async () => {
-      await sequencer.finalizeHead(doneStates);
-    },
-    onVerified: async (batchId) => {
-      if (settles) {
-        await publishReady(batchId);
+    log,
+    onVerified: async (id) => {
+      if (handoff) {
+        await handoff.handOver(id, true);
       } else {
         metrics.batchesFinished.inc({ state: 'VERIFIED' });
         await sequencer.finalizeHead(doneStates);
       }
     },
   });
-  await machine.start();
-
-  let planning = false;
-  let again = false;
-  const wakePlanner = () => {
-    if (planning) {
-      again = true;
-      return;
-    }
-    planning = true;
-    void (async () => {
-      do {
-        again = false;
-        try {
-          await sequencer.planPending();
-          metrics.openBatches.set((await store.open()).length);
-        } catch (err) {
-          log.error('planning failed; will retry', { error: err });
-        }
-      } while (again);
-      planning = false;
-    })();
-  };
+  await handoff?.start();
+  const deadLetters = watchDeadLetters({ nc, jsm: topo.jsm, store, reissuer, log });
+  const housekeeper = new Housekeeper({
+    jsm: topo.jsm,
+    store,
+    reissuer,
+    log,
+    intervalMs: c.housekeepingIntervalMs ?? 15_000,
+    lostGraceMs: c.lostJobGraceMs ?? 60_000,
+    jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
+  });
+  housekeeper.start();
+  const planning = planningLoop({ sequencer, log, afterPass: async () => void metrics.openBatches.set((await store.open()).length) });
 
   // Resume: finish a re-planning a kill interrupted, re-dispatch every planned batch (publishing is
-  // idempotent), then plan what is waiting.
+  // idempotent), resolve what was handed to settlement against the chain, then plan what is waiting.
   await sequencer.resume();
   for (const id of await store.open()) {
     const rec = await store.get(id);
-    if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await enqueueDispatch(id, rec.planVersion);
-    if (rec && rec.state === 'VERIFIED' && settles) await publishReady(id);
+    if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await dispatch.enqueue(id, rec.planVersion);
   }
   await sequencer.finalizeHead(doneStates);
-  wakePlanner();
-  const poll = setInterval(wakePlanner, 1000);
+  await reconciler?.reconcileAll();
+  reconciler?.start();
+  planning.wake();
+  const poll = setInterval(planning.wake, 1000);
 
-  const { service } = loadBankApi();
-  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
-  server.addService(
-    service,
-    batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, limits: c.limits ?? DEFAULT_LIMITS, log, metrics, settles, onAccepted: wakePlanner }),
-  );
-  const health = new HealthImplementation({ '': 'SERVING', [BATCH_SERVICE]: 'SERVING' });
-  health.addToServer(server);
-  const creds = c.tls
-    ? ServerCredentials.createSsl(readFileSync(c.tls.ca), [{ private_key: readFileSync(c.tls.key), cert_chain: readFileSync(c.tls.cert) }], true)
-    : ServerCredentials.createInsecure();
-  const host = c.grpcHost ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${c.grpcPort ?? 50051}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const grpc = await startGrpcServer({
+    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, limits: c.limits ?? DEFAULT_LIMITS, log, metrics, settles, onAccepted: planning.wake }),
+    host: c.grpcHost ?? '127.0.0.1',
+    port: c.grpcPort ?? 50051,
+    tls: c.tls,
+  });
+  log.info('orchestrator started', { grpc: grpc.address, http: httpUrl, artifact, depth, epoch, settles });
 
-  let http: ServerType | undefined;
-  let httpUrl: string | undefined;
-  if (c.httpPort !== undefined) {
-    const app = httpApp({ registry: metrics.registry, store, ready: () => true });
-    const httpPort = await new Promise<number>((resolve) => {
-      http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
-    });
-    httpUrl = `http://127.0.0.1:${httpPort}`;
-  }
-  log.info('orchestrator started', { grpc: `${host}:${port}`, http: httpUrl, artifact, depth });
+  let stopping: Promise<void> | undefined;
+  /** Stops everything that acts on batch state (on stop, or when the lease is lost). */
+  const stopLeading = () =>
+    (stopping ??= (async () => {
+      leading = false;
+      metrics.isLeader.set(0);
+      clearInterval(poll);
+      reconciler?.stop();
+      housekeeper.stop();
+      deadLetters.stop();
+      await grpc.stop();
+      await planning.idle();
+      await verdicts.stop();
+      await handoff?.stop();
+      await dispatch.close();
+    })());
+  lease.keepAlive((reason) => {
+    log.error('leadership lost: stopping', { reason });
+    void stopLeading().finally(() => c.onLeadershipLost?.(reason));
+  });
 
   return {
-    grpcAddress: `${host}:${port}`,
+    grpcAddress: grpc.address,
     httpUrl,
     store,
     artifact,
+    leaderEpoch: epoch,
     stop: async () => {
-      clearInterval(poll);
-      health.setStatus('', 'NOT_SERVING');
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-      await machine.stop();
-      await dispatchWorker.close();
-      await dispatchQueue.close();
-      await nc.drain().catch(() => {});
-      redis.disconnect();
+      lease.stop();
+      await stopLeading();
+      await lease.release();
+      await closeConnections();
     },
   };
 }

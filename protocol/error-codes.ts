@@ -14,6 +14,10 @@ export const ErrorCode = {
   PLANNING_FAILED: 'PLANNING_FAILED',
   PROVING_FAILED: 'PROVING_FAILED',
   SETTLEMENT_FAILED: 'SETTLEMENT_FAILED',
+  /** The chain holds a settlement under the batch id that is not this plan's. */
+  SETTLEMENT_DIVERGED: 'SETTLEMENT_DIVERGED',
+  /** The chain's note-tree root is not the root the batch was planned on, and nothing planned can move it there. */
+  CHAIN_DIVERGED: 'CHAIN_DIVERGED',
   UNAVAILABLE: 'UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

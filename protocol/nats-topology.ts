@@ -12,12 +12,21 @@ export interface TopologyOptions {
   jobMaxDeliver?: number;
   /** How long a membership entry lives without a refresh. */
   memberTtlMs?: number;
+  /** How long a settler may hold a ready batch without an ack or an in-progress signal. */
+  settleAckWaitMs?: number;
+  /**
+   * Deliveries of one ready batch (-1: unlimited). A hand-off that runs out is not lost: the
+   * orchestrator's reconciler hands the batch over again while it is unsettled.
+   */
+  settleMaxDeliver?: number;
 }
 
 export const DEFAULT_TOPOLOGY: Required<TopologyOptions> = {
   jobAckWaitMs: 30_000,
   jobMaxDeliver: 5,
   memberTtlMs: 30_000,
+  settleAckWaitMs: 60_000,
+  settleMaxDeliver: -1,
 };
 
 const DEDUPE_WINDOW_MS = 120_000;
@@ -30,17 +39,20 @@ async function ensureStream(jsm: JetStreamManager, name: string, subjects: strin
     storage: StorageType.File,
     duplicate_window: nanos(DEDUPE_WINDOW_MS),
   };
+  const info = await jsm.streams.info(name).catch(() => null);
+  if (info) {
+    const have = info.config.subjects ?? [];
+    // A stream made by an older version: its subjects follow this one's.
+    if (have.length !== subjects.length || subjects.some((x) => !have.includes(x))) await jsm.streams.update(name, { subjects });
+    return;
+  }
   try {
-    await jsm.streams.info(name);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      // Another process created it between our two calls.
-      await jsm.streams.info(name).catch(() => {
-        throw err;
-      });
-    }
+    await jsm.streams.add(config);
+  } catch (err) {
+    // Another process created it between our two calls.
+    await jsm.streams.info(name).catch(() => {
+      throw err;
+    });
   }
 }
 
@@ -90,14 +102,18 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   await ensureStream(jsm, NATS.jobsStream, [NATS.jobSubjects]);
   await ensureStream(jsm, NATS.resultsStream, [NATS.resultSubjects]);
   await ensureStream(jsm, NATS.verdictsStream, [NATS.verdictSubjects]);
-  await ensureStream(jsm, NATS.readyStream, [NATS.readySubject]);
+  await ensureStream(jsm, NATS.readyStream, [NATS.readySubjects]);
   await ensureStream(jsm, NATS.settledStream, [NATS.settledSubject]);
-  // An existing provers consumer keeps its settings unless this caller sets them explicitly.
+  // An existing provers or settle consumer keeps its settings unless this caller sets them explicitly.
   const explicit = options.jobAckWaitMs !== undefined || options.jobMaxDeliver !== undefined;
   await ensureConsumer(jsm, NATS.jobsStream, NATS.proversConsumer, { ackWaitMs: o.jobAckWaitMs, maxDeliver: o.jobMaxDeliver, update: explicit });
   await ensureConsumer(jsm, NATS.resultsStream, NATS.intakeConsumer, { ackWaitMs: 30_000, maxDeliver: 20 });
   await ensureConsumer(jsm, NATS.verdictsStream, NATS.stateConsumer, { ackWaitMs: 30_000, maxDeliver: 50 });
-  await ensureConsumer(jsm, NATS.readyStream, NATS.settleConsumer, { ackWaitMs: 60_000, maxDeliver: 1_000 });
+  await ensureConsumer(jsm, NATS.readyStream, NATS.settleConsumer, {
+    ackWaitMs: o.settleAckWaitMs,
+    maxDeliver: o.settleMaxDeliver,
+    update: options.settleAckWaitMs !== undefined || options.settleMaxDeliver !== undefined,
+  });
   await ensureConsumer(jsm, NATS.settledStream, NATS.settledConsumer, { ackWaitMs: 30_000, maxDeliver: 50 });
   const kvm = new Kvm(nc);
   const jobs = await kvm.create(NATS.jobsBucket, { history: 1 });

@@ -27,7 +27,9 @@ export const NATS = {
 
   /** Stream of batches whose every proof is verified, for aggregation and settlement. */
   readyStream: 'DREX_READY',
-  readySubject: 'drex.ready.v1.batch',
+  /** One subject per batch, so a hand-off still waiting in the stream can be found by its batch. */
+  readySubject: (batchId: string) => `drex.ready.v1.${batchId}`,
+  readySubjects: 'drex.ready.v1.>',
   settleConsumer: 'settle',
   /** Stream of settlement outcomes, back to the orchestrator. */
   settledStream: 'DREX_SETTLED',

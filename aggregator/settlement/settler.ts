@@ -1,12 +1,14 @@
-import { jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Address, Hex } from 'viem';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { consumeMessages, type ConsumeLoop, type HandleOutcome } from '../../protocol/consume-messages.ts';
+import { DrexError } from '../../protocol/errors.ts';
 import { batchReadyV1, type BatchReadyV1, type BatchSettledV1 } from '../../protocol/messages/settlement.ts';
 import { NATS } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { verifyBatch, type ProofItem } from '../batch-verify.ts';
-import { buildSettlementPackage } from '../settlement-package.ts';
+import { buildSettlementPackage, SettlementPackageError } from '../settlement-package.ts';
 import type { VkeyCache } from '../intake/vkey-cache.ts';
 import {
   ChainUnavailableError,
@@ -14,6 +16,7 @@ import {
   findSettlement,
   getCurrentRoot,
   settleBatch,
+  settlementDifferences,
   type ChainClient,
 } from '../../ledger-bridge/index.ts';
 
@@ -26,19 +29,24 @@ export interface SettlerOptions {
   registry: Registry;
   /** How long to wait before retrying a batch whose predecessor has not settled yet, or when the chain is down. */
   retryDelayMs?: number;
+  /** In-progress signals while a batch is in hand; below the settle consumer's ack wait. Default 10 s. */
+  workingIntervalMs?: number;
 }
+
+type Outcome = BatchSettledV1 | 'wait';
 
 /**
  * Settles ready batches, in order: verifies all of a batch's proofs off chain with one randomized
  * multi-pairing (bisection names bad ones), builds the settlement package (root chain, nullifiers,
  * aggregation root) and has the ledger bridge submit it. A batch whose root_before is not yet the
  * chain's root waits for its predecessor; an unreachable chain is retried; submission never settles
- * twice. The outcome goes back to the orchestrator on `drex.settled.v1.batch`.
+ * twice. A batch that can never settle (the ledger refuses it, no package can be built, the chain holds
+ * another settlement under its id) is answered at once with a code. Outcomes go back to the
+ * orchestrator on `drex.settled.v1.batch`; the orchestrator checks a success against the chain itself.
  */
 export class Settler {
   private readonly js: JetStreamClient;
-  private messages: ConsumerMessages | undefined;
-  private running: Promise<void> | undefined;
+  private loop: ConsumeLoop | undefined;
   private readonly latest = new Map<string, number>();
   private readonly settled: Counter<'outcome'>;
   private readonly gas: Histogram;
@@ -50,81 +58,85 @@ export class Settler {
   }
 
   async start(): Promise<void> {
-    const consumer = await this.js.consumers.get(NATS.readyStream, NATS.settleConsumer);
     // One at a time: batches settle in planning order.
-    this.messages = await consumer.consume({ max_messages: 1 });
-    this.running = (async () => {
-      for await (const m of this.messages!) await this.handle(m);
-    })();
+    this.loop = await consumeMessages(await this.js.consumers.get(NATS.readyStream, NATS.settleConsumer), {
+      schema: batchReadyV1,
+      handle: (ready) => this.handle(ready),
+      log: this.o.log,
+      what: 'ready batch',
+      maxMessages: 1,
+      errorRetryMs: this.o.retryDelayMs ?? 2000,
+      workingIntervalMs: this.o.workingIntervalMs ?? 10_000,
+    });
   }
 
   async stop(): Promise<void> {
-    await this.messages?.close();
-    await this.running;
+    await this.loop?.stop();
   }
 
-  private async handle(m: JsMsg): Promise<void> {
-    const delay = this.o.retryDelayMs ?? 2000;
-    let ready: BatchReadyV1;
-    try {
-      const parsed = batchReadyV1.safeParse(JSON.parse(m.string()));
-      if (!parsed.success) {
-        this.o.log.error('malformed ready message dropped', { issues: parsed.error.issues.length });
-        m.term();
-        return;
-      }
-      ready = parsed.data;
-    } catch {
-      m.term();
-      return;
-    }
+  private async handle(ready: BatchReadyV1): Promise<HandleOutcome> {
+    const later = { retryInMs: this.o.retryDelayMs ?? 2000 };
     const log = this.o.log.child({ batchId: ready.batchId, planVersion: ready.planVersion });
-    const seen = this.latest.get(ready.batchId) ?? 0;
-    if (ready.planVersion < seen) {
-      m.ack(); // a newer plan of this batch supersedes it
-      return;
-    }
+    if (ready.planVersion < (this.latest.get(ready.batchId) ?? 0)) return; // a newer plan of this batch supersedes it
     this.latest.set(ready.batchId, ready.planVersion);
+    let outcome: Outcome;
     try {
-      const outcome = await this.settle(ready, log);
-      if (outcome === 'wait') {
-        m.nak(delay);
-        return;
-      }
-      await this.js.publish(NATS.settledSubject, JSON.stringify(outcome), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
-      this.settled.inc({ outcome: outcome.ok ? 'settled' : outcome.code });
-      m.ack();
+      outcome = await this.settle(ready, log);
     } catch (err) {
-      if (err instanceof ChainUnavailableError) log.warn('chain unreachable; settlement will be retried', { error: err });
-      else log.error('settlement attempt failed; will be retried', { error: err });
-      m.nak(delay);
+      if (err instanceof DrexError && !err.retryable) {
+        log.error('the batch can never settle', { error: err });
+        outcome = this.refused(ready, err instanceof ContractRevertedError ? 'REVERTED' : 'PACKAGE_INVALID', err.message);
+      } else {
+        if (err instanceof ChainUnavailableError) log.warn('chain unreachable; settlement will be retried', { error: err });
+        else log.error('settlement attempt failed; will be retried', { error: err });
+        return later;
+      }
     }
+    if (outcome === 'wait') return later;
+    await this.js.publish(NATS.settledSubject, JSON.stringify(outcome), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
+    this.settled.inc({ outcome: outcome.ok ? 'settled' : outcome.code });
+  }
+
+  private refused(ready: BatchReadyV1, code: Extract<BatchSettledV1, { ok: false }>['code'], reason: string, badIndices: number[] = []): BatchSettledV1 {
+    return { v: 1, batchId: ready.batchId, planVersion: ready.planVersion, ok: false, code, badIndices, reason };
   }
 
   /** Settles one batch, or says to wait (predecessor unsettled). */
-  private async settle(ready: BatchReadyV1, log: Logger): Promise<BatchSettledV1 | 'wait'> {
+  private async settle(ready: BatchReadyV1, log: Logger): Promise<Outcome> {
     const { chain, settlement } = this.o;
     const batchId = ready.batchId as Hex;
     const base = { v: 1 as const, batchId: ready.batchId, planVersion: ready.planVersion };
+    const expected = { rootBefore: BigInt(ready.roots[0]!), rootAfter: BigInt(ready.roots.at(-1)!), transfers: ready.items.length };
     const done = await findSettlement(chain, settlement, batchId);
     if (done) {
+      const diff = settlementDifferences(done, expected);
+      if (diff.length > 0) return this.refused(ready, 'DIVERGED', `the chain holds another settlement of this batch id (tx ${done.txHash}): ${diff.join('; ')}`);
       return { ...base, ok: true, txHash: done.txHash, block: Number(done.blockNumber), gasUsed: 0, aggregationRoot: done.aggregationRoot };
     }
-    const items: ProofItem[] = [...ready.items].sort((a, b) => a.index - b.index).map((i) => ({ proof: i.proof, publicSignals: i.publicSignals }));
+    const sorted = [...ready.items].sort((a, b) => a.index - b.index);
+    const items: ProofItem[] = sorted.map((i) => ({ proof: i.proof, publicSignals: i.publicSignals }));
     const current = await getCurrentRoot(chain, settlement);
-    if (current !== BigInt(ready.roots[0]!)) {
+    if (current !== expected.rootBefore) {
       log.info('waiting for the chain to reach this batch\'s root_before', { chainRoot: String(current).slice(0, 12) });
       return 'wait';
     }
     const verdict = await verifyBatch(await this.o.vkeys.prepared(ready.artifact), items);
     if (!verdict.ok) {
-      const badIndices = verdict.bad.map((i) => [...ready.items].sort((a, b) => a.index - b.index)[i]!.index);
+      const badIndices = verdict.bad.map((i) => sorted[i]!.index);
       log.warn('batch verification found bad proofs', { bad: badIndices, checks: verdict.checks });
-      return { ...base, ok: false, code: 'PROOF_INVALID', badIndices, reason: `proofs ${badIndices.join(', ')} do not verify` };
+      return this.refused(ready, 'PROOF_INVALID', `proofs ${badIndices.join(', ')} do not verify`, badIndices);
     }
-    const pkg = buildSettlementPackage({ batchId, items, expectedRoots: ready.roots.map(BigInt) });
+    let pkg;
+    try {
+      pkg = buildSettlementPackage({ batchId, items, expectedRoots: ready.roots.map(BigInt) });
+    } catch (err) {
+      if (err instanceof SettlementPackageError) return this.refused(ready, 'PACKAGE_INVALID', err.message);
+      throw err;
+    }
     try {
       const r = await settleBatch(chain, { address: settlement, batchId, proofs: pkg.proofs, publicInputs: pkg.publicInputs });
+      const diff = settlementDifferences(r, expected);
+      if (diff.length > 0) return this.refused(ready, 'DIVERGED', `another settlement of this batch id won (tx ${r.txHash}): ${diff.join('; ')}`);
       const gasUsed = Number(r.gasUsed);
       this.gas.observe(gasUsed / items.length);
       log.info('batch settled', { tx: r.txHash, block: Number(r.blockNumber), gasUsed, transfers: items.length, aggregationRoot: r.aggregationRoot });
@@ -132,7 +144,7 @@ export class Settler {
     } catch (err) {
       if (err instanceof ContractRevertedError) {
         log.error('the ledger refused the batch', { error: err });
-        return { ...base, ok: false, code: 'REVERTED', badIndices: [], reason: err.message };
+        return this.refused(ready, 'REVERTED', err.message);
       }
       throw err;
     }

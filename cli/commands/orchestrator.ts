@@ -1,12 +1,47 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { Address } from 'viem';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
 import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 
-/** `drex-swarm orchestrator`: the bank gRPC API, planner, dispatcher and batch state machine. */
+const positive = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer`);
+  return n;
+};
+
+interface OrchestratorFlags {
+  nats: string;
+  redis: string;
+  grpcPort: number;
+  grpcHost: string;
+  httpPort: number;
+  banks?: string;
+  redisPrefix: string;
+  jobTimeoutMs: number;
+  jobAckWaitMs: number;
+  rpc?: string;
+  settlement?: string;
+  reconcileIntervalMs: number;
+  leaseTtlMs: number;
+  housekeepingIntervalMs: number;
+  lostJobGraceMs: number;
+  settleAckWaitMs?: number;
+  settleMaxDeliver?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+}
+
+/**
+ * `drex-swarm orchestrator`: the bank gRPC API, planner, dispatcher, batch state and reconciliation.
+ * Several may run against one Redis: one leads, the others stand by (printing `{"standby":true}`) and
+ * one takes over when the leader dies. A leader that loses its lease exits with status 75 (restart it:
+ * it comes back as a standby).
+ */
 export function orchestratorCommand(): Command {
   return new Command('orchestrator')
-    .description('run the orchestrator (bank gRPC API, planner, dispatcher, batch state machine, HTTP metrics)')
+    .description('run the orchestrator (bank gRPC API, planner, dispatcher, batch state, chain reconciliation, HTTP metrics)')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
     .option('--redis <url>', 'Redis server', 'redis://127.0.0.1:6379')
     .option('--grpc-port <port>', 'gRPC port on 127.0.0.1 (0 = any free port)', parsePort, 50051)
@@ -14,15 +49,27 @@ export function orchestratorCommand(): Command {
     .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
     .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
     .option('--redis-prefix <prefix>', 'Redis key prefix', 'drex:')
-    .option('--job-timeout-ms <ms>', 'housekeeper: re-issue a job unanswered this long after it was published (a last resort; crashed workers are handled by JetStream redelivery)', Number, 35 * 60_000)
-    .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', Number, 30_000)
-    .option('--settle', 'hand verified batches to settlement (only SETTLED is final)', false)
+    .option('--job-timeout-ms <ms>', 'last resort: re-issue a job whose queue position was never recorded this long after it was published', positive('--job-timeout-ms'), 35 * 60_000)
+    .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', positive('--job-ack-wait-ms'), 30_000)
+    .option('--rpc <url>', 'JSON-RPC URL of the ledger: verified batches are handed to settlement and reconciled against it (needs --settlement)')
+    .option('--settlement <address>', 'DrexSettlement contract address on --rpc')
+    .option('--reconcile-interval-ms <ms>', 'how often batches handed to settlement are checked against the chain', positive('--reconcile-interval-ms'), 30_000)
+    .option('--lease-ttl-ms <ms>', 'leader lease TTL (a standby takes over within 1.25 x this)', positive('--lease-ttl-ms'), 10_000)
+    .option('--housekeeping-interval-ms <ms>', 'how often lost jobs are looked for', positive('--housekeeping-interval-ms'), 15_000)
+    .option('--lost-job-grace-ms <ms>', 're-issue a job gone from the queue without a verified proof after this long', positive('--lost-job-grace-ms'), 60_000)
+    .option('--settle-ack-wait-ms <ms>', 'JetStream ack wait of hand-offs to the settler', positive('--settle-ack-wait-ms'))
+    .option('--settle-max-deliver <n>', 'deliveries of one hand-off (default unlimited; the reconciler hands a batch over again anyway)', positive('--settle-max-deliver'))
     .option('--tls-cert <pem>', 'mTLS: server certificate (with --tls-key and --tls-ca); banks then authenticate by client certificate')
     .option('--tls-key <pem>', 'mTLS: server private key')
     .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id)')
-    .action(async (o: { nats: string; redis: string; grpcPort: number; grpcHost: string; httpPort: number; banks?: string; redisPrefix: string; jobTimeoutMs: number; jobAckWaitMs: number; settle: boolean; tlsCert?: string; tlsKey?: string; tlsCa?: string }) => {
+    .action(async (o: OrchestratorFlags) => {
       const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
       if (tlsGiven > 0 && tlsGiven < 3) throw new InvalidArgumentError('mTLS needs --tls-cert, --tls-key and --tls-ca together');
+      if (Boolean(o.rpc) !== Boolean(o.settlement)) throw new InvalidArgumentError('--rpc and --settlement go together');
+      if (o.settlement && !/^0x[0-9a-fA-F]{40}$/.test(o.settlement)) throw new InvalidArgumentError('--settlement must be 0x and 40 hex digits');
+      const abort = new AbortController();
+      const signal = untilSignal();
+      void signal.then(() => abort.abort());
       const orch = await startOrchestrator({
         natsUrl: o.nats,
         redisUrl: o.redis,
@@ -32,12 +79,22 @@ export function orchestratorCommand(): Command {
         banks: o.banks ? loadBankRegistry(o.banks) : undefined,
         redisPrefix: o.redisPrefix,
         jobTimeoutMs: o.jobTimeoutMs,
-        topology: { jobAckWaitMs: o.jobAckWaitMs },
-        settles: o.settle,
+        housekeepingIntervalMs: o.housekeepingIntervalMs,
+        lostJobGraceMs: o.lostJobGraceMs,
+        topology: { jobAckWaitMs: o.jobAckWaitMs, settleAckWaitMs: o.settleAckWaitMs, settleMaxDeliver: o.settleMaxDeliver },
+        ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address } : undefined,
+        reconcileIntervalMs: o.reconcileIntervalMs,
+        leaseTtlMs: o.leaseTtlMs,
         tls: tlsGiven === 3 ? { cert: o.tlsCert!, key: o.tlsKey!, ca: o.tlsCa! } : undefined,
+        signal: abort.signal,
+        onStandby: () => process.stdout.write(`${JSON.stringify({ standby: true, pid: process.pid })}\n`),
+        onLeadershipLost: () => process.exit(75),
+      }).catch((err: unknown) => {
+        if (abort.signal.aborted) process.exit(0);
+        throw err;
       });
-      process.stdout.write(`${JSON.stringify({ grpc: orch.grpcAddress, http: orch.httpUrl, artifact: orch.artifact, pid: process.pid })}\n`);
-      await untilSignal();
+      process.stdout.write(`${JSON.stringify({ grpc: orch.grpcAddress, http: orch.httpUrl, artifact: orch.artifact, epoch: orch.leaderEpoch, pid: process.pid })}\n`);
+      await signal;
       await orch.stop();
     });
 }

@@ -23,13 +23,17 @@ export interface ChainClientOptions {
   confirmTimeoutMs?: number;
 }
 
-/** What every chain action takes: a read client, the local signer and the sending policy. */
-export interface ChainClient {
+/** What every chain read takes: a read client and its retry policy. */
+export interface ChainReader {
   url: string;
   public: PublicClient;
+  retry: RetryPolicy;
+}
+
+/** What every chain action takes: a read client, the local signer and the sending policy. */
+export interface ChainClient extends ChainReader {
   account: PrivateKeyAccount;
   gasPrice?: bigint;
-  retry: RetryPolicy;
   pollingIntervalMs: number;
   confirmTimeoutMs: number;
   chainId(): Promise<number>;
@@ -58,5 +62,14 @@ export function createChainClient(opts: ChainClientOptions): ChainClient {
       });
       return chainId;
     },
+  };
+}
+
+/** A read-only chain client (no key): what reconciling against the chain needs. */
+export function createChainReader(opts: Pick<ChainClientOptions, 'url' | 'retry' | 'requestTimeoutMs'>): ChainReader {
+  return {
+    url: opts.url,
+    public: createPublicClient({ transport: http(opts.url, { retryCount: 0, timeout: opts.requestTimeoutMs ?? 30_000 }) }),
+    retry: opts.retry ?? DEFAULT_RETRY,
   };
 }

@@ -1,5 +1,5 @@
 import { parseEventLogs, type Address, type Hex } from 'viem';
-import type { ChainClient } from './chain-client.ts';
+import type { ChainReader } from './chain-client.ts';
 import { withRetry } from './retry.ts';
 import { drexSettlementAbi } from './settlement-abi.ts';
 
@@ -14,27 +14,27 @@ export interface SettlementRecord {
   transfers: number;
 }
 
-const read = <T>(client: ChainClient, what: string, fn: () => Promise<T>) => withRetry(what, fn, client.retry);
+const read = <T>(client: ChainReader, what: string, fn: () => Promise<T>) => withRetry(what, fn, client.retry);
 
 /** The settlement contract's current note-tree root. */
-export function getCurrentRoot(client: ChainClient, address: Address): Promise<bigint> {
+export function getCurrentRoot(client: ChainReader, address: Address): Promise<bigint> {
   return read(client, 'currentRoot', () => client.public.readContract({ address, abi: drexSettlementAbi, functionName: 'currentRoot' }));
 }
 
 /** Whether `nullifier` was spent on chain. */
-export function isNullifierSpent(client: ChainClient, address: Address, nullifier: bigint): Promise<boolean> {
+export function isNullifierSpent(client: ChainReader, address: Address, nullifier: bigint): Promise<boolean> {
   return read(client, 'isSpent', () => client.public.readContract({ address, abi: drexSettlementAbi, functionName: 'isSpent', args: [nullifier] }));
 }
 
 /** Whether an intent nullifier was used on chain. */
-export function isIntentUsed(client: ChainClient, address: Address, intentNullifier: bigint): Promise<boolean> {
+export function isIntentUsed(client: ChainReader, address: Address, intentNullifier: bigint): Promise<boolean> {
   return read(client, 'isIntentUsed', () =>
     client.public.readContract({ address, abi: drexSettlementAbi, functionName: 'isIntentUsed', args: [intentNullifier] }),
   );
 }
 
 /** The aggregation root and block of a settled batch, or null when it was never settled. */
-export async function getSettledBatch(client: ChainClient, address: Address, batchId: Hex): Promise<{ aggregationRoot: Hex; blockNumber: bigint } | null> {
+export async function getSettledBatch(client: ChainReader, address: Address, batchId: Hex): Promise<{ aggregationRoot: Hex; blockNumber: bigint } | null> {
   const [aggregationRoot, blockNumber] = await read(client, 'settledBatch', () =>
     client.public.readContract({ address, abi: drexSettlementAbi, functionName: 'settledBatch', args: [batchId] }),
   );
@@ -42,7 +42,7 @@ export async function getSettledBatch(client: ChainClient, address: Address, bat
 }
 
 /** A settled batch with its BatchSettled event (transaction, roots), or null when it was never settled. */
-export async function findSettlement(client: ChainClient, address: Address, batchId: Hex): Promise<SettlementRecord | null> {
+export async function findSettlement(client: ChainReader, address: Address, batchId: Hex): Promise<SettlementRecord | null> {
   const settled = await getSettledBatch(client, address, batchId);
   if (!settled) return null;
   const logs = await read(client, 'eth_getLogs BatchSettled', () =>
@@ -65,4 +65,24 @@ export async function findSettlement(client: ChainClient, address: Address, batc
     rootAfter: log.args.rootAfter,
     transfers: Number(log.args.transfers),
   };
+}
+
+/** What a batch's plan says its settlement must be. */
+export interface ExpectedSettlement {
+  rootBefore: bigint;
+  rootAfter: bigint;
+  transfers: number;
+}
+
+/**
+ * How the chain's record of a batch id differs from its plan (a list of differences; empty when the
+ * record is this plan's settlement). The roots bind the content: root_after commits to every note the
+ * batch inserted, on top of root_before.
+ */
+export function settlementDifferences(record: SettlementRecord, expected: ExpectedSettlement): string[] {
+  const out: string[] = [];
+  if (record.rootBefore !== expected.rootBefore) out.push(`root_before ${record.rootBefore} (planned ${expected.rootBefore})`);
+  if (record.rootAfter !== expected.rootAfter) out.push(`root_after ${record.rootAfter} (planned ${expected.rootAfter})`);
+  if (record.transfers !== expected.transfers) out.push(`${record.transfers} transfers (planned ${expected.transfers})`);
+  return out;
 }

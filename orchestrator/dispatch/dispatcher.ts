@@ -13,8 +13,6 @@ export interface DispatcherOptions {
   store: BatchStore;
   /** sha256 of the proving key that jobs name. */
   artifact: string;
-  /** A job's result is useless after this long. */
-  jobDeadlineMs: number;
   log: Logger;
   metrics: Metrics;
 }
@@ -71,12 +69,13 @@ export class Dispatcher {
       circuit: 'transfer',
       artifact: this.o.artifact,
       input: input as JobV1['input'],
-      deadlineMs: now + this.o.jobDeadlineMs,
       enqueuedMs: now,
     };
     // The attempt now in flight and when it was published (re-issues count up from it).
     await this.o.store.recordAttempt(batchId, index, attempt, now);
-    await this.js.publish(NATS.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
+    const ack = await this.js.publish(NATS.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
+    // Where it sits in the stream: while it is there it is queued or in a worker's hands.
+    await this.o.store.recordJobSeq(batchId, index, attempt, ack.seq);
     this.o.metrics.jobsPublished.inc();
     return jobId;
   }

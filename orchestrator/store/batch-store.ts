@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
 import type { BatchStateName } from './batch-states.ts';
-import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FINALIZE_HEAD, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
+import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FENCED_WRITE, FINALIZE_HEAD, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
+import { FencedOffError } from './errors.ts';
 import { decodeTransition, TRANSITIONS, type AcceptProofResult, type TransitionName, type TransitionResult } from './batch-transitions.ts';
 
 /** A batch as stored. */
@@ -78,6 +79,7 @@ type RedisWithScripts = Redis & {
   drexAcceptProof: Script;
   drexReprove: Script;
   drexFinalizeHead: Script;
+  drexFencedWrite: Script;
 };
 
 /**
@@ -89,10 +91,12 @@ export interface ReplanMarker {
   later: { id: string; version: number }[];
 }
 
-/** Where a job attempt stands: the attempt in flight and when it was published. */
+/** Where a job attempt stands: the attempt in flight, when it was published and its stream sequence. */
 export interface JobAttempt {
   attempt: number;
   enqueuedMs: number;
+  /** The jobs stream's sequence number of this attempt's message, once its publication was confirmed. */
+  seq?: number;
 }
 
 /** Reads a batch's status events as they are appended (a connection of its own: it blocks). */
@@ -119,13 +123,14 @@ export class BatchStore {
     this.r = redis as RedisWithScripts;
     if (!('drexCreate' in redis)) {
       redis.defineCommand('drexCreate', { numberOfKeys: 5, lua: CREATE_BATCH });
-      redis.defineCommand('drexSetFields', { numberOfKeys: 2, lua: SET_FIELDS });
-      redis.defineCommand('drexRecordPlan', { numberOfKeys: 8, lua: RECORD_PLAN });
-      redis.defineCommand('drexFail', { numberOfKeys: 6, lua: FAIL });
-      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 7, lua: FAIL_AND_MARK_REPLAN });
-      redis.defineCommand('drexAcceptProof', { numberOfKeys: 3, lua: ACCEPT_PROOF });
-      redis.defineCommand('drexReprove', { numberOfKeys: 3, lua: REPROVE });
-      redis.defineCommand('drexFinalizeHead', { numberOfKeys: 4, lua: FINALIZE_HEAD });
+      redis.defineCommand('drexSetFields', { numberOfKeys: 3, lua: SET_FIELDS });
+      redis.defineCommand('drexRecordPlan', { numberOfKeys: 9, lua: RECORD_PLAN });
+      redis.defineCommand('drexFail', { numberOfKeys: 7, lua: FAIL });
+      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 8, lua: FAIL_AND_MARK_REPLAN });
+      redis.defineCommand('drexAcceptProof', { numberOfKeys: 4, lua: ACCEPT_PROOF });
+      redis.defineCommand('drexReprove', { numberOfKeys: 4, lua: REPROVE });
+      redis.defineCommand('drexFinalizeHead', { numberOfKeys: 5, lua: FINALIZE_HEAD });
+      redis.defineCommand('drexFencedWrite', { numberOfKeys: 2, lua: FENCED_WRITE });
     }
   }
 
@@ -142,7 +147,28 @@ export class BatchStore {
     open: () => `${this.prefix}open-batches`,
     ledgerFinal: () => `${this.prefix}ledger:final`,
     replan: () => `${this.prefix}replan`,
+    fence: () => `${this.prefix}leader:epoch`,
   };
+
+  /** The fencing token of the lease this store writes under ('' : none; see lua-scripts.ts). */
+  private fenceToken = '';
+
+  /** Writes from now on carry this leader's fencing token (from `LeaderLease`); stale tokens are refused. */
+  setFencingToken(token: string): void {
+    this.fenceToken = token;
+  }
+
+  /** The key that holds the current leader's fencing token (the lease's epoch counter). */
+  get fencingKey(): string {
+    return this.key.fence();
+  }
+
+  /** One plain write under the fence. */
+  private async fencedWrite(key: string, command: 'HSET' | 'HINCRBY' | 'DEL' | 'LREM', ...args: (string | number)[]): Promise<string | number> {
+    const out = await this.r.drexFencedWrite(key, this.key.fence(), this.fenceToken, command, ...args);
+    if (out[0] === 'FENCED') throw new FencedOffError();
+    return out[1]!;
+  }
 
   /** Persists a validated batch and its ACCEPTED event, or reports why not (atomically). */
   async create(v: ValidatedBatch, now = Date.now()): Promise<CreateOutcome> {
@@ -205,15 +231,16 @@ export class BatchStore {
   private cas(id: string, t: TransitionName, planVersion: number | undefined, message: string, errorCode = '', now = Date.now()) {
     return {
       keys: [this.key.batch(id), this.key.events(id)],
-      argv: [now, TRANSITIONS[t].from.join(','), planVersion === undefined ? '' : planVersion, message, errorCode],
+      argv: [now, TRANSITIONS[t].from.join(','), planVersion === undefined ? '' : planVersion, message, errorCode, this.fenceToken],
     };
   }
 
   private async setFields(id: string, t: TransitionName, planVersion: number | undefined, message: string, fields: Record<string, string | number>): Promise<TransitionResult> {
+    const k = this.key;
     const c = this.cas(id, t, planVersion, message);
     const to = TRANSITIONS[t].to;
     const pairs = Object.entries({ ...(to ? { state: to } : {}), ...fields }).flatMap(([f, v]) => [f, String(v)]);
-    return decodeTransition(await this.r.drexSetFields(...c.keys, ...c.argv, ...pairs)) as TransitionResult;
+    return decodeTransition(await this.r.drexSetFields(...c.keys, k.fence(), ...c.argv, ...pairs)) as TransitionResult;
   }
 
   /**
@@ -225,7 +252,7 @@ export class BatchStore {
     const k = this.key;
     const c = this.cas(id, p.replan ? 'replan' : 'plan', p.plan.version - 1, p.message);
     const out = await this.r.drexRecordPlan(
-      ...c.keys, k.plan(id), k.after(id), k.proofs(id), k.attempts(id), k.open(), k.pending(),
+      ...c.keys, k.plan(id), k.after(id), k.proofs(id), k.attempts(id), k.open(), k.pending(), k.fence(),
       ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.after), p.replan ? '1' : '0', p.plan.version, p.plan.roots[0]!, p.plan.roots.at(-1)!,
     );
     return decodeTransition(out) as TransitionResult;
@@ -249,7 +276,7 @@ export class BatchStore {
     const c = this.cas(id, 'fail', f.planVersion, f.message, f.code);
     const marker: ReplanMarker = { failed: id, later: f.later };
     const out = await this.r.drexFailAndMarkReplan(
-      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), k.replan(),
+      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), k.replan(), k.fence(),
       ...c.argv, f.code, f.message, JSON.stringify(marker), f.later.length, ...f.later.map((l) => l.id), ...f.intentNullifiers,
     );
     return decodeTransition(out) as TransitionResult;
@@ -264,13 +291,13 @@ export class BatchStore {
   /** Clears the re-planning record of `failed` once every batch it lists is re-planned (or final). */
   async clearReplanMarker(failed: string): Promise<void> {
     const m = await this.replanMarker();
-    if (m?.failed === failed) await this.r.del(this.key.replan());
+    if (m?.failed === failed) await this.fencedWrite(this.key.replan(), 'DEL');
   }
 
   /** Records a verified proof once; the last one makes the batch VERIFIED. */
   async acceptProof(id: string, planVersion: number, p: StoredProof, now = Date.now()): Promise<AcceptProofResult> {
     const c = this.cas(id, 'acceptProof', planVersion, `transfer ${p.index} proved and verified`, '', now);
-    const out = await this.r.drexAcceptProof(...c.keys, this.key.proofs(id), ...c.argv, p.index, JSON.stringify(p));
+    const out = await this.r.drexAcceptProof(...c.keys, this.key.proofs(id), this.key.fence(), ...c.argv, p.index, JSON.stringify(p));
     const r = decodeTransition(out);
     if (!r.ok) return r;
     return { ok: true, seq: r.seq, verified: Number(out[2]), complete: Number(out[3]) === 1 };
@@ -284,7 +311,7 @@ export class BatchStore {
   /** VERIFIED -> PROVING: drops the proofs batch verification refused, to be proved again. */
   async reprove(id: string, planVersion: number, badIndices: readonly number[]): Promise<TransitionResult> {
     const c = this.cas(id, 'reprove', planVersion, `batch verification refused transfers ${badIndices.join(', ')}: proving them again`);
-    return decodeTransition(await this.r.drexReprove(...c.keys, this.key.proofs(id), ...c.argv, ...badIndices)) as TransitionResult;
+    return decodeTransition(await this.r.drexReprove(...c.keys, this.key.proofs(id), this.key.fence(), ...c.argv, ...badIndices)) as TransitionResult;
   }
 
   /** A status event: the verified batch was handed to settlement. */
@@ -307,7 +334,7 @@ export class BatchStore {
   ): Promise<TransitionResult> {
     const k = this.key;
     const c = this.cas(id, f.planningRefused ? 'refusePlanning' : 'fail', f.planVersion, f.message, f.eventCode);
-    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), ...c.argv, f.code, f.message, ...f.intentNullifiers);
+    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), k.fence(), ...c.argv, f.code, f.message, ...f.intentNullifiers);
     return decodeTransition(out) as TransitionResult;
   }
 
@@ -333,19 +360,27 @@ export class BatchStore {
     const h = await this.r.hgetall(this.key.attempts(id));
     const out = new Map<number, JobAttempt>();
     for (const [f, v] of Object.entries(h)) {
-      if (/^\d+$/.test(f)) out.set(Number(f), { attempt: Number(v), enqueuedMs: Number(h[`${f}:enqueuedMs`] ?? 0) });
+      if (!/^\d+$/.test(f)) continue;
+      const attempt = Number(v);
+      const [seqAttempt, seq] = (h[`${f}:seq`] ?? '').split(':').map(Number);
+      out.set(Number(f), { attempt, enqueuedMs: Number(h[`${f}:enqueuedMs`] ?? 0), ...(seqAttempt === attempt && seq ? { seq } : {}) });
     }
     return out;
   }
 
   /** Records the attempt now published for a job and when. */
   async recordAttempt(id: string, index: number, attempt: number, now = Date.now()): Promise<void> {
-    await this.r.hset(this.key.attempts(id), String(index), attempt, `${index}:enqueuedMs`, now);
+    await this.fencedWrite(this.key.attempts(id), 'HSET', String(index), attempt, `${index}:enqueuedMs`, now);
+  }
+
+  /** Records the jobs-stream sequence number of a published attempt (to tell a queued job from a lost one). */
+  async recordJobSeq(id: string, index: number, attempt: number, seq: number): Promise<void> {
+    await this.fencedWrite(this.key.attempts(id), 'HSET', `${index}:seq`, `${attempt}:${seq}`);
   }
 
   /** Claims the next attempt number of a job (every published attempt was recorded first). */
   async nextAttempt(id: string, index: number): Promise<number> {
-    return this.r.hincrby(this.key.attempts(id), String(index), 1);
+    return Number(await this.fencedWrite(this.key.attempts(id), 'HINCRBY', String(index), 1));
   }
 
   /** Whether transfer `index` of the batch has a verified proof. */
@@ -400,7 +435,7 @@ export class BatchStore {
 
   /** Takes a batch off the planning queue (planned before a restart, or gone). */
   async dropPending(id: string): Promise<void> {
-    await this.r.lrem(this.key.pending(), 0, id);
+    await this.fencedWrite(this.key.pending(), 'LREM', 0, id);
   }
 
   /**
@@ -413,8 +448,9 @@ export class BatchStore {
     for (;;) {
       const head = await this.r.lindex(k.open(), 0);
       if (!head) return done;
-      const moved = await this.r.drexFinalizeHead(k.open(), k.ledgerFinal(), k.batch(head), k.after(head), head, doneStates.join(','));
-      if (Number(moved) !== 1) return done;
+      const moved = Number(await this.r.drexFinalizeHead(k.open(), k.ledgerFinal(), k.batch(head), k.after(head), k.fence(), head, doneStates.join(','), this.fenceToken));
+      if (moved === -1) throw new FencedOffError();
+      if (moved !== 1) return done;
       done.push(head);
     }
   }

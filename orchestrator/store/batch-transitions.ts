@@ -1,3 +1,4 @@
+import { FencedOffError } from './errors.ts';
 import type { BatchStateName } from './batch-states.ts';
 
 /**
@@ -42,13 +43,18 @@ export type AcceptProofResult =
   | Extract<TransitionResult, { ok: false }>
   | { ok: false; refused: 'duplicate' };
 
-/** Decodes a script's answer: {'OK', seq, ...} | {'MISSING'} | {'STATE'|'VERSION', state, version} | {'DUPLICATE'}. */
+/**
+ * Decodes a script's answer: {'OK', seq, ...} | {'MISSING'} | {'STATE'|'VERSION', state, version} | {'DUPLICATE'};
+ * {'FENCED'} (the writer is not the current leader) throws `FencedOffError`.
+ */
 export function decodeTransition(out: (string | number)[]): TransitionResult | { ok: false; refused: 'duplicate' } {
   switch (out[0]) {
     case 'OK':
       return { ok: true, seq: Number(out[1]) };
     case 'MISSING':
       return { ok: false, refused: 'missing' };
+    case 'FENCED':
+      throw new FencedOffError();
     case 'DUPLICATE':
       return { ok: false, refused: 'duplicate' };
     case 'REPLAN_PENDING':

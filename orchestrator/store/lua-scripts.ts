@@ -5,12 +5,23 @@
  * status event (gap-free per-batch sequence) in the same step.
  *
  * Transition scripts share their first keys and arguments:
- * KEYS[1] batch hash, KEYS[2] events stream;
+ * KEYS[1] batch hash, KEYS[2] events stream, and, always LAST, the leader's fencing-token key;
  * ARGV[1] now, ARGV[2] allowed states (comma separated), ARGV[3] expected plan version ('' for any),
- * ARGV[4] event message, ARGV[5] event error code; their own arguments follow.
+ * ARGV[4] event message, ARGV[5] event error code, ARGV[6] the writer's fencing token ('' when it holds
+ * no lease: allowed only while no leader was ever elected); their own arguments follow.
+ * A writer whose token is not the current one is refused with {'FENCED'}: a stale leader writes nothing.
  */
-const PRELUDE = `
+const FENCE = `
+local function fenced(key, token)
+  local cur = redis.call('GET', key)
+  if token == '' then return cur ~= false end
+  return cur ~= token
+end
+`;
+
+const PRELUDE = `${FENCE}
 local function refused()
+  if fenced(KEYS[#KEYS], ARGV[6]) then return {'FENCED'} end
   if redis.call('EXISTS', KEYS[1]) == 0 then return {'MISSING'} end
   local f = redis.call('HMGET', KEYS[1], 'state', 'planVersion')
   if not string.find(',' .. ARGV[2] .. ',', ',' .. f[1] .. ',', 1, true) then return {'STATE', f[1], f[2] or '0'} end
@@ -29,22 +40,22 @@ local no = refused()
 if no then return no end
 `;
 
-/** ARGV[6..]: field/value pairs to set. */
+/** ARGV[7..]: field/value pairs to set. */
 export const SET_FIELDS = `${PRELUDE}
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return {'OK', event(ARGV[4])}
 `;
 
 /**
  * KEYS[3] plan, [4] after-snapshot, [5] proofs, [6] attempts, [7] open list, [8] pending list.
- * ARGV[6] plan JSON, [7] snapshot JSON, [8] '1' for a re-plan, [9] new version, [10] rootBefore, [11] rootAfter.
+ * ARGV[7] plan JSON, [8] snapshot JSON, [9] '1' for a re-plan, [10] new version, [11] rootBefore, [12] rootAfter.
  */
 export const RECORD_PLAN = `${PRELUDE}
-redis.call('SET', KEYS[3], ARGV[6])
-redis.call('SET', KEYS[4], ARGV[7])
+redis.call('SET', KEYS[3], ARGV[7])
+redis.call('SET', KEYS[4], ARGV[8])
 redis.call('DEL', KEYS[5], KEYS[6])
-redis.call('HSET', KEYS[1], 'state', 'PLANNED', 'planVersion', ARGV[9], 'verified', '0', 'rootBefore', ARGV[10], 'rootAfter', ARGV[11])
-if ARGV[8] ~= '1' then
+redis.call('HSET', KEYS[1], 'state', 'PLANNED', 'planVersion', ARGV[10], 'verified', '0', 'rootBefore', ARGV[11], 'rootAfter', ARGV[12])
+if ARGV[9] ~= '1' then
   local id = redis.call('HGET', KEYS[1], 'id')
   redis.call('LREM', KEYS[7], 0, id)
   redis.call('RPUSH', KEYS[7], id)
@@ -57,7 +68,7 @@ return {'OK', event(ARGV[4])}
 const FAIL_BODY = `
 local function fail(first)
   local id = redis.call('HGET', KEYS[1], 'id')
-  redis.call('HSET', KEYS[1], 'state', 'FAILED', 'errorCode', ARGV[6], 'error', ARGV[7])
+  redis.call('HSET', KEYS[1], 'state', 'FAILED', 'errorCode', ARGV[7], 'error', ARGV[8])
   for i = first, #ARGV do redis.call('SREM', KEYS[3], ARGV[i]) end
   redis.call('LREM', KEYS[4], 0, id)
   redis.call('LREM', KEYS[5], 0, id)
@@ -68,17 +79,17 @@ end
 
 /**
  * KEYS[3] used-intents set, [4] open list, [5] pending list, [6] after-snapshot.
- * ARGV[6] the record's error code, [7] its error text, then the batch's intent nullifiers (given back:
+ * ARGV[7] the record's error code, [8] its error text, then the batch's intent nullifiers (given back:
  * its transfers never happened).
  */
 export const FAIL = `${PRELUDE}${FAIL_BODY}
-return fail(8)
+return fail(9)
 `;
 
 /**
  * FAIL plus the durable record of the re-planning it starts: KEYS as FAIL, then [7] the re-plan marker.
- * ARGV[6], [7] as FAIL, [8] the marker (JSON), [9] k = how many batches follow it on the open list,
- * [10 .. 9+k] their ids (refused with OPEN_CHANGED if the list says otherwise), then the nullifiers.
+ * ARGV[7], [8] as FAIL, [9] the marker (JSON), [10] k = how many batches follow it on the open list,
+ * [11 .. 10+k] their ids (refused with OPEN_CHANGED if the list says otherwise), then the nullifiers.
  * Refused with REPLAN_PENDING while an earlier marker is unfinished.
  */
 export const FAIL_AND_MARK_REPLAN = `${PRELUDE}${FAIL_BODY}
@@ -87,20 +98,20 @@ local id = redis.call('HGET', KEYS[1], 'id')
 local open = redis.call('LRANGE', KEYS[4], 0, -1)
 local at = nil
 for i = 1, #open do if open[i] == id then at = i end end
-local k = tonumber(ARGV[9])
+local k = tonumber(ARGV[10])
 if at == nil then
   if k ~= 0 then return {'OPEN_CHANGED'} end
 else
   if #open - at ~= k then return {'OPEN_CHANGED'} end
-  for j = 1, k do if open[at + j] ~= ARGV[9 + j] then return {'OPEN_CHANGED'} end end
+  for j = 1, k do if open[at + j] ~= ARGV[10 + j] then return {'OPEN_CHANGED'} end end
 end
-if k > 0 then redis.call('SET', KEYS[7], ARGV[8]) end
-return fail(10 + k)
+if k > 0 then redis.call('SET', KEYS[7], ARGV[9]) end
+return fail(11 + k)
 `;
 
-/** KEYS[3] proofs hash. ARGV[6] transfer index, [7] proof JSON. Answers {'OK', seq, verified, complete}. */
+/** KEYS[3] proofs hash. ARGV[7] transfer index, [8] proof JSON. Answers {'OK', seq, verified, complete}. */
 export const ACCEPT_PROOF = `${PRELUDE}
-if redis.call('HSETNX', KEYS[3], ARGV[6], ARGV[7]) == 0 then return {'DUPLICATE'} end
+if redis.call('HSETNX', KEYS[3], ARGV[7], ARGV[8]) == 0 then return {'DUPLICATE'} end
 local v = redis.call('HINCRBY', KEYS[1], 'verified', 1)
 local total = tonumber(redis.call('HGET', KEYS[1], 'transfers'))
 if v >= total then
@@ -110,19 +121,21 @@ end
 return {'OK', event(ARGV[4]), v, 0}
 `;
 
-/** KEYS[3] proofs hash. ARGV[6..] indices of the proofs to drop. */
+/** KEYS[3] proofs hash. ARGV[7..] indices of the proofs to drop. */
 export const REPROVE = `${PRELUDE}
-for i = 6, #ARGV do redis.call('HDEL', KEYS[3], ARGV[i]) end
+for i = 7, #ARGV do redis.call('HDEL', KEYS[3], ARGV[i]) end
 redis.call('HSET', KEYS[1], 'state', 'PROVING', 'verified', redis.call('HLEN', KEYS[3]))
 return {'OK', event(ARGV[4])}
 `;
 
 /**
  * Moves the final ledger snapshot over the head of the open list if that batch is done.
- * KEYS: open list, final snapshot, the head's batch hash, the head's after-snapshot.
- * ARGV: the head's id, the done states (comma separated). Returns 1 if it moved, else 0.
+ * KEYS: open list, final snapshot, the head's batch hash, the head's after-snapshot, the fencing key.
+ * ARGV: the head's id, the done states (comma separated), the fencing token. Returns 1 if it moved,
+ * 0 if not, -1 when the writer is fenced off.
  */
-export const FINALIZE_HEAD = `
+export const FINALIZE_HEAD = `${FENCE}
+if fenced(KEYS[5], ARGV[3]) then return -1 end
 if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then return 0 end
 local st = redis.call('HGET', KEYS[3], 'state')
 if st and not string.find(',' .. ARGV[2] .. ',', ',' .. st .. ',', 1, true) then return 0 end
@@ -157,4 +170,16 @@ redis.call('XADD', KEYS[4], '*', 'seq', '1', 'state', 'ACCEPTED', 'verified', '0
   'message', 'accepted', 'settlementTx', '', 'block', '0', 'errorCode', '', 'at', ARGV[7])
 redis.call('RPUSH', KEYS[5], ARGV[1])
 return {'OK'}
+`;
+
+/**
+ * One plain write, fenced: KEYS[1] the key written, KEYS[2] the fencing key; ARGV[1] the fencing token,
+ * ARGV[2] the command (HSET, HINCRBY, DEL or LREM), ARGV[3..] its arguments after the key.
+ * Answers {'OK', result} or {'FENCED'}.
+ */
+export const FENCED_WRITE = `${FENCE}
+if fenced(KEYS[2], ARGV[1]) then return {'FENCED'} end
+local cmd = ARGV[2]
+if cmd ~= 'HSET' and cmd ~= 'HINCRBY' and cmd ~= 'DEL' and cmd ~= 'LREM' then return redis.error_reply('command not allowed: ' .. cmd) end
+return {'OK', redis.call(cmd, KEYS[1], unpack(ARGV, 3))}
 `;

@@ -16,8 +16,10 @@ export const jobV1 = z.object({
   artifact: z.string().regex(/^[0-9a-f]{64}$/),
   /** Circuit inputs (decimal strings). */
   input: z.record(z.string(), z.union([fieldString, z.array(fieldString), z.array(z.array(fieldString))])),
-  /** Epoch ms after which the result is no longer useful. */
-  deadlineMs: z.number().int().positive(),
+  /**
+   * When it was published. A job has no wall-clock deadline: however long it waits in the queue, it is
+   * proved when its turn comes (a result for a superseded plan is refused by the aggregator).
+   */
   enqueuedMs: z.number().int().positive(),
 });
 export type JobV1 = z.infer<typeof jobV1>;

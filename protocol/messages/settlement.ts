@@ -33,8 +33,12 @@ export const batchSettledV1 = z.discriminatedUnion('ok', [
     ok: z.literal(false),
     batchId,
     planVersion: z.number().int().min(1),
-    /** PROOF_INVALID (with the bad transfer indices: re-prove them) or REVERTED (the ledger refused the batch). */
-    code: z.enum(['PROOF_INVALID', 'REVERTED']),
+    /**
+     * PROOF_INVALID: the bad transfer indices are to be proved again. Permanent for this plan:
+     * REVERTED (the ledger refused the batch), PACKAGE_INVALID (no settlement package can be built from
+     * it), DIVERGED (the chain holds another settlement under this batch id).
+     */
+    code: z.enum(['PROOF_INVALID', 'REVERTED', 'PACKAGE_INVALID', 'DIVERGED']),
     badIndices: z.array(z.number().int().min(0)).default([]),
     reason: z.string(),
   }),

@@ -26,6 +26,11 @@ export interface SwarmOptions {
   jobTimeoutMs?: number;
   /** Extra orchestrator arguments. */
   orchestratorArgs?: string[];
+  /** Topology of the ready stream (settle hand-offs), for the settler and the orchestrator. */
+  settleAckWaitMs?: number;
+  settleMaxDeliver?: number;
+  /** The settler's delay before a waiting batch is tried again. */
+  settleRetryMs?: number;
   /** Settle batches on an embedded EVM (started in this process) with the contracts deployed. */
   ledger?: boolean;
 }
@@ -49,16 +54,23 @@ export class Swarm {
 
   constructor(readonly o: SwarmOptions) {}
 
+  /** The leading orchestrator's ready line (a standby prints `{"standby":true}` first). */
+  private leaderInfo(): Record<string, unknown> {
+    const line = this.orchestrator.lines.find((l) => typeof l.grpc === 'string');
+    if (!line) throw new Error('the orchestrator does not lead (yet)');
+    return line;
+  }
+
   get grpc(): string {
-    return String(this.orchestrator.info.grpc);
+    return String(this.leaderInfo().grpc);
   }
 
   get httpUrl(): string {
-    return String(this.orchestrator.info.http);
+    return String(this.leaderInfo().http);
   }
 
   private get topology() {
-    return { jobAckWaitMs: this.o.jobAckWaitMs ?? 10_000 };
+    return { jobAckWaitMs: this.o.jobAckWaitMs ?? 10_000, settleAckWaitMs: this.o.settleAckWaitMs, settleMaxDeliver: this.o.settleMaxDeliver };
   }
 
   async start(): Promise<this> {
@@ -69,6 +81,7 @@ export class Swarm {
     this.aggregator = await startAggregator({
       natsUrl: this.nats.url,
       topology: this.topology,
+      settleRetryMs: this.o.settleRetryMs,
       log: createLogger('aggregator'),
       ledger: this.ledger ? { rpcUrl: this.ledger.rpc, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n } : undefined,
     });
@@ -76,22 +89,32 @@ export class Swarm {
     return this;
   }
 
-  async startOrchestrator(): Promise<CliChild> {
-    this.orchestrator = await spawnCli(
+  /** The orchestrator's command line (the timings shrunk for tests). */
+  orchestratorArgs(): string[] {
+    const t = this.topology;
+    return [
       'orchestrator',
-      [
-        'orchestrator',
-        '--nats', this.nats.url,
-        '--redis', this.redis.url,
-        '--grpc-port', '0',
-        '--http-port', '0',
-        '--job-ack-wait-ms', String(this.topology.jobAckWaitMs),
-        '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 600_000),
-        ...(this.o.ledger ? ['--settle'] : []),
-        ...(this.o.orchestratorArgs ?? []),
-      ],
-      { logFile: join(this.dir, 'orchestrator.log') },
-    );
+      '--nats', this.nats.url,
+      '--redis', this.redis.url,
+      '--grpc-port', '0',
+      '--http-port', '0',
+      '--job-ack-wait-ms', String(t.jobAckWaitMs),
+      '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 600_000),
+      '--lease-ttl-ms', '3000',
+      '--reconcile-interval-ms', '2000',
+      '--housekeeping-interval-ms', '2000',
+      '--lost-job-grace-ms', '10000',
+      ...(t.settleAckWaitMs ? ['--settle-ack-wait-ms', String(t.settleAckWaitMs)] : []),
+      ...(t.settleMaxDeliver ? ['--settle-max-deliver', String(t.settleMaxDeliver)] : []),
+      ...(this.ledger ? ['--rpc', this.ledger.rpc, '--settlement', this.ledger.contracts.DrexSettlement!] : []),
+      ...(this.o.orchestratorArgs ?? []),
+    ];
+  }
+
+  /** Starts an orchestrator (a restarted one may stand by until the killed one's lease lapses) and waits until it leads. */
+  async startOrchestrator(name = 'orchestrator'): Promise<CliChild> {
+    this.orchestrator = await spawnCli(name, this.orchestratorArgs(), { logFile: join(this.dir, `${name}.log`) });
+    await waitForLeader(this.orchestrator);
     return this.orchestrator;
   }
 
@@ -160,5 +183,19 @@ export class Swarm {
     await this.nats?.stop();
     await this.redis?.stop();
     await this.ledger?.stop();
+  }
+}
+
+/** Waits until an orchestrator child prints its leader line (its gRPC address); fails if it exits first. */
+export async function waitForLeader(c: CliChild, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void c.exited.then(() => (exited = true));
+  for (;;) {
+    const line = c.lines.find((l) => typeof l.grpc === 'string');
+    if (line) return line;
+    if (exited) throw new Error(`${c.name} exited before it led`);
+    if (Date.now() > deadline) throw new Error(`${c.name} did not lead within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

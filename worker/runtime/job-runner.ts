@@ -45,10 +45,11 @@ export type JobOutcome = 'proved' | JobFailureReason;
 const errCode = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
 
 /**
- * Runs one delivered job: validate (malformed: term), skip if past its deadline (ack), fetch artifacts
+ * Runs one delivered job: validate (malformed: term), fetch artifacts
  * (bad: nak with delay), prove with in-progress signals (witness refused: term; other failure: nak with
  * delay), sign and publish the result with JetStream de-duplication id `jobId:workerId`, and only once
- * the result is stored ack the job. Never throws.
+ * the result is stored ack the job. A job is never dropped unanswered: every way out is a result, a nak
+ * or a termination with a reason. Never throws.
  */
 export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutcome> {
   const { msg } = hand;
@@ -65,11 +66,6 @@ export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutco
   }
   const job = decoded.job;
   const log = ctx.log.child({ jobId: job.jobId, batchId: job.batchId, index: job.index, delivery: msg.info.deliveryCount });
-  if (job.deadlineMs <= startedMs) {
-    log.info('job past its deadline: skipped', { deadlineMs: job.deadlineMs, lateMs: startedMs - job.deadlineMs });
-    msg.ack();
-    return fail('expired');
-  }
   log.info('job started');
   const working = setInterval(() => {
     if (!hand.abandoned) msg.working();

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { loadBankApi, BATCH_SERVICE } from '../../protocol/bank-proto.ts';
+
+/** mTLS material: server certificate, key and the CA that signs bank client certificates (PEM paths). */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** Serves the bank API (and gRPC health) on `host:port` (0: a free port). */
+export async function startGrpcServer(o: { impl: UntypedServiceImplementation; host: string; port: number; tls?: TlsFiles }) {
+  const { service } = loadBankApi();
+  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  server.addService(service, o.impl);
+  const health = new HealthImplementation({ '': 'SERVING', [BATCH_SERVICE]: 'SERVING' });
+  health.addToServer(server);
+  const creds = o.tls
+    ? ServerCredentials.createSsl(readFileSync(o.tls.ca), [{ private_key: readFileSync(o.tls.key), cert_chain: readFileSync(o.tls.cert) }], true)
+    : ServerCredentials.createInsecure();
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${o.host}:${o.port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
+  return {
+    address: `${o.host}:${port}`,
+    stop: async (): Promise<void> => {
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { NATS } from '../../protocol/subjects.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import type { Reissuer } from '../reissue/reissuer.ts';
+import type { BatchStore } from '../store/batch-store.ts';
+
+export interface HousekeeperOptions {
+  jsm: JetStreamManager;
+  store: BatchStore;
+  reissuer: Reissuer;
+  log: Logger;
+  /** How often it looks. */
+  intervalMs: number;
+  /**
+   * A job that left the jobs stream (a worker acked or terminated it) without a verified proof is
+   * re-issued after this long: time for its result to travel through intake and verdicts.
+   */
+  lostGraceMs: number;
+  /** Last resort for a job whose stream position was never recorded: re-issued this long after publication. */
+  jobTimeoutMs: number;
+}
+
+/**
+ * Housekeeping: finds jobs of proving batches that can no longer produce a result and re-issues them.
+ * A job still in the jobs stream is queued or in a worker's hands (JetStream redelivers it after its
+ * ack wait, then dead-letters it), so it is left alone however long the queue is; a job gone from the
+ * stream with no verified proof (terminated, or answered with a result that was lost) is re-issued.
+ */
+export class Housekeeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  /** When each job attempt was first seen gone from the stream, by job key. */
+  private readonly goneSince = new Map<string, number>();
+
+  constructor(private readonly o: HousekeeperOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = true;
+      void this.sweep()
+        .catch((e: unknown) => this.o.log.error('housekeeping sweep failed', { error: e }))
+        .finally(() => (this.running = false));
+    }, this.o.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Whether the jobs stream still holds message `seq` (getMessage answers null for a removed one). */
+  private async inStream(seq: number): Promise<boolean> {
+    return (await this.o.jsm.streams.getMessage(NATS.jobsStream, { seq })) !== null;
+  }
+
+  /** One pass over every proving batch. */
+  async sweep(now = Date.now()): Promise<void> {
+    const { store, reissuer, jsm } = this.o;
+    const seen = new Set<string>();
+    // Messages at or below the provers' ack floor are done for the consumer: one still in the stream
+    // there ran out of deliveries (a dead letter whose advisory was missed).
+    const ackFloor = (await jsm.consumers.info(NATS.jobsStream, NATS.proversConsumer)).ack_floor.stream_seq;
+    for (const id of await store.open()) {
+      const rec = await store.get(id);
+      if (!rec || rec.state !== 'PROVING') continue;
+      const plan = await store.plan(id);
+      if (!plan || plan.version !== rec.planVersion) continue;
+      const proved = new Set((await store.proofs(id)).map((p) => p.index));
+      const attempts = await store.attempts(id);
+      for (const t of plan.transfers) {
+        if (proved.has(t.index)) continue;
+        const a = attempts.get(t.index);
+        if (!a?.enqueuedMs) continue;
+        const key = `${id}.v${plan.version}.t${t.index}.a${a.attempt}`;
+        seen.add(key);
+        let lost: string | null = null;
+        if (a.seq) {
+          if (await this.inStream(a.seq)) {
+            if (a.seq > ackFloor) continue;
+            await jsm.streams.deleteMessage(NATS.jobsStream, a.seq).catch(() => false);
+            lost = 'dead-letter';
+          }
+        }
+        if (a.seq && !lost) {
+          const since = this.goneSince.get(key) ?? now;
+          this.goneSince.set(key, since);
+          if (now - since >= this.o.lostGraceMs) lost = 'lost';
+        } else if (!a.seq && now - a.enqueuedMs > this.o.jobTimeoutMs) {
+          lost = 'timeout';
+        }
+        if (!lost) continue;
+        this.o.log.warn('job left the queue without a verified proof: re-issuing it', { jobKey: key, reason: lost });
+        this.goneSince.delete(key);
+        await reissuer.reissue(id, plan.version, t.index, lost);
+      }
+    }
+    for (const k of this.goneSince.keys()) if (!seen.has(k)) this.goneSince.delete(k);
+  }
+}

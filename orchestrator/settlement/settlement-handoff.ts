@@ -1,0 +1,102 @@
+import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { consumeMessages, type ConsumeLoop } from '../../protocol/consume-messages.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { batchSettledV1, type BatchReadyV1, type BatchSettledV1 } from '../../protocol/messages/settlement.ts';
+import { NATS } from '../../protocol/subjects.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { FailBatch, Reissuer } from '../reissue/reissuer.ts';
+import type { BatchStore } from '../store/batch-store.ts';
+
+export interface SettlementHandoffOptions {
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  store: BatchStore;
+  reissuer: Reissuer;
+  failBatch: FailBatch;
+  metrics: Metrics;
+  log: Logger;
+  /** sha256 of the proving key (names the verification key the settler uses). */
+  artifact: string;
+  /** Resolves a batch the settler reports settled against the chain (the reconciler). */
+  resolve: (batchId: string) => Promise<void>;
+}
+
+/**
+ * Settlement hand-off: gives verified batches (proofs and root chain) to the settler on
+ * `drex.ready.v1.<batch>`, and takes its outcomes back. A success is not taken on the settler's word:
+ * the reconciler checks the chain's record against the plan. Bad proofs are proved again; a batch the
+ * ledger can never take fails with a code (and the batches after it are re-planned).
+ */
+export class SettlementHandoff {
+  private readonly js: JetStreamClient;
+  private loop: ConsumeLoop | undefined;
+
+  constructor(private readonly o: SettlementHandoffOptions) {
+    this.js = jetstream(o.nc);
+  }
+
+  async start(): Promise<void> {
+    this.loop = await consumeMessages(await this.js.consumers.get(NATS.settledStream, NATS.settledConsumer), {
+      schema: batchSettledV1,
+      handle: (s) => this.onOutcome(s),
+      log: this.o.log,
+      what: 'settlement outcome',
+      maxMessages: 16,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+  }
+
+  /** Whether a hand-off of this batch is still waiting in the ready stream. */
+  async pending(batchId: string): Promise<boolean> {
+    // getMessage answers null when there is none.
+    return (await this.o.jsm.streams.getMessage(NATS.readyStream, { last_by_subj: NATS.readySubject(batchId) })) !== null;
+  }
+
+  /**
+   * Hands a VERIFIED batch to the settler, unless a hand-off of it is still waiting in the stream
+   * (`force` hands it over regardless). Answers whether it published.
+   */
+  async handOver(batchId: string, force = false): Promise<boolean> {
+    const { store } = this.o;
+    const [rec, plan, proofs] = await Promise.all([store.get(batchId), store.plan(batchId), store.proofs(batchId)]);
+    if (!rec || !plan || rec.state !== 'VERIFIED' || plan.version !== rec.planVersion) return false;
+    if (!force && (await this.pending(batchId))) return false;
+    const ready: BatchReadyV1 = {
+      v: 1,
+      batchId,
+      planVersion: rec.planVersion,
+      artifact: this.o.artifact,
+      roots: plan.roots,
+      items: proofs.map((p) => ({ index: p.index, proof: p.proof as BatchReadyV1['items'][number]['proof'], publicSignals: p.publicSignals })),
+    };
+    await this.js.publish(NATS.readySubject(batchId), JSON.stringify(ready));
+    await store.noteHandedOver(batchId, rec.planVersion);
+    return true;
+  }
+
+  private async onOutcome(s: BatchSettledV1): Promise<void> {
+    const { store, metrics, log } = this.o;
+    const rec = await store.get(s.batchId);
+    if (!rec || rec.planVersion !== s.planVersion || rec.state !== 'VERIFIED') return;
+    if (s.ok) {
+      await this.o.resolve(s.batchId);
+      return;
+    }
+    if (s.code === 'PROOF_INVALID' && s.badIndices.length > 0) {
+      // Proofs that passed intake but not the aggregator's full checks: drop them and prove again.
+      const back = await store.reprove(s.batchId, s.planVersion, s.badIndices);
+      if (!back.ok) return; // already handled (a redelivered outcome)
+      for (const i of s.badIndices) await this.o.reissuer.reissue(s.batchId, s.planVersion, i, 'rejected:PROOF_INVALID');
+      return;
+    }
+    const code = s.code === 'DIVERGED' ? ErrorCode.SETTLEMENT_DIVERGED : ErrorCode.SETTLEMENT_FAILED;
+    log.error('settlement refused the batch: failing it and re-planning the batches after it', { batchId: s.batchId, code: s.code, reason: s.reason });
+    await this.o.failBatch(s.batchId, code, `settlement refused the batch (${s.code}): ${s.reason}`, s.planVersion);
+    metrics.batchesFinished.inc({ state: 'FAILED' });
+  }
+}

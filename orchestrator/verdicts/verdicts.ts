@@ -1,0 +1,65 @@
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { consumeMessages, type ConsumeLoop } from '../../protocol/consume-messages.ts';
+import { verdictV1, type VerdictV1 } from '../../protocol/messages/verdict.ts';
+import { NATS } from '../../protocol/subjects.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import { jobIdOf } from '../dispatch/dispatcher.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Reissuer } from '../reissue/reissuer.ts';
+import type { BatchStore } from '../store/batch-store.ts';
+
+export interface VerdictsOptions {
+  nc: NatsConnection;
+  store: BatchStore;
+  reissuer: Reissuer;
+  metrics: Metrics;
+  log: Logger;
+  /** Called once when a batch's every proof is verified. */
+  onVerified: (batchId: string) => Promise<void>;
+}
+
+/**
+ * Verdicts: consumes the aggregator's verdicts on worker results. An accepted proof is recorded once
+ * (the last one makes the batch VERIFIED); a rejected result of a job's current attempt re-issues it.
+ */
+export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> {
+  const onVerdict = async (v: VerdictV1): Promise<void> => {
+    const { store, metrics, log } = o;
+    if (v.accepted) {
+      const n = await store.acceptProof(v.batchId, v.planVersion, {
+        index: v.index,
+        jobId: v.jobId,
+        workerId: v.workerId,
+        proof: v.proof,
+        publicSignals: v.publicSignals,
+        proveMs: v.proveMs,
+        witnessMs: v.witnessMs,
+        enqueuedMs: v.enqueuedMs,
+        startedMs: v.startedMs,
+        finishedMs: v.finishedMs,
+        verifiedMs: v.verifiedMs,
+      });
+      if (!n.ok) return; // obsolete plan, batch no longer proving, or already recorded
+      metrics.proofsAccepted.inc();
+      metrics.jobLatency.observe((v.verifiedMs - v.enqueuedMs) / 1000);
+      if (n.complete) {
+        log.info('batch verified', { batchId: v.batchId, transfers: n.verified });
+        await o.onVerified(v.batchId);
+      }
+      return;
+    }
+    const rec = await store.get(v.batchId);
+    if (!rec || rec.state !== 'PROVING' || rec.planVersion !== v.planVersion) return;
+    if (v.jobId !== jobIdOf(v.batchId, v.planVersion, v.index, await store.attempt(v.batchId, v.index))) return; // an older attempt
+    log.warn('result rejected; re-issuing the job', { jobId: v.jobId, reason: v.reason, detail: v.detail, worker: v.workerId });
+    await o.reissuer.reissue(v.batchId, v.planVersion, v.index, `rejected:${v.reason}`);
+  };
+  return consumeMessages(await jetstream(o.nc).consumers.get(NATS.verdictsStream, NATS.stateConsumer), {
+    schema: verdictV1,
+    handle: onVerdict,
+    log: o.log,
+    what: 'verdict',
+    maxMessages: 256,
+  });
+}
