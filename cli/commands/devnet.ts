@@ -5,7 +5,7 @@ import { parsePort, untilSignal } from '../run-until-signal.ts';
 /** `drex-swarm devnet --workers N`: a whole swarm on this machine, in the foreground. */
 export function devnetCommand(): Command {
   return new Command('devnet')
-    .description('start NATS and Redis (if none is reachable), the orchestrator, the aggregator and N workers; mint genesis notes')
+    .description('start NATS and Redis (if none is reachable), the orchestrator, the aggregator and N workers, restarting any that dies (pid files under <dir>/pids); mint genesis notes')
     .option('--workers <n>', 'Node workers', Number, 2)
     .option('--threads <n>', 'proving threads per worker', Number, 1)
     .option('--nats <url>', 'use this NATS server (default: 127.0.0.1:4222 if reachable, else start one)')
@@ -23,7 +23,7 @@ export function devnetCommand(): Command {
       if (o.rpc && (!o.settlement || !o.settlerKey)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key');
       const ledger = o.rpc ? { rpc: o.rpc, settlement: o.settlement!, settlerKey: o.settlerKey!, gasPrice: '0' } : (o.ledger as 'embedded' | 'none');
       const net = await startDevnet({ ...o, ledger, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
-      process.stdout.write(`${JSON.stringify({ ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), pids: net.pids, dir: net.dir })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), pids: net.pids, pidFiles: net.pidFiles, dir: net.dir })}\n`);
       void net.genesis.then(
         (g) => g && process.stderr.write(`[devnet] genesis batch ${g.batchId}: ${g.state}\n`),
         (err: Error) => process.stderr.write(`[devnet] genesis failed: ${err.message}\n`),

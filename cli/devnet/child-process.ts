@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { DrexError } from '../../protocol/errors.ts';
+import type { ProcessExit } from './supervisor.ts';
 
 /** The `drex-swarm` entry script. */
 export const CLI_ENTRY = fileURLToPath(new URL('../../bin/drex-swarm.js', import.meta.url));
@@ -16,8 +17,8 @@ export interface CliChild {
   info: Record<string, unknown>;
   /** Every JSON line it printed on stdout so far. */
   lines: Record<string, unknown>[];
-  /** Resolves when it has exited. */
-  exited: Promise<void>;
+  /** Resolves when it has exited, with its exit code or signal. */
+  exited: Promise<ProcessExit>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once. */
@@ -52,7 +53,7 @@ export async function spawnCli(name: string, args: string[], o: { logFile?: stri
       /* not JSON */
     }
   });
-  const done = new Promise<void>((r) => child.once('exit', () => r()));
+  const done = new Promise<ProcessExit>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new ChildStartError(`${name} did not report ready in ${o.readyTimeoutMs ?? 120_000} ms`)), o.readyTimeoutMs ?? 120_000);
     lines.on('line', (l) => {
@@ -79,7 +80,7 @@ export async function spawnCli(name: string, args: string[], o: { logFile?: stri
     pid: child.pid!,
     info,
     lines: seen,
-    exited: done.then(() => new Promise<void>((r) => setImmediate(r))),
+    exited: done.then((e) => new Promise<ProcessExit>((r) => setImmediate(() => r(e)))),
     stop: async (graceMs = 15_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
 import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
@@ -11,6 +11,7 @@ import { canConnect, startNatsServer } from './nats-process.ts';
 import { startRedisServer } from './redis-process.ts';
 import { startDevLedger } from './embedded-ledger.ts';
 import { ensureServiceBinaries } from './service-binaries.ts';
+import { Supervisor, type Restart } from './supervisor.ts';
 
 export interface DevnetOptions {
   workers: number;
@@ -39,11 +40,20 @@ export interface DevnetOptions {
 export interface Devnet {
   endpoints: { grpc: string; nats: string; redis: string; http?: string; rpc?: string };
   contracts?: Record<string, string>;
+  /** The pids at start (nats and redis only when devnet started them). */
   pids: Record<string, number | number[]>;
+  /** Pid file of each process, by name (orchestrator, aggregator, worker-N, nats, redis, devnet). */
+  pidFiles: Record<string, string>;
   dir: string;
-  children: Record<string, CliChild | CliChild[]>;
+  /** The running children (after a restart, the new ones). */
+  readonly children: { orchestrator: CliChild; aggregator: CliChild; workers: CliChild[] };
+  /** The current pid of a process by pid-file name; undefined while it is being restarted. */
+  pid(name: string): number | undefined;
+  /** Resolves at the next restart of the named child, once the new process is ready. */
+  nextRestart(name: string, timeoutMs?: number): Promise<Restart>;
   /** Resolves when the genesis batch is final (immediately when genesis is off). */
   genesis: Promise<{ batchId: string; state: string } | null>;
+  /** Stops everything devnet started (no restarts) and removes the pid files. */
   stop(): Promise<void>;
 }
 
@@ -52,20 +62,34 @@ function reachable(url: string): Promise<boolean> {
   return canConnect(Number(u.port), u.hostname);
 }
 
+/** The port of `host:port` or of a URL. */
+function portOf(address: unknown, fallback: number): number {
+  if (typeof address !== 'string') return fallback;
+  const port = Number(address.includes('://') ? new URL(address).port : address.slice(address.lastIndexOf(':') + 1));
+  return Number.isInteger(port) && port > 0 ? port : fallback;
+}
+
 /**
  * Starts a local swarm: NATS and Redis on loopback when none is reachable (installing the Debian
  * packages when missing and permitted), the orchestrator, the aggregator and `workers` Node workers,
- * then mints the genesis notes through the pipeline.
+ * then mints the genesis notes through the pipeline. It supervises the processes it started: one that
+ * exits unasked is restarted with the same arguments and endpoints (see supervisor.ts), and each has a
+ * pid file under `<dir>/pids/`.
  */
 export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
-  const log = o.log ?? (() => {});
   const dir = o.dir ?? join(homedir(), '.local', 'share', 'drex-swarm', 'devnet');
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
+  const logFile = join(logs, 'devnet.log');
+  const log = (msg: string) => {
+    o.log?.(msg);
+    appendFileSync(logFile, `${new Date().toISOString()} ${msg}\n`);
+  };
+  const sup = new Supervisor({ pidDir: join(dir, 'pids'), log });
   const stops: (() => Promise<void>)[] = [];
   const pids: Record<string, number | number[]> = {};
-  const children: Record<string, CliChild | CliChild[]> = {};
   const stopAll = async () => {
+    await sup.stop();
     for (const s of stops.reverse()) await s().catch(() => {});
   };
   try {
@@ -75,21 +99,37 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const natsUp = !own && (await reachable(natsUrl));
     const redisUp = !own && (await reachable(redisUrl));
     if (!natsUp || !redisUp) await ensureServiceBinaries({ install: true, log });
+    // Services devnet owns keep their data in a temporary folder, removed at stop.
+    const scratch = (prefix: string) => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      stops.push(async () => rmSync(d, { recursive: true, force: true }));
+      return d;
+    };
     if (!natsUp) {
       if (o.nats && !own) throw new Error(`NATS is not reachable at ${o.nats}`);
-      const nats = await startNatsServer(own ? {} : { storeDir: join(dir, 'nats') });
+      const storeDir = own ? scratch('drex-devnet-nats-') : join(dir, 'nats');
+      let port: number | undefined;
+      const nats = await sup.add('nats', async () => {
+        const s = await startNatsServer({ storeDir, port });
+        port = s.port;
+        return s;
+      });
       natsUrl = nats.url;
       pids.nats = nats.pid;
-      stops.push(nats.stop);
       log(`started nats-server at ${natsUrl}`);
     }
     if (!redisUp) {
       if (o.redis && !own) throw new Error(`Redis is not reachable at ${o.redis}`);
-      mkdirSync(join(dir, 'redis'), { recursive: true });
-      const redis = await startRedisServer(own ? {} : { dir: join(dir, 'redis') });
+      const redisDir = own ? scratch('drex-devnet-redis-') : join(dir, 'redis');
+      mkdirSync(redisDir, { recursive: true });
+      let port: number | undefined;
+      const redis = await sup.add('redis', async () => {
+        const r = await startRedisServer({ dir: redisDir, port });
+        port = r.port;
+        return r;
+      });
       redisUrl = redis.url;
       pids.redis = redis.pid;
-      stops.push(redis.stop);
       log(`started redis-server at ${redisUrl}`);
     }
     const env = o.env;
@@ -106,37 +146,43 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       log(`embedded chain at ${rpc}; DrexSettlement at ${ledger.contracts.DrexSettlement}`);
       ledgerArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, '--settler-key', ledger.settlerKey, '--gas-price', '0'];
       // The embedded chain starts empty each time: so does this run's batch state.
-      orchestratorArgs = ['--settle', '--redis-prefix', `drex:${randomUUID().slice(0, 8)}:`, ...orchestratorArgs];
+      orchestratorArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, '--redis-prefix', `drex:${randomUUID().slice(0, 8)}:`, ...orchestratorArgs];
     } else if (ledgerMode !== 'none') {
       rpc = ledgerMode.rpc;
       ledgerArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, '--settler-key', ledgerMode.settlerKey, ...(ledgerMode.gasPrice ? ['--gas-price', ledgerMode.gasPrice] : [])];
-      orchestratorArgs = ['--settle', ...orchestratorArgs];
+      orchestratorArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, ...orchestratorArgs];
     }
-    const orch = await spawnCli(
-      'orchestrator',
-      ['orchestrator', '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(o.grpcPort), '--http-port', String(o.httpPort), ...orchestratorArgs],
-      { logFile: join(logs, 'orchestrator.log'), env },
-    );
-    stops.push(() => orch.stop());
-    children.orchestrator = orch;
+    // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
+    let grpcPort = o.grpcPort;
+    let httpPort = o.httpPort;
+    const orch = await sup.add('orchestrator', async () => {
+      const c = await spawnCli(
+        'orchestrator',
+        ['orchestrator', '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
+        { logFile: join(logs, 'orchestrator.log'), env },
+      );
+      grpcPort = portOf(c.info.grpc, grpcPort);
+      httpPort = portOf(c.info.http, httpPort);
+      return c;
+    });
     pids.orchestrator = orch.pid;
-    const agg = await spawnCli('aggregator', ['aggregator', '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env });
-    stops.push(() => agg.stop());
-    children.aggregator = agg;
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
+    const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
     const workers = await Promise.all(
-      Array.from({ length: o.workers }, (_, i) =>
-        spawnCli(`worker-${i}`, ['worker', '--nats', natsUrl, '--key', join(dir, `worker-${i}.key.json`), '--threads', String(o.threads)], {
-          logFile: join(logs, `worker-${i}.log`),
-          env,
-        }),
+      workerNames.map((name) =>
+        sup.add(name, () =>
+          spawnCli(name, ['worker', '--nats', natsUrl, '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
+            logFile: join(logs, `${name}.log`),
+            env,
+          }),
+        ),
       ),
     );
-    for (const w of workers) stops.push(() => w.stop());
-    children.workers = workers;
     pids.workers = workers.map((w) => w.pid);
     const grpc = String(orch.info.grpc);
     pids.devnet = process.pid;
+    sup.record('devnet', process.pid);
     const genesis = o.genesis
       ? (async () => {
           const crypto = await loadCrypto();
@@ -153,12 +199,27 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
         })()
       : Promise.resolve(null);
     genesis.catch(() => {});
+    // A child is absent only while it is being restarted: then the last one is the best answer.
+    const live = (name: string, last: CliChild) => sup.current<CliChild>(name) ?? last;
     return {
       endpoints: { grpc, nats: natsUrl, redis: redisUrl, http: orch.info.http as string | undefined, ...(rpc ? { rpc } : {}) },
       contracts,
       pids,
+      pidFiles: sup.pidFiles(),
       dir,
-      children,
+      children: {
+        get orchestrator() {
+          return live('orchestrator', orch);
+        },
+        get aggregator() {
+          return live('aggregator', agg);
+        },
+        get workers() {
+          return workers.map((w, i) => live(workerNames[i]!, w));
+        },
+      },
+      pid: (name) => sup.pid(name),
+      nextRestart: (name, timeoutMs) => sup.nextRestart(name, timeoutMs),
       genesis,
       stop: stopAll,
     };

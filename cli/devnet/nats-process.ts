@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary } from './service-binaries.ts';
 import { DrexError } from '../../protocol/errors.ts';
+import type { ProcessExit } from './supervisor.ts';
 
 /** A nats-server (JetStream enabled) started on a loopback port, for devnet and tests. */
 export interface TestNatsServer {
@@ -16,6 +17,8 @@ export interface TestNatsServer {
   wsUrl?: string;
   /** JetStream store folder (removed by stop() unless it was given). */
   storeDir: string;
+  /** Resolves when the server has exited, with its exit code or signal. */
+  exited: Promise<ProcessExit>;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its store. */
   stop(): Promise<void>;
 }
@@ -68,11 +71,6 @@ export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /**
  * Starts `nats-server -js` on 127.0.0.1 with a temporary store folder and waits until it accepts clients
  * (JetStream ready).
@@ -91,6 +89,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   const confPath = join(dir, 'nats.conf');
   writeFileSync(confPath, conf);
   const child = spawn(binary, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let log = '';
   child.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-8000);
@@ -112,10 +111,11 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited(child);
+      await exited;
       clearTimeout(timer);
     }
-    rmSync(opts.storeDir ? confPath : dir, { recursive: true, force: true });
+    // `dir` holds the config, and the store unless one was given (which is kept).
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
     await Promise.race([ready, failed]);
@@ -129,6 +129,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
     pid: child.pid!,
     ...(wsPort === undefined ? {} : { wsUrl: `ws://127.0.0.1:${wsPort}` }),
     storeDir,
+    exited,
     stop,
   };
 }

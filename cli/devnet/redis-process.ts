@@ -6,12 +6,15 @@ import { Redis } from 'ioredis';
 import { freePort } from './nats-process.ts';
 import { findBinary } from './service-binaries.ts';
 import { DrexError } from '../../protocol/errors.ts';
+import type { ProcessExit } from './supervisor.ts';
 
 /** A redis-server started on a loopback port. */
 export interface LocalRedis {
   url: string;
   port: number;
   pid: number;
+  /** Resolves when the server has exited, with its exit code or signal. */
+  exited: Promise<ProcessExit>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startRedisServer(o: { port?: number; dir?: string } = {}):
   const child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const url = `redis://127.0.0.1:${port}`;
@@ -53,12 +57,12 @@ export async function startRedisServer(o: { port?: number; dir?: string } = {}):
     url,
     port,
     pid: child.pid!,
+    exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
-        const done = new Promise((res) => child.once('exit', res));
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await done;
+        await exited;
         clearTimeout(t);
       }
       if (!o.dir) rmSync(dir, { recursive: true, force: true });
