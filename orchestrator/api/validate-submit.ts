@@ -104,7 +104,7 @@ export function signedIntentOf(w: WireIntent): SignedIntent {
 /**
  * Checks a SubmitBatch request at the boundary: the bank and its signature (unless `tlsBankId` already
  * authenticated it), freshness, sizes, every field of every intent, duplicate nonces and the owners'
- * signatures. Throws an `ApiError` naming the first offending field.
+ * signatures, and repeated intent nullifiers. Throws an `ApiError` naming the first offending field.
  */
 export function validateSubmit(
   crypto: Crypto,
@@ -160,6 +160,7 @@ export function validateSubmit(
     if (first !== undefined) throw invalid(`transfers[${i}].nonce`, `repeats the nonce of transfers[${first}] for the same sender`, ErrorCode.DUPLICATE_NONCE);
     seen.set(key, i);
   });
+  const nullifierAt = new Map<string, number>();
   const intentNullifiers = intents.map((t, i) => {
     const s = signedIntentOf(t);
     try {
@@ -168,7 +169,12 @@ export function validateSubmit(
       if (err instanceof TransferRejectedError) throw invalid(`transfers[${i}].signature`, err.message, ErrorCode.BAD_INTENT_SIGNATURE);
       throw err;
     }
-    return String(intentNullifier(crypto, s.auth.nk, s.intent.nonce));
+    const nullifier = String(intentNullifier(crypto, s.auth.nk, s.intent.nonce));
+    // Two senders can share a nullifier key; the planner would fail the whole accepted batch on a repeat.
+    const first = nullifierAt.get(nullifier);
+    if (first !== undefined) throw invalid(`transfers[${i}].nonce`, `repeats the intent nullifier of transfers[${first}]`, ErrorCode.DUPLICATE_NONCE);
+    nullifierAt.set(nullifier, i);
+    return nullifier;
   });
   return {
     batchId: batchIdOf(bankId, idempotencyKey),

@@ -8,12 +8,13 @@ import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
-import { jobExpectationV1 } from '../../protocol/messages/job.ts';
+import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
 import { NATS } from '../../protocol/subjects.ts';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
 import type { StoredProof } from '../../orchestrator/store/batch-store.ts';
+import type { WatchedEvent } from '../../cli/bank/bank-client.ts';
 import { Swarm } from '../support/swarm-harness.ts';
 
 let swarm: Swarm;
@@ -129,42 +130,80 @@ describe('the pipeline survives faults', () => {
       malformed: await swarm.metric('drex_results_rejected_total', { reason: 'MALFORMED' }),
       unsigned: await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' }),
     };
-    const client = swarm.client('bank-a');
-    const intents = swarm.transferIntents('bank-a', 3);
-    const answered = new Set<string>();
-    const watcher = await kv.watch({ key: '>' });
-    const attacker = (async () => {
-      for await (const e of watcher) {
-        if (e.operation !== 'PUT') continue;
-        const exp = jobExpectationV1.safeParse(e.json());
-        if (!exp.success || exp.data.attempt !== 1 || answered.has(exp.data.jobId)) continue;
-        const { jobId, batchId, index } = exp.data;
-        if (!batchId || (await redis.hget(`drex:batch:${batchId}`, 'idempotencyKey')) !== 'malicious') continue;
-        answered.add(jobId);
-        const base: UnsignedResultV1 = {
-          v: 1, jobId, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
-          publicSignals: foreign.publicSignals, witnessMs: 1, proveMs: 1, startedMs: Date.now(), finishedMs: Date.now(),
-        };
-        let body: string;
-        if (index === 0) body = JSON.stringify({ ...base, signature: evil.sign(canonicalBytes(base)) }); // valid proof, other signals
-        else if (index === 1) body = JSON.stringify({ v: 1, jobId, batchId, index, workerId: evil.id, signature: 'zz' }); // malformed
-        else body = JSON.stringify({ ...base, publicSignals: exp.data.publicSignals, signature: other.sign(canonicalBytes(base)) }); // not signed by its worker
-        await js.publish(NATS.resultSubject(batchId), body, { msgID: `${jobId}:evil` });
-        if (answered.size === 3) return;
-      }
-    })();
+    // Hold the honest workers off the batch until every forged result was judged: with a worker running,
+    // an honest proof accepted first makes the forged result for that index obsolete (no re-issue).
+    for (const w of swarm.workers) await w.stop();
+
     await js.publish(NATS.resultSubject('0x' + '0'.repeat(64)), 'not json at all', { msgID: 'garbage-1' });
-    const res = await client.submit(intents, 'malicious');
-    const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    const client = swarm.client('bank-a');
+    const res = await client.submit(swarm.transferIntents('bank-a', 3), 'malicious');
+    const seen: WatchedEvent[] = [];
+    const waiters = new Set<() => void>();
+    const watching = client.watch(res.batchId, (e) => {
+      seen.push(e);
+      for (const w of [...waiters]) w();
+    }, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    /** Resolves once the batch's events satisfy `pred` (fails if the batch ends first). */
+    const whenEvents = (pred: (es: readonly WatchedEvent[]) => boolean) =>
+      Promise.race([
+        new Promise<void>((resolve) => {
+          const check = () => {
+            if (!pred(seen)) return;
+            waiters.delete(check);
+            resolve();
+          };
+          waiters.add(check);
+          check();
+        }),
+        watching.then((es) => {
+          throw new Error(`the batch ended (${es.at(-1)?.state}) before the awaited events`);
+        }),
+      ]);
+
+    // Forge only once the batch is PROVING: its jobs are all published and a rejection re-issues the job
+    // (a verdict that arrives while the batch is still PLANNED is ignored).
+    await whenEvents((es) => es.some((e) => e.state === 'PROVING'));
+    const expectations = new Map<number, JobExpectationV1>();
+    const watcher = await kv.watch({ key: `${res.batchId}.>` });
+    for await (const e of watcher) {
+      if (e.operation !== 'PUT') continue;
+      const exp = jobExpectationV1.safeParse(e.json());
+      if (exp.success && exp.data.batchId === res.batchId && exp.data.attempt === 1) expectations.set(exp.data.index, exp.data);
+      if (expectations.size === 3) break;
+    }
     watcher.stop();
-    await attacker;
-    expect(events.at(-1)!.state).toBe('VERIFIED');
+    for (const exp of [...expectations.values()].sort((a, b) => a.index - b.index)) {
+      const { jobId, batchId, index } = exp;
+      const base: UnsignedResultV1 = {
+        v: 1, jobId, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
+        publicSignals: foreign.publicSignals, witnessMs: 1, proveMs: 1, startedMs: Date.now(), finishedMs: Date.now(),
+      };
+      let body: string;
+      if (index === 0) body = JSON.stringify({ ...base, signature: evil.sign(canonicalBytes(base)) }); // valid proof, other signals
+      else if (index === 1) body = JSON.stringify({ v: 1, jobId, batchId, index, workerId: evil.id, signature: 'zz' }); // malformed
+      else body = JSON.stringify({ ...base, publicSignals: exp.publicSignals, signature: other.sign(canonicalBytes(base)) }); // not signed by its worker
+      await js.publish(NATS.resultSubject(batchId), body, { msgID: `${jobId}:evil` });
+    }
+
+    // Each forged result is judged, refused for its own reason, and its job re-issued; no proof yet.
+    const expectedReissues = [
+      'transfer 0: job re-issued (attempt 2, rejected:WRONG_PUBLIC_SIGNALS)',
+      'transfer 1: job re-issued (attempt 2, rejected:MALFORMED)',
+      'transfer 2: job re-issued (attempt 2, rejected:BAD_SIGNATURE)',
+    ];
+    await whenEvents((es) => expectedReissues.every((m) => es.some((e) => e.message === m)));
+    expect(await storedProofs(res.batchId)).toEqual([]);
     expect(await swarm.metric('drex_results_rejected_total', { reason: 'WRONG_PUBLIC_SIGNALS' })).toBeGreaterThan(before.wrong);
     expect(await swarm.metric('drex_results_rejected_total', { reason: 'MALFORMED' })).toBeGreaterThanOrEqual(before.malformed + 2);
     expect(await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' })).toBeGreaterThan(before.unsigned);
     expect(swarm.aggregator.intake.reputationOf(evil.id)).toBeLessThan(100);
+
+    // Now the honest workers prove the batch.
+    await Promise.all([swarm.addWorker(), swarm.addWorker()]);
+    const events = await watching;
+    expect(events.at(-1)!.state).toBe('VERIFIED');
     const reissued = events.filter((e) => /re-issued/.test(e.message)).map((e) => e.message);
-    expect(reissued.length).toBeGreaterThan(0);
+    expect(reissued).toEqual(expect.arrayContaining(expectedReissues));
     await expectProvedOnceEach(res.batchId, 3);
   }, 600_000);
 });
