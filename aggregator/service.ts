@@ -4,7 +4,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Address, Hex } from 'viem';
 import { DEFAULT_TOPOLOGY, ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
-import { createChainClient } from '../ledger-bridge/index.ts';
+import { createChainClient, type RetryPolicy } from '../ledger-bridge/index.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
 import { Settler } from './settlement/settler.ts';
@@ -19,6 +19,8 @@ export interface LedgerConfig {
   privateKey: Hex;
   /** Fixed gas price (0 on a permissioned Besu network with zero base fee). */
   gasPrice?: bigint;
+  /** Retries of one chain request (default: ledger-bridge's DEFAULT_RETRY). */
+  retry?: RetryPolicy;
 }
 
 export interface AggregatorConfig {
@@ -54,7 +56,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   await intake.start();
   let settler: Settler | undefined;
   if (c.ledger) {
-    const chain = createChainClient({ url: c.ledger.rpcUrl, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice });
+    const chain = createChainClient({ url: c.ledger.rpcUrl, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice, retry: c.ledger.retry });
     const ackWaitMs = c.topology?.settleAckWaitMs ?? DEFAULT_TOPOLOGY.settleAckWaitMs;
     settler = new Settler({
       nc,

@@ -58,6 +58,8 @@ export interface OrchestratorConfig {
   ledger?: { rpcUrl: string; settlement: Address };
   /** How often batches handed to settlement are reconciled against the chain. Default 30 s. */
   reconcileIntervalMs?: number;
+  /** A batch that can settle now and was handed over this long ago without settling is handed over again. Default 2 min. */
+  handoffTimeoutMs?: number;
   /** Leader lease TTL: a standby takes over within 1.25 x this after the leader dies. Default 10 s. */
   leaseTtlMs?: number;
   /** mTLS: server certificate, key and the CA that signs bank client certificates (PEM paths). */
@@ -142,7 +144,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   let handoff: SettlementHandoff | undefined;
   let reconciler: Reconciler | undefined;
   if (c.ledger) {
-    handoff = new SettlementHandoff({ nc, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id)) });
+    handoff = new SettlementHandoff({ nc, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
     reconciler = new Reconciler({
       chain: createChainReader({ url: c.ledger.rpcUrl }),
       settlement: c.ledger.settlement,
@@ -152,6 +154,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
       metrics,
       log,
       intervalMs: c.reconcileIntervalMs ?? 30_000,
+      handoffTimeoutMs: c.handoffTimeoutMs ?? 120_000,
       onSettled: async () => void (await sequencer.finalizeHead(doneStates)),
     });
   }
@@ -162,8 +165,8 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     metrics,
     log,
     onVerified: async (id) => {
-      if (handoff) {
-        await handoff.handOver(id, true);
+      if (reconciler) {
+        await reconciler.resolve(id, 'now'); // handed over if it can settle now, else when its predecessor settled
       } else {
         metrics.batchesFinished.inc({ state: 'VERIFIED' });
         await sequencer.finalizeHead(doneStates);

@@ -38,9 +38,9 @@ type Outcome = BatchSettledV1 | 'wait';
 /**
  * Settles ready batches, in order: verifies all of a batch's proofs off chain with one randomized
  * multi-pairing (bisection names bad ones), builds the settlement package (root chain, nullifiers,
- * aggregation root) and has the ledger bridge submit it. A batch whose root_before is not yet the
- * chain's root waits for its predecessor; an unreachable chain is retried; submission never settles
- * twice. A batch that can never settle (the ledger refuses it, no package can be built, the chain holds
+ * aggregation root) and has the ledger bridge submit it. A batch whose root_before is not the chain's
+ * root is not settleable yet and is dropped (the orchestrator hands batches over when they can settle,
+ * and again if a hand-off gets lost); an unreachable chain is retried; submission never settles twice. A batch that can never settle (the ledger refuses it, no package can be built, the chain holds
  * another settlement under its id) is answered at once with a code. Outcomes go back to the
  * orchestrator on `drex.settled.v1.batch`; the orchestrator checks a success against the chain itself.
  */
@@ -92,7 +92,7 @@ export class Settler {
         return later;
       }
     }
-    if (outcome === 'wait') return later;
+    if (outcome === 'wait') return; // dropped: the orchestrator hands it over again once its predecessor settled
     await this.js.publish(NATS.settledSubject, JSON.stringify(outcome), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
     this.settled.inc({ outcome: outcome.ok ? 'settled' : outcome.code });
   }
@@ -101,7 +101,7 @@ export class Settler {
     return { v: 1, batchId: ready.batchId, planVersion: ready.planVersion, ok: false, code, badIndices, reason };
   }
 
-  /** Settles one batch, or says to wait (predecessor unsettled). */
+  /** Settles one batch, or says it cannot settle yet (predecessor unsettled). */
   private async settle(ready: BatchReadyV1, log: Logger): Promise<Outcome> {
     const { chain, settlement } = this.o;
     const batchId = ready.batchId as Hex;
@@ -117,7 +117,7 @@ export class Settler {
     const items: ProofItem[] = sorted.map((i) => ({ proof: i.proof, publicSignals: i.publicSignals }));
     const current = await getCurrentRoot(chain, settlement);
     if (current !== expected.rootBefore) {
-      log.info('waiting for the chain to reach this batch\'s root_before', { chainRoot: String(current).slice(0, 12) });
+      log.info('not settleable yet (the chain is not at its root_before): left to the orchestrator to hand over again', { chainRoot: String(current).slice(0, 12) });
       return 'wait';
     }
     const verdict = await verifyBatch(await this.o.vkeys.prepared(ready.artifact), items);

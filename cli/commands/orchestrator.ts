@@ -23,6 +23,7 @@ interface OrchestratorFlags {
   rpc?: string;
   settlement?: string;
   reconcileIntervalMs: number;
+  handoffTimeoutMs: number;
   leaseTtlMs: number;
   housekeepingIntervalMs: number;
   lostJobGraceMs: number;
@@ -54,6 +55,7 @@ export function orchestratorCommand(): Command {
     .option('--rpc <url>', 'JSON-RPC URL of the ledger: verified batches are handed to settlement and reconciled against it (needs --settlement)')
     .option('--settlement <address>', 'DrexSettlement contract address on --rpc')
     .option('--reconcile-interval-ms <ms>', 'how often batches handed to settlement are checked against the chain', positive('--reconcile-interval-ms'), 30_000)
+    .option('--handoff-timeout-ms <ms>', 'hand a batch that can settle over again when the last hand-off has not settled it after this long', positive('--handoff-timeout-ms'), 120_000)
     .option('--lease-ttl-ms <ms>', 'leader lease TTL (a standby takes over within 1.25 x this)', positive('--lease-ttl-ms'), 10_000)
     .option('--housekeeping-interval-ms <ms>', 'how often lost jobs are looked for', positive('--housekeeping-interval-ms'), 15_000)
     .option('--lost-job-grace-ms <ms>', 're-issue a job gone from the queue without a verified proof after this long', positive('--lost-job-grace-ms'), 60_000)
@@ -84,6 +86,7 @@ export function orchestratorCommand(): Command {
         topology: { jobAckWaitMs: o.jobAckWaitMs, settleAckWaitMs: o.settleAckWaitMs, settleMaxDeliver: o.settleMaxDeliver },
         ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address } : undefined,
         reconcileIntervalMs: o.reconcileIntervalMs,
+        handoffTimeoutMs: o.handoffTimeoutMs,
         leaseTtlMs: o.leaseTtlMs,
         tls: tlsGiven === 3 ? { cert: o.tlsCert!, key: o.tlsKey!, ca: o.tlsCa! } : undefined,
         signal: abort.signal,

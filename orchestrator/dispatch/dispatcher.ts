@@ -33,7 +33,7 @@ export class Dispatcher {
     this.js = jetstream(o.nc);
   }
 
-  /** Publishes every job of the batch's current plan that has no verified proof yet; PLANNED -> PROVING. */
+  /** PLANNED -> PROVING, then publishes every job of the batch's current plan that has no verified proof yet. */
   async dispatchBatch(batchId: string, planVersion: number): Promise<number> {
     const { store, log } = this.o;
     const rec = await store.get(batchId);
@@ -41,16 +41,13 @@ export class Dispatcher {
     const plan = await store.plan(batchId);
     if (!plan || plan.version !== planVersion) return 0;
     const proved = new Set((await store.proofs(batchId)).map((p) => p.index));
-    let n = 0;
-    for (const t of plan.transfers) {
-      if (proved.has(t.index)) continue;
-      const attempt = await store.attempt(batchId, t.index);
-      await this.publish(batchId, planVersion, t.index, attempt, t.input, t.publicSignals);
-      n++;
-    }
-    if (rec.state === 'PLANNED') await store.markProving(batchId, planVersion, n);
-    log.info('batch dispatched', { batchId, planVersion, jobs: n });
-    return n;
+    const todo = plan.transfers.filter((t) => !proved.has(t.index));
+    // PROVING first: a result that comes back at once finds the batch ready to take it (a kill before
+    // the jobs are out is resumed by dispatching PROVING batches again).
+    if (rec.state === 'PLANNED') await store.markProving(batchId, planVersion, todo.length);
+    for (const t of todo) await this.publish(batchId, planVersion, t.index, await store.attempt(batchId, t.index), t.input, t.publicSignals);
+    log.info('batch dispatched', { batchId, planVersion, jobs: todo.length });
+    return todo.length;
   }
 
   /** Publishes one job attempt and its expectation. */

@@ -17,6 +17,11 @@ export interface ReconcilerOptions {
   log: Logger;
   /** How often every batch handed to settlement is checked against the chain. */
   intervalMs: number;
+  /**
+   * A batch that can settle now (the chain is at its root_before) and was handed over this long ago
+   * without settling is handed over again (its hand-off may have run out of deliveries).
+   */
+  handoffTimeoutMs: number;
   /** Called after a batch became SETTLED. */
   onSettled: (batchId: string) => Promise<void>;
 }
@@ -24,17 +29,21 @@ export interface ReconcilerOptions {
 /** Where a batch handed to settlement stands against the chain. */
 export type Resolution = 'settled' | 'diverged' | 'waiting' | 'handed-over' | 'not-verified';
 
+/** Whether to hand a batch that can settle now over: `now` (fresh proofs), `if-stale` (none recent), `no`. */
+export type HandOver = 'now' | 'if-stale' | 'no';
+
 /**
  * Reconciliation: resolves every batch handed to settlement (VERIFIED) against the chain, at start,
  * periodically, and whenever the settler reports one settled. The chain's record under the batch id is
  * compared with the plan (root_before, root_after, transfer count):
  * - it matches: SETTLED, with the transaction and block the chain names;
  * - it differs (another settlement holds the id): FAILED with SETTLEMENT_DIVERGED;
- * - none yet, and the chain is at the batch's root_before: handed over again if no hand-off is waiting
- *   (a hand-off that ran out of deliveries is never the end of a batch);
+ * - none yet, and the chain is at the batch's root_before: it can settle now, so it is handed over (again,
+ *   when the last hand-off is older than `handoffTimeoutMs`: a hand-off that ran out of deliveries or
+ *   ack windows is never the end of a batch);
  * - none yet, the chain is elsewhere and no earlier batch is unsettled: nothing planned can bring the
  *   chain to its root_before, so FAILED with CHAIN_DIVERGED (an operator must look: the log line says why);
- * - otherwise it waits for its predecessor (its hand-off kept present).
+ * - otherwise it waits for its predecessor; when that one settles, this one is resolved (and handed over).
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -55,7 +64,7 @@ export class Reconciler {
     if (this.running) return;
     this.running = true;
     try {
-      for (const id of await this.o.store.open()) await this.resolve(id, { handOver: true });
+      for (const id of await this.o.store.open()) await this.resolve(id, 'if-stale');
     } catch (err) {
       this.o.log.warn('reconciliation pass failed; will try again', { error: err });
     } finally {
@@ -63,8 +72,8 @@ export class Reconciler {
     }
   }
 
-  /** Resolves one batch against the chain (see the class comment); `handOver` re-hands a waiting batch over. */
-  async resolve(batchId: string, opts: { handOver?: boolean } = {}): Promise<Resolution> {
+  /** Resolves one batch against the chain (see the class comment). */
+  async resolve(batchId: string, handOver: HandOver = 'no'): Promise<Resolution> {
     const { store, chain, settlement, log, metrics } = this.o;
     const rec = await store.get(batchId);
     const plan = await store.plan(batchId);
@@ -87,11 +96,23 @@ export class Reconciler {
       if (r.ok) {
         metrics.batchesFinished.inc({ state: 'SETTLED' });
         log.info('batch settled', { batchId, tx: record.txHash, block: Number(record.blockNumber) });
+        this.o.handoff.forget(batchId);
         await this.o.onSettled(batchId);
+        await this.resolveNext();
       }
       return 'settled';
     }
-    if (current !== expected.rootBefore && (await this.isFirstUnsettled(batchId))) {
+    if (current === expected.rootBefore) {
+      const last = this.o.handoff.last(batchId);
+      const stale = !last || Date.now() - last.atMs >= this.o.handoffTimeoutMs;
+      if (handOver === 'now' || (handOver === 'if-stale' && stale)) {
+        await this.o.handoff.handOver(batchId);
+        if (last) log.warn('batch handed to settlement again: the last hand-off did not settle it', { batchId, planVersion: rec.planVersion, lastMs: Date.now() - last.atMs });
+        return 'handed-over';
+      }
+      return 'waiting';
+    }
+    if (await this.isFirstUnsettled(batchId)) {
       await this.diverged(
         batchId,
         rec.planVersion,
@@ -100,11 +121,17 @@ export class Reconciler {
       );
       return 'diverged';
     }
-    if (opts.handOver && (await this.o.handoff.handOver(batchId))) {
-      log.info('batch handed to settlement again (no hand-off was waiting)', { batchId, planVersion: rec.planVersion });
-      return 'handed-over';
-    }
     return 'waiting';
+  }
+
+  /** After a batch settled: the first unsettled open batch can settle now if it is verified. */
+  private async resolveNext(): Promise<void> {
+    for (const id of await this.o.store.open()) {
+      const state = (await this.o.store.get(id))?.state;
+      if (state === 'SETTLED') continue;
+      if (state === 'VERIFIED') await this.resolve(id, 'if-stale');
+      return;
+    }
   }
 
   /** Whether every batch planned before this one is settled. */
@@ -119,6 +146,7 @@ export class Reconciler {
   private async diverged(batchId: string, planVersion: number, code: string, message: string): Promise<void> {
     this.o.metrics.settlementDivergences.inc({ code });
     this.o.log.error('batch diverged from the chain: failing it and re-planning the batches after it', { batchId, code, detail: message });
+    this.o.handoff.forget(batchId);
     await this.o.failBatch(batchId, code, message, planVersion);
     this.o.metrics.batchesFinished.inc({ state: 'FAILED' });
   }

@@ -25,13 +25,14 @@ export interface SettlementHandoffOptions {
 
 /**
  * Settlement hand-off: gives verified batches (proofs and root chain) to the settler on
- * `drex.ready.v1.<batch>`, and takes its outcomes back. A success is not taken on the settler's word:
+ * `drex.ready.v1.<batch>` when the reconciler says they can settle, and takes its outcomes back. A success is not taken on the settler's word:
  * the reconciler checks the chain's record against the plan. Bad proofs are proved again; a batch the
  * ledger can never take fails with a code (and the batches after it are re-planned).
  */
 export class SettlementHandoff {
   private readonly js: JetStreamClient;
   private loop: ConsumeLoop | undefined;
+  private readonly handedOver = new Map<string, { atMs: number; seq: number }>();
 
   constructor(private readonly o: SettlementHandoffOptions) {
     this.js = jetstream(o.nc);
@@ -51,21 +52,19 @@ export class SettlementHandoff {
     await this.loop?.stop();
   }
 
-  /** Whether a hand-off of this batch is still waiting in the ready stream. */
-  async pending(batchId: string): Promise<boolean> {
-    // getMessage answers null when there is none.
-    return (await this.o.jsm.streams.getMessage(NATS.readyStream, { last_by_subj: NATS.readySubject(batchId) })) !== null;
+  /** When this process last handed the batch over (none: not since it started). */
+  last(batchId: string): { atMs: number; seq: number } | undefined {
+    return this.handedOver.get(batchId);
   }
 
   /**
-   * Hands a VERIFIED batch to the settler, unless a hand-off of it is still waiting in the stream
-   * (`force` hands it over regardless). Answers whether it published.
+   * Hands a VERIFIED batch (its current proofs) to the settler, replacing the hand-off this process
+   * made before (still waiting, in a settler's hands, or out of deliveries). Answers whether it published.
    */
-  async handOver(batchId: string, force = false): Promise<boolean> {
+  async handOver(batchId: string): Promise<boolean> {
     const { store } = this.o;
     const [rec, plan, proofs] = await Promise.all([store.get(batchId), store.plan(batchId), store.proofs(batchId)]);
     if (!rec || !plan || rec.state !== 'VERIFIED' || plan.version !== rec.planVersion) return false;
-    if (!force && (await this.pending(batchId))) return false;
     const ready: BatchReadyV1 = {
       v: 1,
       batchId,
@@ -74,9 +73,17 @@ export class SettlementHandoff {
       roots: plan.roots,
       items: proofs.map((p) => ({ index: p.index, proof: p.proof as BatchReadyV1['items'][number]['proof'], publicSignals: p.publicSignals })),
     };
-    await this.js.publish(NATS.readySubject(batchId), JSON.stringify(ready));
+    const before = this.handedOver.get(batchId);
+    if (before) await this.o.jsm.streams.deleteMessage(NATS.readyStream, before.seq).catch(() => false);
+    const ack = await this.js.publish(NATS.readySubject(batchId), JSON.stringify(ready));
+    this.handedOver.set(batchId, { atMs: Date.now(), seq: ack.seq });
     await store.noteHandedOver(batchId, rec.planVersion);
     return true;
+  }
+
+  /** Forgets a batch that reached a final state. */
+  forget(batchId: string): void {
+    this.handedOver.delete(batchId);
   }
 
   private async onOutcome(s: BatchSettledV1): Promise<void> {

@@ -3,6 +3,9 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { NATS } from '../../protocol/subjects.ts';
 import { aggregationRoot } from '../../aggregator/aggregation-tree.ts';
 import { createChainClient, findSettlement, getCurrentRoot, isIntentUsed, isNullifierSpent, type ChainClient } from '../../ledger-bridge/index.ts';
 import { CLI_ENTRY } from '../../cli/devnet/child-process.ts';
@@ -14,15 +17,35 @@ let swarm: Swarm;
 let redis: Redis;
 let chain: ChainClient;
 let settlement: Hex;
+let natsConnection: NatsConnection;
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 beforeAll(async () => {
-  swarm = await new Swarm({ workers: 2, ledger: true }).start();
+  // Short delivery limits and ack windows for hand-offs to the settler, and a short chain retry: a batch
+  // that waits out its predecessor or the chain runs out of JetStream deliveries within seconds.
+  swarm = await new Swarm({
+    workers: 2,
+    ledger: true,
+    settleMaxDeliver: 3,
+    settleAckWaitMs: 3000,
+    settleRetryMs: 300,
+    chainRetry: { attempts: 2, initialDelayMs: 100, maxDelayMs: 200 },
+  }).start();
   redis = new Redis(swarm.redis.url);
   chain = createChainClient({ url: swarm.ledger!.rpc, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n });
   settlement = swarm.ledger!.contracts.DrexSettlement! as Hex;
+  natsConnection = await connect({ servers: swarm.nats.url });
 }, 600_000);
 
 afterAll(async () => {
+  await natsConnection?.close();
   redis?.disconnect();
   await swarm?.stop();
 }, 120_000);
@@ -62,21 +85,65 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     expect(got).toMatchObject({ state: 'BATCH_STATE_SETTLED', settlement_tx: r.last.settlementTx });
   }, 600_000);
 
-  it('settles once after the chain endpoint comes back', async () => {
+  it('settles two batches in order once the chain is back, after their hand-offs ran out of deliveries and ack windows', async () => {
     await swarm.ledger!.chain.stopHttp();
     const client = swarm.client('bank-a');
-    const res = await client.submit(swarm.transferIntents('bank-a', 2), 'chain-down');
-    const verified = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
-    expect(verified.at(-1)!.state).toBe('VERIFIED');
-    await new Promise((r) => setTimeout(r, 4000)); // the settler meets a dead endpoint and retries
-    expect((await swarm.client('bank-a').get(res.batchId)).state).toBe('BATCH_STATE_VERIFIED');
+    const first = await client.submit(swarm.transferIntents('bank-a', 2), 'chain-down-1');
+    const second = await client.submit(swarm.transferIntents('bank-a', 2), 'chain-down-2');
+    for (const id of [first.batchId, second.batchId]) {
+      const verified = await client.watch(id, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+      expect(verified.at(-1)!.state).toBe('VERIFIED');
+    }
+    // JetStream gives up on both hand-offs: nothing left to deliver or in a settler's hands.
+    const jsm = await jetstreamManager(natsConnection);
+    await until('the hand-offs to run out of deliveries', async () => {
+      const info = await jsm.consumers.info(NATS.readyStream, NATS.settleConsumer);
+      return info.num_pending === 0 && info.num_ack_pending === 0 && info.num_redelivered >= 0;
+    });
+    await new Promise((r) => setTimeout(r, 3500)); // longer than the ack window, too
+    expect((await client.get(first.batchId)).state).toBe('BATCH_STATE_VERIFIED');
+    expect((await client.get(second.batchId)).state).toBe('BATCH_STATE_VERIFIED');
     await swarm.ledger!.chain.startHttp();
-    const events = await client.watch(res.batchId);
-    expect(events.at(-1)!.state).toBe('SETTLED');
-    expect(events.filter((e) => e.state === 'SETTLED')).toHaveLength(1);
-    const rec = await findSettlement(chain, settlement, res.batchId as Hex);
-    expect(rec?.txHash).toBe(events.at(-1)!.settlementTx);
-    expect(await getCurrentRoot(chain, settlement)).toBe(BigInt((await planOf(res.batchId)).roots.at(-1)!));
+    const a = await client.watch(first.batchId);
+    const b = await client.watch(second.batchId);
+    expect(a.at(-1)!.state).toBe('SETTLED');
+    expect(b.at(-1)!.state).toBe('SETTLED');
+    expect(a.filter((e) => e.state === 'SETTLED')).toHaveLength(1);
+    expect(b.filter((e) => e.state === 'SETTLED')).toHaveLength(1);
+    expect(b.some((e) => /handed to settlement/.test(e.message))).toBe(true);
+    const [ra, rb] = [await findSettlement(chain, settlement, first.batchId as Hex), await findSettlement(chain, settlement, second.batchId as Hex)];
+    expect(ra?.txHash).toBe(a.at(-1)!.settlementTx);
+    expect(rb?.txHash).toBe(b.at(-1)!.settlementTx);
+    expect(rb!.blockNumber).toBeGreaterThan(ra!.blockNumber);
+    expect(await getCurrentRoot(chain, settlement)).toBe(BigInt((await planOf(second.batchId)).roots.at(-1)!));
+  }, 600_000);
+
+  it('fails a batch the ledger can never take at its first attempt with a code, and re-plans and settles the batch after it', async () => {
+    const { sendTransaction, drexSettlementAbi } = await import('../../ledger-bridge/index.ts');
+    const { encodeFunctionData } = await import('viem');
+    const [minter, limit] = await Promise.all([
+      chain.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'minterId' }),
+      chain.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'complianceLimit' }),
+    ]);
+    const setLimit = (l: bigint) =>
+      sendTransaction(chain, { to: settlement, abi: drexSettlementAbi, what: 'setPolicy', data: encodeFunctionData({ abi: drexSettlementAbi, functionName: 'setPolicy', args: [minter, l] }) });
+    const refusedBefore = await swarm.metric('drex_batches_settled_total', { outcome: 'REVERTED' });
+    await setLimit(0n); // every proof now exceeds the compliance limit: the ledger refuses the batch
+    const client = swarm.client('bank-b');
+    const doomed = await client.submit(swarm.transferIntents('bank-b', 2), 'never-settles');
+    const next = await client.submit(swarm.transferIntents('bank-b', 1, 1, 7_000n), 'after-never-settles');
+    const events = await client.watch(doomed.batchId);
+    await setLimit(limit);
+    expect(events.at(-1)!.state).toBe('FAILED');
+    expect(events.at(-1)!.errorCode).toBe('SETTLEMENT_FAILED');
+    expect(await swarm.metric('drex_batches_settled_total', { outcome: 'REVERTED' })).toBe(refusedBefore + 1);
+    const verifiedAt = events.find((e) => e.state === 'VERIFIED')!.atMs;
+    expect(events.at(-1)!.atMs - verifiedAt).toBeLessThan(60_000); // at once, not after retries
+    const later = await client.watch(next.batchId);
+    expect(later.at(-1)!.state).toBe('SETTLED');
+    expect(later.some((e) => /planned again|re-planned/.test(e.message))).toBe(true);
+    expect(await findSettlement(chain, settlement, doomed.batchId as Hex)).toBeNull();
+    expect(await getCurrentRoot(chain, settlement)).toBe(BigInt((await planOf(next.batchId)).roots.at(-1)!));
   }, 600_000);
 
   it('does not settle a batch carrying a valid proof of another job', async () => {
@@ -111,5 +178,40 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     expect(last.settlementTx).toMatch(/^0x[0-9a-f]{64}$/);
     expect(last.block).toBeGreaterThan(0);
     expect((await findSettlement(chain, settlement, last.batchId as Hex))?.blockNumber).toBe(BigInt(last.block));
+  }, 600_000);
+
+  // Last: it leaves the chain diverged from the planner on purpose.
+  it('detects another settlement under a batch id (never reports it SETTLED), and a chain root nothing planned can reach', async () => {
+    const { createPublicClient, custom } = await import('viem');
+    const { privateKeyToAccount } = await import('viem/accounts');
+    const { settleBatch } = await import('../../ledger-bridge/index.ts');
+    const { toSolidityProof } = await import('../../protocol/groth16-encoding.ts');
+    // Another settler with the chain to itself: the pipeline's settler and reconciler cannot reach it.
+    const ledger = swarm.ledger!;
+    await ledger.chain.stopHttp();
+    const direct = { ...chain, url: 'in-process', public: createPublicClient({ transport: custom(ledger.chain.provider) }), account: privateKeyToAccount(ledger.settlerKey) };
+    const client = swarm.client('bank-a');
+    const res = await client.submit(swarm.transferIntents('bank-a', 2), 'interloped');
+    const verified = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    expect(verified.at(-1)!.state).toBe('VERIFIED');
+    const proofs = Object.values(await redis.hgetall(`drex:batch:${res.batchId}:proofs`)).map((x) => JSON.parse(x) as StoredProof).sort((a, b) => a.index - b.index);
+    // Only the first transfer, under this batch's id: valid on chain, but not this plan.
+    const other = await settleBatch(direct as ChainClient, {
+      address: settlement,
+      batchId: res.batchId as Hex,
+      proofs: [toSolidityProof(proofs[0]!.proof as never)],
+      publicInputs: [proofs[0]!.publicSignals.map(BigInt)],
+      gas: 5_000_000n,
+    });
+    expect(other.transfers).toBe(1);
+    await ledger.chain.startHttp();
+    const events = await client.watch(res.batchId);
+    expect(events.at(-1)!.state).toBe('FAILED');
+    expect(events.at(-1)!.errorCode).toBe('SETTLEMENT_DIVERGED');
+    expect(events.some((e) => e.state === 'SETTLED')).toBe(false);
+    // The chain now sits on a root no plan leads to: the next batch cannot settle and says why.
+    const next = await swarm.run('bank-b', swarm.transferIntents('bank-b', 1), 'after-divergence', new Set(['SETTLED', 'FAILED']));
+    expect(next.last.state).toBe('FAILED');
+    expect(next.last.errorCode).toBe('CHAIN_DIVERGED');
   }, 600_000);
 });

@@ -31,6 +31,8 @@ export interface SwarmOptions {
   settleMaxDeliver?: number;
   /** The settler's delay before a waiting batch is tried again. */
   settleRetryMs?: number;
+  /** The settler's retries of one chain request. */
+  chainRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   /** Settle batches on an embedded EVM (started in this process) with the contracts deployed. */
   ledger?: boolean;
 }
@@ -83,7 +85,9 @@ export class Swarm {
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: createLogger('aggregator'),
-      ledger: this.ledger ? { rpcUrl: this.ledger.rpc, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n } : undefined,
+      ledger: this.ledger
+        ? { rpcUrl: this.ledger.rpc, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n, retry: this.o.chainRetry }
+        : undefined,
     });
     await Promise.all(Array.from({ length: this.o.workers }, () => this.addWorker()));
     return this;
@@ -102,6 +106,7 @@ export class Swarm {
       '--job-timeout-ms', String(this.o.jobTimeoutMs ?? 600_000),
       '--lease-ttl-ms', '3000',
       '--reconcile-interval-ms', '2000',
+      '--handoff-timeout-ms', '8000',
       '--housekeeping-interval-ms', '2000',
       '--lost-job-grace-ms', '10000',
       ...(t.settleAckWaitMs ? ['--settle-ack-wait-ms', String(t.settleAckWaitMs)] : []),
