@@ -12,6 +12,7 @@ export {
   ChainUnavailableError,
   ContractRevertedError,
   DeploymentError,
+  NonceConflictError,
   SettlementInputError,
   SettlementRevertedError,
   TransactionNotConfirmedError,

@@ -15,9 +15,10 @@ import { deploySettlement, type SettlementAddresses } from './chain/deploy-settl
 import { startEmbeddedChain, type EmbeddedChain } from './chain/embedded-chain.ts';
 import { SettlementRevertedError } from './chain/errors.ts';
 import { findSettlement, getCurrentRoot, getSettledBatch, isIntentUsed, isNullifierSpent } from './chain/read-settlement.ts';
-import { settleBatch, type SettleBatchParams } from './chain/settle-batch.ts';
-import { sendTransaction } from './chain/send-transaction.ts';
-import { drexSettlementAbi } from './chain/settlement-abi.ts';
+import { encodeSettleBatch, settleBatch, type SettleBatchParams } from './chain/settle-batch.ts';
+import { estimateTransactionGas, sendTransaction } from './chain/send-transaction.ts';
+import { decodeRevert } from './chain/decode-revert.ts';
+import { batchVerifierAbi, drexSettlementAbi } from './chain/settlement-abi.ts';
 import { aggregationRootOf, provePlan, type ProvedBatch } from './test-support/prove-plan.ts';
 import { transferCycle } from './test-support/transfer-cycle.ts';
 import { startDroppingProxy } from './test-support/dropping-proxy.ts';
@@ -28,7 +29,7 @@ let chain: EmbeddedChain;
 let client: ChainClient;
 let addrs: SettlementAddresses;
 let f: Funded;
-const plans: Record<'A' | 'doubleSpend' | 'replay' | 'C' | 'D', TransferPlan> = {} as never;
+const plans: Record<'A' | 'doubleSpend' | 'replay' | 'C' | 'D' | 'E', TransferPlan> = {} as never;
 const proved: Record<keyof typeof plans, ProvedBatch> = {} as never;
 
 function clientFor(url: string, key: Hex): ChainClient {
@@ -75,6 +76,8 @@ beforeAll(async () => {
   // C: a deposit by the minter and a transfer; D: three transfers (an odd aggregation tree).
   plans.C = planTransfers(f.crypto, s, f.policy, [{ signed: f.intent(f.minter, f.carol.owner, 50n) }, ...transferCycle(f, 1)]);
   plans.D = planTransfers(f.crypto, s, f.policy, transferCycle(f, 3));
+  // E: two transfers after D, for the gas-limit test.
+  plans.E = planTransfers(f.crypto, s, f.policy, transferCycle(f, 2));
   const prover = loadProverArtifacts(artifacts);
   for (const k of Object.keys(plans) as (keyof typeof plans)[]) proved[k] = await provePlan(prover, plans[k]);
   await releaseSnarkjs();
@@ -224,5 +227,38 @@ describe('DrexSettlement on the embedded EVM (real proofs)', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('a gas limit too low for the verification reverts InsufficientGas (not InvalidBatchProof); with enough gas the same batch settles; bad proofs stay InvalidBatchProof', async () => {
+    const E = proved.E;
+    const root = plans.D.roots[3]!;
+    const probe = { nullifier: E.publicInputs[0]![2]!, intent: E.publicInputs[1]![10]! };
+    const data = encodeSettleBatch({ batchId: batchId('E'), ...E });
+    const enough = await estimateTransactionGas(client, { to: addrs.DrexSettlement, data, abi: drexSettlementAbi, what: 'estimate settleBatch E' });
+    // Enough for every check before the verification (~180,000 gas for 2 transfers), short of the pairing
+    // call (5 pairs, ~215,000 gas): the transaction is mined and reverts, and the replay names the error.
+    const low = enough - 150_000n;
+    const e = await refused(settle(batchId('E'), E, { gas: low }), 'InsufficientGas');
+    expect(e.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(e.retryable).toBe(true);
+    expect((await client.public.getTransactionReceipt({ hash: e.txHash! })).gasUsed).toBeLessThan(low);
+    await expectUnchanged(root, probe);
+    // The verifier alone: true with the gas it needs, InsufficientGas (its ABI) without.
+    const verifyData = encodeFunctionData({ abi: batchVerifierAbi, functionName: 'verify', args: [E.proofs, E.publicInputs as never] });
+    const verified = await client.public.call({ to: addrs.BatchVerifier, data: verifyData, gas: 1_000_000n });
+    expect(BigInt(verified.data!)).toBe(1n);
+    const short = await client.public.call({ to: addrs.BatchVerifier, data: verifyData, gas: 200_000n }).catch((err: unknown) => err);
+    expect(decodeRevert(batchVerifierAbi, short)?.errorName).toBe('InsufficientGas');
+    // With ample gas, a precompile call that fails means bad input: swapped proofs, a point off the curve.
+    const swapped = { ...E, proofs: [E.proofs[1]!, E.proofs[0]!] };
+    expect((await refused(settle(batchId('E-swapped'), swapped, { gas: 2n * enough }), 'InvalidBatchProof')).retryable).toBe(false);
+    const offCurve = { ...E, proofs: E.proofs.map((p, i) => (i === 1 ? ([p[0] + 1n, ...p.slice(1)] as unknown as SolidityProof) : p)) };
+    await refused(settle(batchId('E-off-curve'), offCurve, { gas: 2n * enough }), 'InvalidBatchProof');
+    await expectUnchanged(root, probe);
+    // The same batch with enough gas (the estimate + 20%) settles.
+    const r = await settle(batchId('E'), E);
+    expect(r.alreadySettled).toBe(false);
+    expect(r.rootAfter).toBe(plans.E.roots[2]);
+    expect(r.gasUsed).toBeLessThanOrEqual(enough);
   });
 });

@@ -53,6 +53,9 @@ describe('compileContracts', () => {
     const batch = readFileSync(join(sources, 'BatchVerifier.sol'), 'utf8');
     expect(batch).toContain(`IC11_Y = ${vk.IC[11]![1]};`);
     expect(batch).toContain(`DELTA_X1 = ${vk.vk_delta_2[0]![1]};`);
+    // Every precompile call forwards a fixed amount, checked first (InsufficientGas), never all the gas left.
+    expect(batch).not.toContain('staticcall(gas()');
+    expect(batch.match(/needGas\(/g)).toHaveLength(1 + 3);
   });
 
   it('refuses a verification key with another number of public inputs', () => {

@@ -8,10 +8,15 @@ export class ChainUnavailableError extends DrexError {
   override readonly retryable = true;
 }
 
+/** Revert errors that blame the transaction's gas limit, not its content: sending again (re-estimated) can succeed. */
+const GAS_LIMIT_ERRORS: ReadonlySet<string> = new Set(['InsufficientGas']);
+
 /** A contract call or transaction reverted; the custom error is decoded by name. */
 export class ContractRevertedError extends DrexError {
   override name = 'ContractRevertedError';
   readonly code: 'CONTRACT_REVERTED' | 'SETTLEMENT_REVERTED' = 'CONTRACT_REVERTED';
+  /** True for `InsufficientGas` (the gas limit was too low for the verification); false for every other revert. */
+  override readonly retryable: boolean;
   constructor(
     /** What was being done, e.g. `deploy DrexSettlement`. */
     readonly what: string,
@@ -22,6 +27,7 @@ export class ContractRevertedError extends DrexError {
     readonly txHash?: `0x${string}`,
   ) {
     super(`${what} reverted with ${errorName}(${args.map(String).join(', ')})${txHash ? ` in tx ${txHash}` : ' (simulation; nothing sent)'}`);
+    this.retryable = GAS_LIMIT_ERRORS.has(errorName);
   }
 }
 
@@ -54,4 +60,14 @@ export class TransactionNotConfirmedError extends DrexError {
 export class DeploymentError extends DrexError {
   override name = 'DeploymentError';
   readonly code = 'DEPLOY_FAILED';
+}
+
+/**
+ * The nonce kept being taken by other transactions of the same key (another sender, e.g. a settler in
+ * another process) before ours was accepted; none of our signed versions reached the node.
+ */
+export class NonceConflictError extends DrexError {
+  override name = 'NonceConflictError';
+  readonly code = 'TX_NONCE_CONFLICT';
+  override readonly retryable = true;
 }

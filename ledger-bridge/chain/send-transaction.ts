@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keccak256, TransactionReceiptNotFoundError, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
+import { keccak256, TransactionNotFoundError, TransactionReceiptNotFoundError, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
+import { withAccountLock } from './account-lock.ts';
 import type { ChainClient } from './chain-client.ts';
 import { decodeRevert, decodeRevertData, type DecodedRevert } from './decode-revert.ts';
-import { ContractRevertedError, TransactionNotConfirmedError } from './errors.ts';
+import { ContractRevertedError, NonceConflictError, TransactionNotConfirmedError } from './errors.ts';
 import { isNetworkError, withRetry } from './retry.ts';
 
 export interface SendTransactionParams {
@@ -23,7 +24,12 @@ export interface MinedTransaction {
   receipt: TransactionReceipt;
 }
 
-const NODE_ALREADY_HAS_IT = /already known|known transaction|nonce too low|replacement transaction underpriced|already imported/i;
+/** The node holds these exact bytes already (an earlier broadcast of ours got through). */
+const NODE_HAS_THESE_BYTES = /already known|known transaction|already imported/i;
+/** The nonce is taken: by these bytes (an earlier broadcast got through) or by another transaction of the key. */
+const NONCE_TAKEN = /nonce too low|replacement transaction underpriced/i;
+/** Signings (the first included) before giving up on a nonce that other transactions keep taking. */
+export const NONCE_ATTEMPTS = 5;
 
 /** Estimates the gas of a call; a revert is thrown as a `ContractRevertedError` naming the custom error. */
 export async function estimateTransactionGas(client: ChainClient, p: Omit<SendTransactionParams, 'gas'>): Promise<bigint> {
@@ -74,26 +80,73 @@ async function pollReceipt(client: ChainClient, hash: Hex, nonce: number, what: 
 }
 
 /**
- * Sends one transaction, signed locally ONCE (legacy type, fixed or node gas price), and waits for its
+ * Broadcasts signed bytes, re-sent unchanged on network errors. Returns null when the node took them
+ * (or already has them), or the node's answer when it says their nonce is taken.
+ */
+async function broadcast(client: ChainClient, raw: Hex, what: string): Promise<Error | null> {
+  try {
+    await withRetry(`broadcast ${what}`, () => client.public.sendRawTransaction({ serializedTransaction: raw }), client.retry);
+    return null;
+  } catch (err) {
+    const message = (err as Error).message ?? '';
+    if (NODE_HAS_THESE_BYTES.test(message)) return null;
+    if (NONCE_TAKEN.test(message)) return err as Error;
+    throw err;
+  }
+}
+
+/** Whether the node knows transaction `hash`, pending or mined. */
+async function nodeKnows(client: ChainClient, hash: Hex): Promise<boolean> {
+  const lookUp = (what: string, fn: () => Promise<unknown>): Promise<boolean> =>
+    withRetry(what, fn, client.retry).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof TransactionNotFoundError || err instanceof TransactionReceiptNotFoundError) return false;
+        throw err;
+      },
+    );
+  return (
+    (await lookUp('eth_getTransactionByHash', () => client.public.getTransaction({ hash }))) ||
+    lookUp('eth_getTransactionReceipt', () => client.public.getTransactionReceipt({ hash }))
+  );
+}
+
+/**
+ * Under this process's lock on the account: reads the pending nonce, signs and broadcasts. When the node
+ * says the nonce is taken and does not know our hash, another transaction of the key (another sender)
+ * took it: re-sign with a fresh nonce, up to NONCE_ATTEMPTS signings.
+ */
+async function signAndBroadcast(client: ChainClient, p: SendTransactionParams, gas: bigint): Promise<{ hash: Hex; nonce: number }> {
+  const [chainId, gasPrice] = await Promise.all([
+    client.chainId(),
+    client.gasPrice !== undefined ? Promise.resolve(client.gasPrice) : withRetry('eth_gasPrice', () => client.public.getGasPrice(), client.retry),
+  ]);
+  const { address } = client.account;
+  return withAccountLock(address, async () => {
+    for (let attempt = 1; ; attempt++) {
+      const nonce = await withRetry('eth_getTransactionCount', () => client.public.getTransactionCount({ address, blockTag: 'pending' }), client.retry);
+      const raw = await client.account.signTransaction({ type: 'legacy', chainId, nonce, to: p.to ?? null, data: p.data, gas, gasPrice });
+      const hash = keccak256(raw);
+      const taken = await broadcast(client, raw, p.what);
+      if (!taken || (await nodeKnows(client, hash))) return { hash, nonce };
+      if (attempt >= NONCE_ATTEMPTS) {
+        throw new NonceConflictError(`${p.what}: the nonce of ${address} was taken by another transaction at each of ${attempt} signings (last nonce ${nonce})`, { cause: taken });
+      }
+    }
+  });
+}
+
+/**
+ * Sends one transaction, signed locally (legacy type, fixed or node gas price), and waits for its
  * receipt. Network errors while broadcasting re-send the same signed bytes (same hash, so the node can
- * never apply it twice); network errors while waiting keep polling. A revert found by the estimate is
- * thrown before anything is sent; a mined revert is returned (status 'reverted') for the caller to decode.
+ * never apply it twice); network errors while waiting keep polling. Senders of one key in this process
+ * take turns to pick nonces; a nonce taken by another transaction is re-signed (see signAndBroadcast).
+ * A revert found by the estimate is thrown before anything is sent; a mined revert is returned (status
+ * 'reverted') for the caller to decode.
  */
 export async function sendTransaction(client: ChainClient, p: SendTransactionParams): Promise<MinedTransaction> {
   const gas = p.gas ?? ((await estimateTransactionGas(client, p)) * 12n) / 10n;
-  const [chainId, nonce, gasPrice] = await Promise.all([
-    client.chainId(),
-    withRetry('eth_getTransactionCount', () => client.public.getTransactionCount({ address: client.account.address, blockTag: 'pending' }), client.retry),
-    client.gasPrice !== undefined ? Promise.resolve(client.gasPrice) : withRetry('eth_gasPrice', () => client.public.getGasPrice(), client.retry),
-  ]);
-  const raw = await client.account.signTransaction({ type: 'legacy', chainId, nonce, to: p.to ?? null, data: p.data, gas, gasPrice });
-  const hash = keccak256(raw);
-  try {
-    await withRetry(`broadcast ${p.what}`, () => client.public.sendRawTransaction({ serializedTransaction: raw }), client.retry);
-  } catch (err) {
-    // The node has it already (an earlier broadcast got through): wait for it like any other.
-    if (!NODE_ALREADY_HAS_IT.test((err as Error).message ?? '')) throw err;
-  }
+  const { hash, nonce } = await signAndBroadcast(client, p, gas);
   const receipt = await pollReceipt(client, hash, nonce, p.what);
   return { hash, receipt };
 }

@@ -37,6 +37,7 @@ export const drexSettlementAbi = parseAbi([
   'error LimitExceeded(uint256 index, uint256 limit)',
   'error ValueBalanceNotAllowed(uint256 index)',
   'error InvalidBatchProof()',
+  'error InsufficientGas()',
   'error InvalidProof(uint256 index)',
   'error MissingRole(bytes32 role, address account)',
   'error ZeroAddress()',
@@ -46,6 +47,7 @@ export const batchVerifierAbi = parseAbi([
   'function verify(uint256[8][] proofs, uint256[11][] publicInputs) view returns (bool)',
   'error EmptyBatch()',
   'error LengthMismatch(uint256 proofs, uint256 publicInputs)',
+  'error InsufficientGas()',
 ]);
 
 export const groth16VerifierAbi = parseAbi([

@@ -57,6 +57,9 @@ contract DrexSettlement is Roles {
     error LimitExceeded(uint256 index, uint256 limit);
     error ValueBalanceNotAllowed(uint256 index);
     error InvalidBatchProof();
+    /// @notice Raised by the batch verifier (passed through) when the transaction's gas limit is too low
+    ///         to verify the batch: retry with more gas; it says nothing about the proofs.
+    error InsufficientGas();
     error InvalidProof(uint256 index);
 
     constructor(
