@@ -25,6 +25,8 @@ export interface LedgerConfig {
 
 export interface AggregatorConfig {
   natsUrl: string;
+  /** Whose streams (see protocol/subjects.ts); default `dev`. */
+  deployment?: string;
   topology?: TopologyOptions;
   /** Verification keys at hand, by artifact hash (others are fetched from the artifacts store). */
   vkeys?: Record<string, string>;
@@ -49,10 +51,10 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'drex_aggregator_' });
   const nc = await connect({ servers: c.natsUrl, name: 'drex-aggregator', maxReconnectAttempts: -1 });
-  const topo = await ensureTopology(nc, c.topology);
+  const topo = await ensureTopology(nc, { ...c.topology, deployment: c.deployment });
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
   const vkeys = new VkeyCache(topo.artifacts, preset);
-  const intake = new ResultIntake({ nc, jobs: topo.jobs, members: topo.members, vkeys, log, registry });
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys, log, registry });
   await intake.start();
   let settler: Settler | undefined;
   if (c.ledger) {
@@ -60,6 +62,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
     const ackWaitMs = c.topology?.settleAckWaitMs ?? DEFAULT_TOPOLOGY.settleAckWaitMs;
     settler = new Settler({
       nc,
+      names: topo.names,
       chain,
       settlement: c.ledger.settlement,
       vkeys,

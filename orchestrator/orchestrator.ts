@@ -10,6 +10,7 @@ import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
 import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
 import { createChainReader } from '../ledger-bridge/index.ts';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
+import { checkDeployment, DEFAULT_DEPLOYMENT } from '../protocol/subjects.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { batchService } from './api/batch-service.ts';
 import { startGrpcServer, type TlsFiles } from './api/grpc-server.ts';
@@ -43,7 +44,12 @@ export interface OrchestratorConfig {
   policy?: TransferPolicy;
   depth?: number;
   limits?: SubmitLimits;
-  /** Redis key prefix (lets several deployments or tests share one Redis). */
+  /**
+   * Whose batches: names this deployment's NATS streams, subjects and buckets, its Redis keys (unless
+   * `redisPrefix` is given) and its batch ids. Default `dev`.
+   */
+  deployment?: string;
+  /** Redis key prefix; default `drex:<deployment>:`. */
   redisPrefix?: string;
   /** Attempts per transfer before its batch fails. Default 5. */
   maxAttempts?: number;
@@ -97,9 +103,10 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const policy = c.policy ?? devPolicy(devActors(crypto));
   const metrics = createMetrics();
   const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  const store = new BatchStore(redis, c.redisPrefix ?? 'drex:');
+  const deployment = checkDeployment(c.deployment ?? DEFAULT_DEPLOYMENT);
+  const store = new BatchStore(redis, c.redisPrefix ?? `drex:${deployment}:`);
   const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1 });
-  const topo = await ensureTopology(nc, c.topology);
+  const topo = await ensureTopology(nc, { ...c.topology, deployment });
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
 
   let leading = false;
@@ -135,7 +142,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   log.info('leading', { epoch });
 
   const settles = c.ledger !== undefined;
-  const dispatcher = new Dispatcher({ nc, jobsKv: topo.jobs, store, artifact, log, metrics });
+  const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics });
   const dispatch = dispatchQueue({ redis, prefix: store.prefix, dispatcher, log });
   const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: dispatch.enqueue });
   const doneStates = settles ? ['SETTLED'] : ['VERIFIED'];
@@ -144,7 +151,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   let handoff: SettlementHandoff | undefined;
   let reconciler: Reconciler | undefined;
   if (c.ledger) {
-    handoff = new SettlementHandoff({ nc, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
+    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
     reconciler = new Reconciler({
       chain: createChainReader({ url: c.ledger.rpcUrl }),
       settlement: c.ledger.settlement,
@@ -160,6 +167,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   }
   const verdicts = await consumeVerdicts({
     nc,
+    names: topo.names,
     store,
     reissuer,
     metrics,
@@ -174,8 +182,9 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     },
   });
   await handoff?.start();
-  const deadLetters = watchDeadLetters({ nc, jsm: topo.jsm, store, reissuer, log });
+  const deadLetters = watchDeadLetters({ names: topo.names, nc, jsm: topo.jsm, store, reissuer, log });
   const housekeeper = new Housekeeper({
+    names: topo.names,
     jsm: topo.jsm,
     store,
     reissuer,
@@ -201,12 +210,12 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const poll = setInterval(planning.wake, 1000);
 
   const grpc = await startGrpcServer({
-    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, limits: c.limits ?? DEFAULT_LIMITS, log, metrics, settles, onAccepted: planning.wake }),
+    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, limits: c.limits ?? DEFAULT_LIMITS, log, metrics, settles, onAccepted: planning.wake, deployment }),
     host: c.grpcHost ?? '127.0.0.1',
     port: c.grpcPort ?? 50051,
     tls: c.tls,
   });
-  log.info('orchestrator started', { grpc: grpc.address, http: httpUrl, artifact, depth, epoch, settles });
+  log.info('orchestrator started', { deployment, grpc: grpc.address, http: httpUrl, artifact, depth, epoch, settles });
 
   let stopping: Promise<void> | undefined;
   /** Stops everything that acts on batch state (on stop, or when the lease is lost). */

@@ -2,10 +2,12 @@ import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageTyp
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { NATS } from './subjects.ts';
+import { DEFAULT_DEPLOYMENT, natsNames, type NatsNames } from './subjects.ts';
 
 /** Tunables of the pipeline's JetStream topology. */
 export interface TopologyOptions {
+  /** Whose streams, subjects and buckets (see subjects.ts); default `dev`. */
+  deployment?: string;
   /** How long a worker may hold a job without an ack or an in-progress signal before redelivery. */
   jobAckWaitMs?: number;
   /** Deliveries of one job before it goes to the dead-letter path (max-deliveries advisory). */
@@ -21,7 +23,7 @@ export interface TopologyOptions {
   settleMaxDeliver?: number;
 }
 
-export const DEFAULT_TOPOLOGY: Required<TopologyOptions> = {
+export const DEFAULT_TOPOLOGY: Required<Omit<TopologyOptions, 'deployment'>> = {
   jobAckWaitMs: 30_000,
   jobMaxDeliver: 5,
   memberTtlMs: 30_000,
@@ -86,6 +88,7 @@ async function ensureConsumer(
 
 /** The pipeline's JetStream handles once its streams, consumers and buckets exist. */
 export interface Topology {
+  names: NatsNames;
   jsm: JetStreamManager;
   jobs: KV;
   members: KV;
@@ -98,6 +101,7 @@ export interface Topology {
  */
 export async function ensureTopology(nc: NatsConnection, options: TopologyOptions = {}): Promise<Topology> {
   const o = { ...DEFAULT_TOPOLOGY, ...options };
+  const NATS = natsNames(options.deployment ?? DEFAULT_DEPLOYMENT);
   const jsm = await jetstreamManager(nc);
   await ensureStream(jsm, NATS.jobsStream, [NATS.jobSubjects]);
   await ensureStream(jsm, NATS.resultsStream, [NATS.resultSubjects]);
@@ -119,7 +123,7 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   const jobs = await kvm.create(NATS.jobsBucket, { history: 1 });
   const members = await kvm.create(NATS.membersBucket, { history: 1, ttl: o.memberTtlMs });
   const artifacts = await new Objm(nc).create(NATS.artifactsBucket);
-  return { jsm, jobs, members, artifacts };
+  return { names: NATS, jsm, jobs, members, artifacts };
 }
 
 /** Object names of one artifact set in the artifacts bucket (by proving-key hash). */

@@ -1,48 +1,80 @@
+import { DrexError } from './errors.ts';
+
+/** The deployment whose names a process uses when none is configured. */
+export const DEFAULT_DEPLOYMENT = 'dev';
+
+/** A deployment id that cannot name streams, subjects and buckets. */
+export class DeploymentIdError extends DrexError {
+  override name = 'DeploymentIdError';
+  readonly code = 'DEPLOYMENT_ID_INVALID';
+}
+
+const DEPLOYMENT_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+/** The deployment id of a settlement contract on a chain: `c<chainId>-<first 8 hex digits of its address>`. */
+export function deploymentOfLedger(chainId: number, settlement: string): string {
+  return checkDeployment(`c${chainId}-${settlement.slice(2, 10).toLowerCase()}`);
+}
+
+/** Checks a deployment id: 1 to 48 of [a-z0-9-], starting with a letter or digit. */
+export function checkDeployment(id: string): string {
+  if (!DEPLOYMENT_ID.test(id)) throw new DeploymentIdError(`deployment id must be 1-48 characters of [a-z0-9-] starting with a letter or digit, got ${JSON.stringify(id)}`);
+  return id;
+}
+
 /**
- * NATS names of the proving pipeline. Every subject carries its message schema version (`v1`).
- * Streams are JetStream streams; KV and object-store buckets are JetStream buckets.
+ * NATS names of one deployment's proving pipeline. Every stream, subject, consumer and bucket carries
+ * the deployment id, so deployments (or runs) sharing a NATS server never see each other's messages;
+ * every subject carries its message schema version (`v1`).
  */
-export const NATS = {
-  /** Work-queue stream of proving jobs; each job is consumed by exactly one worker. */
-  jobsStream: 'DREX_JOBS',
-  /** Subject of transfer-proof jobs. */
-  jobSubject: (circuit: string) => `drex.jobs.v1.${circuit}`,
-  jobSubjects: 'drex.jobs.v1.>',
-  /** Durable pull consumer shared by every prover. */
-  proversConsumer: 'provers',
+export function natsNames(deployment: string) {
+  const d = checkDeployment(deployment);
+  const S = d.toUpperCase().replace(/-/g, '_');
+  const b = d.replace(/-/g, '_');
+  return {
+    deployment: d,
+    /** Work-queue stream of proving jobs; each job is consumed by exactly one worker. */
+    jobsStream: `DREX_${S}_JOBS`,
+    /** Subject of transfer-proof jobs. */
+    jobSubject: (circuit: string) => `drex.${d}.jobs.v1.${circuit}`,
+    jobSubjects: `drex.${d}.jobs.v1.>`,
+    /** Durable pull consumer shared by every prover. */
+    proversConsumer: 'provers',
 
-  /** Stream of signed results from workers. */
-  resultsStream: 'DREX_RESULTS',
-  resultSubject: (batchId: string) => `drex.results.v1.${batchId}`,
-  resultSubjects: 'drex.results.v1.>',
-  /** Durable consumer of the aggregator's result intake. */
-  intakeConsumer: 'intake',
+    /** Stream of signed results from workers. */
+    resultsStream: `DREX_${S}_RESULTS`,
+    resultSubject: (batchId: string) => `drex.${d}.results.v1.${batchId}`,
+    resultSubjects: `drex.${d}.results.v1.>`,
+    /** Durable consumer of the aggregator's result intake. */
+    intakeConsumer: 'intake',
 
-  /** Stream of the aggregator's verdicts on results. */
-  verdictsStream: 'DREX_VERDICTS',
-  verdictSubject: (batchId: string) => `drex.verdicts.v1.${batchId}`,
-  verdictSubjects: 'drex.verdicts.v1.>',
-  /** Durable consumer of the orchestrator's batch state machine. */
-  stateConsumer: 'batch-state',
+    /** Stream of the aggregator's verdicts on results. */
+    verdictsStream: `DREX_${S}_VERDICTS`,
+    verdictSubject: (batchId: string) => `drex.${d}.verdicts.v1.${batchId}`,
+    verdictSubjects: `drex.${d}.verdicts.v1.>`,
+    /** Durable consumer of the orchestrator's batch state. */
+    stateConsumer: 'batch-state',
 
-  /** Stream of batches whose every proof is verified, for aggregation and settlement. */
-  readyStream: 'DREX_READY',
-  /** One subject per batch, so a hand-off still waiting in the stream can be found by its batch. */
-  readySubject: (batchId: string) => `drex.ready.v1.${batchId}`,
-  readySubjects: 'drex.ready.v1.>',
-  settleConsumer: 'settle',
-  /** Stream of settlement outcomes, back to the orchestrator. */
-  settledStream: 'DREX_SETTLED',
-  settledSubject: 'drex.settled.v1.batch',
-  settledConsumer: 'batch-settled',
+    /** Stream of batches whose every proof is verified, for settlement; one subject per batch. */
+    readyStream: `DREX_${S}_READY`,
+    readySubject: (batchId: string) => `drex.${d}.ready.v1.${batchId}`,
+    readySubjects: `drex.${d}.ready.v1.>`,
+    settleConsumer: 'settle',
+    /** Stream of settlement outcomes, back to the orchestrator. */
+    settledStream: `DREX_${S}_SETTLED`,
+    settledSubject: `drex.${d}.settled.v1.batch`,
+    settledConsumer: 'batch-settled',
 
-  /** Advisory published by JetStream when a job exceeded its delivery limit. */
-  maxDeliveriesAdvisory: (stream: string, consumer: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`,
+    /** Advisory published by JetStream when a job exceeded its delivery limit. */
+    maxDeliveriesAdvisory: (stream: string, consumer: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`,
 
-  /** KV bucket of job expectations (what the planner expects each job to prove). */
-  jobsBucket: 'drex_jobs',
-  /** KV bucket of signed worker membership entries (expire unless refreshed). */
-  membersBucket: 'drex_members',
-  /** Object store of circuit artifacts, by content hash. */
-  artifactsBucket: 'drex_artifacts',
-} as const;
+    /** KV bucket of job expectations (what the planner expects each job to prove). */
+    jobsBucket: `drex_${b}_jobs`,
+    /** KV bucket of signed worker membership entries (expire unless refreshed). */
+    membersBucket: `drex_${b}_members`,
+    /** Object store of circuit artifacts, by content hash. */
+    artifactsBucket: `drex_${b}_artifacts`,
+  } as const;
+}
+
+export type NatsNames = ReturnType<typeof natsNames>;

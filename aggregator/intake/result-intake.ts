@@ -6,7 +6,7 @@ import { canonicalBytes } from '../../protocol/canonical.ts';
 import { jobExpectationV1 } from '../../protocol/messages/job.ts';
 import { resultV1, type ResultV1 } from '../../protocol/messages/result.ts';
 import type { RejectionReason, VerdictV1 } from '../../protocol/messages/verdict.ts';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import { verifySignature } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { membershipProblem } from './member-check.ts';
@@ -16,6 +16,7 @@ import { DrexError } from '../../protocol/errors.ts';
 
 export interface ResultIntakeOptions {
   nc: NatsConnection;
+  names: NatsNames;
   jobs: KV;
   members: KV;
   vkeys: VkeyCache;
@@ -58,14 +59,14 @@ export class ResultIntake {
   }
 
   async start(): Promise<void> {
-    const consumer = await this.js.consumers.get(NATS.resultsStream, NATS.intakeConsumer);
+    const consumer = await this.js.consumers.get(this.o.names.resultsStream, this.o.names.intakeConsumer);
     this.messages = await consumer.consume({ max_messages: 64 });
     this.running = (async () => {
       for await (const m of this.messages!) {
         try {
           const verdict = await this.judge(m.data);
           if (verdict) {
-            await this.js.publish(NATS.verdictSubject(verdict.batchId), JSON.stringify(verdict), {
+            await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(verdict), {
               msgID: `${verdict.jobId}:${verdict.workerId}:${verdict.accepted ? 'ok' : verdict.reason}`,
             });
           }

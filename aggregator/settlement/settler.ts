@@ -5,7 +5,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { consumeMessages, type ConsumeLoop, type HandleOutcome } from '../../protocol/consume-messages.ts';
 import { DrexError } from '../../protocol/errors.ts';
 import { batchReadyV1, type BatchReadyV1, type BatchSettledV1 } from '../../protocol/messages/settlement.ts';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { verifyBatch, type ProofItem } from '../batch-verify.ts';
 import { buildSettlementPackage, SettlementPackageError } from '../settlement-package.ts';
@@ -22,6 +22,7 @@ import {
 
 export interface SettlerOptions {
   nc: NatsConnection;
+  names: NatsNames;
   chain: ChainClient;
   settlement: Address;
   vkeys: VkeyCache;
@@ -59,7 +60,7 @@ export class Settler {
 
   async start(): Promise<void> {
     // One at a time: batches settle in planning order.
-    this.loop = await consumeMessages(await this.js.consumers.get(NATS.readyStream, NATS.settleConsumer), {
+    this.loop = await consumeMessages(await this.js.consumers.get(this.o.names.readyStream, this.o.names.settleConsumer), {
       schema: batchReadyV1,
       handle: (ready) => this.handle(ready),
       log: this.o.log,
@@ -93,7 +94,7 @@ export class Settler {
       }
     }
     if (outcome === 'wait') return; // dropped: the orchestrator hands it over again once its predecessor settled
-    await this.js.publish(NATS.settledSubject, JSON.stringify(outcome), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
+    await this.js.publish(this.o.names.settledSubject, JSON.stringify(outcome), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
     this.settled.inc({ outcome: outcome.ok ? 'settled' : outcome.code });
   }
 
@@ -142,7 +143,7 @@ export class Settler {
       log.info('batch settled', { tx: r.txHash, block: Number(r.blockNumber), gasUsed, transfers: items.length, aggregationRoot: r.aggregationRoot });
       return { ...base, ok: true, txHash: r.txHash, block: Number(r.blockNumber), gasUsed, aggregationRoot: r.aggregationRoot };
     } catch (err) {
-      if (err instanceof ContractRevertedError) {
+      if (err instanceof ContractRevertedError && !err.retryable) {
         log.error('the ledger refused the batch', { error: err });
         return this.refused(ready, 'REVERTED', err.message);
       }

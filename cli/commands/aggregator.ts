@@ -13,15 +13,17 @@ export function aggregatorCommand(): Command {
   return new Command('aggregator')
     .description('run the aggregator: verify worker results, and settle verified batches when --rpc is given')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
+    .option('--deployment <id>', 'whose streams, subjects and buckets: one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
     .option('--settlement <address>', 'DrexSettlement contract address', hexOf(20, '--settlement'))
     .option('--settler-key <hex>', "settler account's private key (or DREX_SETTLER_KEY)", hexOf(32, '--settler-key'))
     .option('--gas-price <wei>', 'fixed gas price (0 on a zero-base-fee Besu network)')
-    .action(async (o: { nats: string; rpc?: string; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
+    .action(async (o: { nats: string; deployment: string; rpc?: string; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
       const key = o.settlerKey ?? process.env.DREX_SETTLER_KEY;
       if (o.rpc && (!o.settlement || !key)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key (or DREX_SETTLER_KEY)');
       const agg = await startAggregator({
         natsUrl: o.nats,
+        deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });
       process.stdout.write(`${JSON.stringify({ pid: process.pid, settles: Boolean(o.rpc) })}\n`);

@@ -23,7 +23,7 @@ export function devnetCommand(): Command {
       if (o.rpc && (!o.settlement || !o.settlerKey)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key');
       const ledger = o.rpc ? { rpc: o.rpc, settlement: o.settlement!, settlerKey: o.settlerKey!, gasPrice: '0' } : (o.ledger as 'embedded' | 'none');
       const net = await startDevnet({ ...o, ledger, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
-      process.stdout.write(`${JSON.stringify({ ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), pids: net.pids, pidFiles: net.pidFiles, dir: net.dir })}\n`);
+      process.stdout.write(`${JSON.stringify({ deployment: net.deployment, ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), pids: net.pids, pidFiles: net.pidFiles, dir: net.dir })}\n`);
       void net.genesis.then(
         (g) => g && process.stderr.write(`[devnet] genesis batch ${g.batchId}: ${g.state}\n`),
         (err: Error) => process.stderr.write(`[devnet] genesis failed: ${err.message}\n`),

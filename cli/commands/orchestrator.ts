@@ -17,7 +17,8 @@ interface OrchestratorFlags {
   grpcHost: string;
   httpPort: number;
   banks?: string;
-  redisPrefix: string;
+  deployment: string;
+  redisPrefix?: string;
   jobTimeoutMs: number;
   jobAckWaitMs: number;
   rpc?: string;
@@ -49,7 +50,8 @@ export function orchestratorCommand(): Command {
     .option('--grpc-host <host>', 'gRPC listen host', '127.0.0.1')
     .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
     .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
-    .option('--redis-prefix <prefix>', 'Redis key prefix', 'drex:')
+    .option('--deployment <id>', 'whose streams, subjects and buckets (and Redis keys and batch ids): one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
+    .option('--redis-prefix <prefix>', 'Redis key prefix (default drex:<deployment>:)')
     .option('--job-timeout-ms <ms>', 'last resort: re-issue a job whose queue position was never recorded this long after it was published', positive('--job-timeout-ms'), 35 * 60_000)
     .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', positive('--job-ack-wait-ms'), 30_000)
     .option('--rpc <url>', 'JSON-RPC URL of the ledger: verified batches are handed to settlement and reconciled against it (needs --settlement)')
@@ -79,6 +81,7 @@ export function orchestratorCommand(): Command {
         grpcPort: o.grpcPort,
         httpPort: o.httpPort,
         banks: o.banks ? loadBankRegistry(o.banks) : undefined,
+        deployment: o.deployment,
         redisPrefix: o.redisPrefix,
         jobTimeoutMs: o.jobTimeoutMs,
         housekeepingIntervalMs: o.housekeepingIntervalMs,

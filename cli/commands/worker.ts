@@ -19,12 +19,13 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description('run a Node proving worker: pull jobs from NATS JetStream, prove in a thread pool, publish signed results')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
+    .option('--deployment <id>', 'whose streams, subjects and buckets : one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--key <file>', 'Ed25519 identity file (created when missing)', DEFAULT_KEY)
     .option('--threads <n>', 'prover threads (one proof per thread at a time)', intOption('threads', 1, 1024), 1)
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://0.0.0.0:PORT/metrics', intOption('metrics port', 0, 65535))
     .option('--heartbeat-ms <ms>', 'membership heartbeat interval', intOption('heartbeat', 200, 300_000), 5_000)
     .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
-    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number }) => {
+    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string }) => {
       const log = createLogger('worker');
       const abort = new AbortController();
       let stopRequested: (signal: string) => void = () => undefined;
@@ -47,6 +48,7 @@ export function workerCommand(): Command {
         try {
           worker = await startNodeWorker({
             natsUrl: opts.nats,
+            deployment: opts.deployment,
             keyFile: resolve(opts.key),
             threads: opts.threads,
             metricsPort: opts.metricsPort,

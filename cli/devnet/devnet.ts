@@ -12,9 +12,13 @@ import { startRedisServer } from './redis-process.ts';
 import { startDevLedger } from './embedded-ledger.ts';
 import { ensureServiceBinaries } from './service-binaries.ts';
 import { Supervisor, type Restart } from './supervisor.ts';
+import { createChainReader } from '../../ledger-bridge/index.ts';
+import { deploymentOfLedger } from '../../protocol/subjects.ts';
 
 export interface DevnetOptions {
   workers: number;
+  /** Whose streams, Redis keys and batch ids (default: `run-<random>`, or `c<chainId>-<contract>` on an external ledger). */
+  deployment?: string;
   threads: number;
   nats?: string;
   redis?: string;
@@ -39,6 +43,8 @@ export interface DevnetOptions {
 
 export interface Devnet {
   endpoints: { grpc: string; nats: string; redis: string; http?: string; rpc?: string };
+  /** This run's deployment id (its NATS names, Redis prefix and batch ids). */
+  deployment: string;
   contracts?: Record<string, string>;
   /** The pids at start (nats and redis only when devnet started them). */
   pids: Record<string, number | number[]>;
@@ -135,6 +141,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const env = o.env;
     const ledgerMode = o.ledger ?? 'embedded';
     let ledgerArgs: string[] = [];
+    // Without a ledger, or on the embedded one, nothing outlives the run: it is its own deployment.
+    let deployment = o.deployment ?? `run-${randomUUID().slice(0, 8)}`;
     let orchestratorArgs = [...(o.orchestratorArgs ?? [])];
     let rpc: string | undefined;
     let contracts: Record<string, string> | undefined;
@@ -146,10 +154,12 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       log(`embedded chain at ${rpc}; DrexSettlement at ${ledger.contracts.DrexSettlement}`);
       ledgerArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, '--settler-key', ledger.settlerKey, '--gas-price', '0'];
       // The embedded chain starts empty each time: so does this run's batch state.
-      orchestratorArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, '--redis-prefix', `drex:${randomUUID().slice(0, 8)}:`, ...orchestratorArgs];
+      // The embedded chain starts empty (same chain id, same contract address) every time: a run is its own deployment.
+      orchestratorArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, ...orchestratorArgs];
     } else if (ledgerMode !== 'none') {
       rpc = ledgerMode.rpc;
       ledgerArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, '--settler-key', ledgerMode.settlerKey, ...(ledgerMode.gasPrice ? ['--gas-price', ledgerMode.gasPrice] : [])];
+      deployment = o.deployment ?? deploymentOfLedger(await createChainReader({ url: rpc }).public.getChainId(), ledgerMode.settlement);
       orchestratorArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, ...orchestratorArgs];
     }
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
@@ -158,7 +168,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const orch = await sup.add('orchestrator', async () => {
       const c = await spawnCli(
         'orchestrator',
-        ['orchestrator', '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
+        ['orchestrator', '--deployment', deployment, '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
         { logFile: join(logs, 'orchestrator.log'), env },
       );
       grpcPort = portOf(c.info.grpc, grpcPort);
@@ -166,13 +176,13 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
     const workers = await Promise.all(
       workerNames.map((name) =>
         sup.add(name, () =>
-          spawnCli(name, ['worker', '--nats', natsUrl, '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
+          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
             logFile: join(logs, `${name}.log`),
             env,
           }),
@@ -202,6 +212,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     // A child is absent only while it is being restarted: then the last one is the best answer.
     const live = (name: string, last: CliChild) => sup.current<CliChild>(name) ?? last;
     return {
+      deployment,
       endpoints: { grpc, nats: natsUrl, redis: redisUrl, http: orch.info.http as string | undefined, ...(rpc ? { rpc } : {}) },
       contracts,
       pids,

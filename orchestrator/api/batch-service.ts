@@ -20,6 +20,8 @@ export interface BatchServiceOptions {
   settles: boolean;
   /** Called after a batch is persisted, to wake the planner. */
   onAccepted: (batchId: string) => void;
+  /** Whose batches (batch ids are unique per deployment). */
+  deployment: string;
 }
 
 const wireState = (s: BatchStateName) => `BATCH_STATE_${s}`;
@@ -90,7 +92,7 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
   return {
     SubmitBatch: async (call: ServerUnaryCall<SubmitBatchWire, unknown>, cb: sendUnaryData<unknown>) => {
       try {
-        const v = validateSubmit(o.crypto, o.banks, call.request, { limits: o.limits, tlsBankId: findTlsBank(tlsCommonName(call)) });
+        const v = validateSubmit(o.crypto, o.banks, call.request, { limits: o.limits, tlsBankId: findTlsBank(tlsCommonName(call)), deployment: o.deployment });
         const out = await o.store.create(v);
         switch (out.kind) {
           case 'created':

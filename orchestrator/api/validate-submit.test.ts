@@ -113,7 +113,7 @@ describe('validateSubmit: a valid request', () => {
     const v = validate(request());
     expect(v.bankId).toBe('bank-a');
     expect(v.idempotencyKey).toBe(KEY);
-    expect(v.batchId).toBe(batchIdOf('bank-a', KEY));
+    expect(v.batchId).toBe(batchIdOf('dev', 'bank-a', KEY));
     expect(v.batchId).toMatch(/^0x[0-9a-f]{64}$/);
     expect(v.intents).toEqual([t0, t1]);
     expect(v.intentNullifiers).toEqual([
@@ -125,7 +125,8 @@ describe('validateSubmit: a valid request', () => {
   });
 
   it('derives the batch id from (bank, idempotency key) only', () => {
-    expect(batchIdOf('bank-a', KEY)).toBe(`0x${createHash('sha256').update(`drex.swarm.v1.batch\0bank-a\0${KEY}`).digest('hex')}`);
+    expect(batchIdOf('dev', 'bank-a', KEY)).toBe(`0x${createHash('sha256').update(`drex.swarm.v1.batch\0dev\0bank-a\0${KEY}`).digest('hex')}`);
+    expect(batchIdOf('c1337-0a1b2c3d', 'bank-a', KEY)).not.toBe(batchIdOf('dev', 'bank-a', KEY));
     const a = validate(request());
     expect(validate(request({ transfers: [t1] })).batchId).toBe(a.batchId);
     expect(validate(request({ bankId: 'bank-b' })).batchId).not.toBe(a.batchId);
@@ -162,7 +163,7 @@ describe('validateSubmit: a valid request', () => {
 
   it('needs no request signature when mTLS authenticated the bank', () => {
     const req = request({ signer: null });
-    expect(validate(req, { tlsBankId: 'bank-a' }).batchId).toBe(batchIdOf('bank-a', KEY));
+    expect(validate(req, { tlsBankId: 'bank-a' }).batchId).toBe(batchIdOf('dev', 'bank-a', KEY));
     // A wrong signature is not looked at either: the certificate is the authentication.
     const wrong = request({ signer: bankB });
     expect(validate(wrong, { tlsBankId: 'bank-a' }).bankId).toBe('bank-a');

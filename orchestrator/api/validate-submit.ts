@@ -9,6 +9,7 @@ import { intentNullifier, verifyIntentSignature, type SignedIntent } from '../..
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
 import type { BankRegistry } from '../banks/bank-registry.ts';
 import { ApiError } from './api-error.ts';
+import { DEFAULT_DEPLOYMENT } from '../../protocol/subjects.ts';
 
 export type { WireIntent };
 
@@ -47,9 +48,12 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 const invalid = (field: string, message: string, code: ErrorCode = ErrorCode.INVALID_FIELD) =>
   new ApiError(status.INVALID_ARGUMENT, code, message, field);
 
-/** The deterministic batch id of (bank, idempotency key): 0x + sha256. */
-export function batchIdOf(bankId: string, idempotencyKey: string): string {
-  return `0x${createHash('sha256').update(`drex.swarm.v1.batch\0${bankId}\0${idempotencyKey}`).digest('hex')}`;
+/**
+ * The deterministic batch id of (deployment, bank, idempotency key): 0x + sha256. The deployment makes
+ * ids unique per settlement contract, so one deployment's batch never answers for another's on chain.
+ */
+export function batchIdOf(deployment: string, bankId: string, idempotencyKey: string): string {
+  return `0x${createHash('sha256').update(`drex.swarm.v1.batch\0${deployment}\0${bankId}\0${idempotencyKey}`).digest('hex')}`;
 }
 
 function fieldElement(value: unknown, field: string): string {
@@ -110,7 +114,7 @@ export function validateSubmit(
   crypto: Crypto,
   banks: BankRegistry,
   req: SubmitBatchWire,
-  opts: { limits?: SubmitLimits; now?: number; tlsBankId?: string } = {},
+  opts: { limits?: SubmitLimits; now?: number; tlsBankId?: string; deployment?: string } = {},
 ): ValidatedBatch {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const bankId = req.bank_id ?? '';
@@ -177,7 +181,7 @@ export function validateSubmit(
     return nullifier;
   });
   return {
-    batchId: batchIdOf(bankId, idempotencyKey),
+    batchId: batchIdOf(opts.deployment ?? DEFAULT_DEPLOYMENT, bankId, idempotencyKey),
     bankId,
     idempotencyKey,
     requestHash: createHash('sha256').update(batchSigningBytes({ ...signed, timestampMs: '' })).digest('hex'),

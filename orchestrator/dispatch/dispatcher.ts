@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { JobExpectationV1, JobV1 } from '../../protocol/messages/job.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { BatchStore } from '../store/batch-store.ts';
@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.ts';
 
 export interface DispatcherOptions {
   nc: NatsConnection;
+  names: NatsNames;
   jobsKv: KV;
   store: BatchStore;
   /** sha256 of the proving key that jobs name. */
@@ -70,7 +71,7 @@ export class Dispatcher {
     };
     // The attempt now in flight and when it was published (re-issues count up from it).
     await this.o.store.recordAttempt(batchId, index, attempt, now);
-    const ack = await this.js.publish(NATS.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
+    const ack = await this.js.publish(this.o.names.jobSubject('transfer'), JSON.stringify(job), { msgID: jobId });
     // Where it sits in the stream: while it is there it is queued or in a worker's hands.
     await this.o.store.recordJobSeq(batchId, index, attempt, ack.seq);
     this.o.metrics.jobsPublished.inc();

@@ -1,10 +1,11 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { Reissuer } from '../reissue/reissuer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 
 export interface HousekeeperOptions {
+  names: NatsNames;
   jsm: JetStreamManager;
   store: BatchStore;
   reissuer: Reissuer;
@@ -50,7 +51,7 @@ export class Housekeeper {
 
   /** Whether the jobs stream still holds message `seq` (getMessage answers null for a removed one). */
   private async inStream(seq: number): Promise<boolean> {
-    return (await this.o.jsm.streams.getMessage(NATS.jobsStream, { seq })) !== null;
+    return (await this.o.jsm.streams.getMessage(this.o.names.jobsStream, { seq })) !== null;
   }
 
   /** One pass over every proving batch. */
@@ -59,7 +60,7 @@ export class Housekeeper {
     const seen = new Set<string>();
     // Messages at or below the provers' ack floor are done for the consumer: one still in the stream
     // there ran out of deliveries (a dead letter whose advisory was missed).
-    const ackFloor = (await jsm.consumers.info(NATS.jobsStream, NATS.proversConsumer)).ack_floor.stream_seq;
+    const ackFloor = (await jsm.consumers.info(this.o.names.jobsStream, this.o.names.proversConsumer)).ack_floor.stream_seq;
     for (const id of await store.open()) {
       const rec = await store.get(id);
       if (!rec || rec.state !== 'PROVING') continue;
@@ -77,7 +78,7 @@ export class Housekeeper {
         if (a.seq) {
           if (await this.inStream(a.seq)) {
             if (a.seq > ackFloor) continue;
-            await jsm.streams.deleteMessage(NATS.jobsStream, a.seq).catch(() => false);
+            await jsm.streams.deleteMessage(this.o.names.jobsStream, a.seq).catch(() => false);
             lost = 'dead-letter';
           }
         }

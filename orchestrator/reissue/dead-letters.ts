@@ -1,7 +1,7 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { jobV1 } from '../../protocol/messages/job.ts';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { jobIdOf } from '../dispatch/dispatcher.ts';
 import type { BatchStore } from '../store/batch-store.ts';
@@ -11,19 +11,19 @@ import type { Reissuer } from './reissuer.ts';
  * Dead letters: a job JetStream stopped delivering (its max-deliveries advisory) is taken out of the
  * jobs stream and, if it is the job's current attempt, re-issued.
  */
-export function watchDeadLetters(o: { nc: NatsConnection; jsm: JetStreamManager; store: BatchStore; reissuer: Reissuer; log: Logger }): { stop(): void } {
+export function watchDeadLetters(o: { names: NatsNames; nc: NatsConnection; jsm: JetStreamManager; store: BatchStore; reissuer: Reissuer; log: Logger }): { stop(): void } {
   const onDeadLetter = async (seq: number) => {
-    const sm = await o.jsm.streams.getMessage(NATS.jobsStream, { seq }).catch(() => null);
+    const sm = await o.jsm.streams.getMessage(o.names.jobsStream, { seq }).catch(() => null);
     if (!sm) return;
     const job = jobV1.safeParse(sm.json());
-    await o.jsm.streams.deleteMessage(NATS.jobsStream, seq).catch(() => false);
+    await o.jsm.streams.deleteMessage(o.names.jobsStream, seq).catch(() => false);
     if (!job.success) return;
     const { batchId, planVersion, index, jobId } = job.data;
     o.log.warn('job reached its delivery limit (dead letter)', { jobId });
     if (jobId !== jobIdOf(batchId, planVersion, index, await o.store.attempt(batchId, index))) return;
     await o.reissuer.reissue(batchId, planVersion, index, 'dead-letter');
   };
-  const sub: Subscription = o.nc.subscribe(NATS.maxDeliveriesAdvisory(NATS.jobsStream, NATS.proversConsumer), {
+  const sub: Subscription = o.nc.subscribe(o.names.maxDeliveriesAdvisory(o.names.jobsStream, o.names.proversConsumer), {
     callback: (err, msg) => {
       if (err) return;
       void onDeadLetter(msg.json<{ stream_seq: number }>().stream_seq).catch((e: unknown) => o.log.error('dead-letter handling failed', { error: e }));

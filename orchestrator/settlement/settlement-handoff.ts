@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { consumeMessages, type ConsumeLoop } from '../../protocol/consume-messages.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { batchSettledV1, type BatchReadyV1, type BatchSettledV1 } from '../../protocol/messages/settlement.ts';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { FailBatch, Reissuer } from '../reissue/reissuer.ts';
@@ -11,6 +11,7 @@ import type { BatchStore } from '../store/batch-store.ts';
 
 export interface SettlementHandoffOptions {
   nc: NatsConnection;
+  names: NatsNames;
   jsm: JetStreamManager;
   store: BatchStore;
   reissuer: Reissuer;
@@ -39,7 +40,7 @@ export class SettlementHandoff {
   }
 
   async start(): Promise<void> {
-    this.loop = await consumeMessages(await this.js.consumers.get(NATS.settledStream, NATS.settledConsumer), {
+    this.loop = await consumeMessages(await this.js.consumers.get(this.o.names.settledStream, this.o.names.settledConsumer), {
       schema: batchSettledV1,
       handle: (s) => this.onOutcome(s),
       log: this.o.log,
@@ -74,8 +75,8 @@ export class SettlementHandoff {
       items: proofs.map((p) => ({ index: p.index, proof: p.proof as BatchReadyV1['items'][number]['proof'], publicSignals: p.publicSignals })),
     };
     const before = this.handedOver.get(batchId);
-    if (before) await this.o.jsm.streams.deleteMessage(NATS.readyStream, before.seq).catch(() => false);
-    const ack = await this.js.publish(NATS.readySubject(batchId), JSON.stringify(ready));
+    if (before) await this.o.jsm.streams.deleteMessage(this.o.names.readyStream, before.seq).catch(() => false);
+    const ack = await this.js.publish(this.o.names.readySubject(batchId), JSON.stringify(ready));
     this.handedOver.set(batchId, { atMs: Date.now(), seq: ack.seq });
     await store.noteHandedOver(batchId, rec.planVersion);
     return true;

@@ -2,7 +2,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { consumeMessages, type ConsumeLoop } from '../../protocol/consume-messages.ts';
 import { verdictV1, type VerdictV1 } from '../../protocol/messages/verdict.ts';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { jobIdOf } from '../dispatch/dispatcher.ts';
 import type { Metrics } from '../metrics.ts';
@@ -11,6 +11,7 @@ import type { BatchStore } from '../store/batch-store.ts';
 
 export interface VerdictsOptions {
   nc: NatsConnection;
+  names: NatsNames;
   store: BatchStore;
   reissuer: Reissuer;
   metrics: Metrics;
@@ -55,7 +56,7 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
     log.warn('result rejected; re-issuing the job', { jobId: v.jobId, reason: v.reason, detail: v.detail, worker: v.workerId });
     await o.reissuer.reissue(v.batchId, v.planVersion, v.index, `rejected:${v.reason}`);
   };
-  return consumeMessages(await jetstream(o.nc).consumers.get(NATS.verdictsStream, NATS.stateConsumer), {
+  return consumeMessages(await jetstream(o.nc).consumers.get(o.names.verdictsStream, o.names.stateConsumer), {
     schema: verdictV1,
     handle: onVerdict,
     log: o.log,

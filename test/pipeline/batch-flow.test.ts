@@ -65,14 +65,14 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
     expect((err as BankApiError).grpcCode).toBe(status.FAILED_PRECONDITION);
     expect((err as BankApiError).code).toBe('IDEMPOTENCY_CONFLICT');
     const redis = new Redis(swarm.redis.url);
-    const batches = (await redis.keys('drex:batch:*')).filter((k) => /^drex:batch:0x[0-9a-f]{64}$/.test(k));
+    const batches = (await redis.keys('drex:dev:batch:*')).filter((k) => /^drex:dev:batch:0x[0-9a-f]{64}$/.test(k));
     expect(batches.filter((k) => k.endsWith(first.batchId))).toHaveLength(1);
     redis.disconnect();
   });
 
   it('answers bad requests with a specific status and field, and stores nothing', async () => {
     const redis = new Redis(swarm.redis.url);
-    const keysBefore = (await redis.keys('drex:batch:*')).length;
+    const keysBefore = (await redis.keys('drex:dev:batch:*')).length;
     const client = swarm.client('bank-a');
     const good = swarm.transferIntents('bank-a', 2);
     const cases: { name: string; run: () => Promise<unknown>; grpc: status; code: string; field: RegExp; key: string }[] = [
@@ -158,10 +158,10 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
       expect(e.field ?? '', c.name).toMatch(c.field);
       expect(e.message, c.name).toContain(e.field ?? '');
       const bank = c.name === 'unknown bank' ? 'bank-zz' : 'bank-a';
-      const lookup = await swarm.client('bank-a').get(batchIdOf(bank, c.key)).catch((x: unknown) => x as BankApiError);
+      const lookup = await swarm.client('bank-a').get(batchIdOf('dev', bank, c.key)).catch((x: unknown) => x as BankApiError);
       expect((lookup as BankApiError).code, c.name).toBe('BATCH_NOT_FOUND');
     }
-    expect((await redis.keys('drex:batch:*')).length).toBe(keysBefore);
+    expect((await redis.keys('drex:dev:batch:*')).length).toBe(keysBefore);
     redis.disconnect();
   });
 });

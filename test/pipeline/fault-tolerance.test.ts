@@ -11,11 +11,14 @@ import { canonicalBytes } from '../../protocol/canonical.ts';
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
-import { NATS } from '../../protocol/subjects.ts';
+import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
 import type { StoredProof } from '../../orchestrator/store/batch-store.ts';
 import type { WatchedEvent } from '../../cli/bank/bank-client.ts';
 import { Swarm } from '../support/swarm-harness.ts';
+
+/** The deployment the swarm under test runs as (the default). */
+const NATS = natsNames(DEFAULT_DEPLOYMENT);
 
 let swarm: Swarm;
 let nc: NatsConnection;
@@ -54,14 +57,14 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 120_000)
 }
 
 async function storedProofs(batchId: string): Promise<StoredProof[]> {
-  const h = await redis.hgetall(`drex:batch:${batchId}:proofs`);
+  const h = await redis.hgetall(`drex:dev:batch:${batchId}:proofs`);
   return Object.values(h).map((s) => JSON.parse(s) as StoredProof).sort((a, b) => a.index - b.index);
 }
 
 async function expectProvedOnceEach(batchId: string, n: number): Promise<void> {
   const proofs = await storedProofs(batchId);
   expect(proofs.map((p) => p.index)).toEqual(Array.from({ length: n }, (_, i) => i));
-  const plan = JSON.parse((await redis.get(`drex:batch:${batchId}:plan`))!) as { transfers: { publicSignals: string[] }[] };
+  const plan = JSON.parse((await redis.get(`drex:dev:batch:${batchId}:plan`))!) as { transfers: { publicSignals: string[] }[] };
   const vkey = JSON.parse(readFileSync((await ensureArtifacts()).vkey, 'utf8')) as unknown;
   for (const p of proofs) {
     expect(p.publicSignals).toEqual(plan.transfers[p.index]!.publicSignals);
@@ -122,7 +125,7 @@ describe('the pipeline survives faults', () => {
     const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: evil.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 600_000 };
     await members.put(evil.id, JSON.stringify({ ...entry, signature: evil.sign(canonicalBytes(entry)) }));
     // A valid proof of another transfer (the funding batch's first one).
-    const fundingId = (await redis.keys('drex:batch:*:proofs'))[0]!.split(':')[2]!;
+    const fundingId = (await redis.keys('drex:dev:batch:*:proofs'))[0]!.split(':')[3]!;
     const foreign = (await storedProofs(fundingId))[0]!;
 
     const before = {

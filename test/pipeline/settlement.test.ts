@@ -5,12 +5,15 @@ import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { NATS } from '../../protocol/subjects.ts';
+import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { aggregationRoot } from '../../aggregator/aggregation-tree.ts';
 import { createChainClient, findSettlement, getCurrentRoot, isIntentUsed, isNullifierSpent, type ChainClient } from '../../ledger-bridge/index.ts';
 import { CLI_ENTRY } from '../../cli/devnet/child-process.ts';
 import type { StoredPlan, StoredProof } from '../../orchestrator/store/batch-store.ts';
 import { Swarm } from '../support/swarm-harness.ts';
+
+/** The deployment the swarm under test runs as (the default). */
+const NATS = natsNames(DEFAULT_DEPLOYMENT);
 
 const run = promisify(execFile);
 let swarm: Swarm;
@@ -52,7 +55,7 @@ afterAll(async () => {
 
 /** A stored proof of any batch other than `batchId`. */
 async function findAnyOtherProof(batchId: string): Promise<StoredProof | undefined> {
-  for (const k of await redis.keys('drex:batch:*:proofs')) {
+  for (const k of await redis.keys('drex:dev:batch:*:proofs')) {
     if (k.includes(batchId)) continue;
     const any = Object.values(await redis.hgetall(k))[0];
     if (any) return JSON.parse(any) as StoredProof;
@@ -61,7 +64,7 @@ async function findAnyOtherProof(batchId: string): Promise<StoredProof | undefin
 }
 
 async function planOf(batchId: string): Promise<StoredPlan> {
-  return JSON.parse((await redis.get(`drex:batch:${batchId}:plan`))!) as StoredPlan;
+  return JSON.parse((await redis.get(`drex:dev:batch:${batchId}:plan`))!) as StoredPlan;
 }
 
 describe('settlement on the embedded EVM through the whole pipeline', () => {
@@ -79,7 +82,7 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     }
     const rec = await findSettlement(chain, settlement, r.batchId as Hex);
     expect(rec?.txHash).toBe(r.last.settlementTx);
-    const proofs = Object.values(await redis.hgetall(`drex:batch:${r.batchId}:proofs`)).map((s) => JSON.parse(s) as StoredProof).sort((a, b) => a.index - b.index);
+    const proofs = Object.values(await redis.hgetall(`drex:dev:batch:${r.batchId}:proofs`)).map((s) => JSON.parse(s) as StoredProof).sort((a, b) => a.index - b.index);
     expect(rec?.aggregationRoot).toBe(aggregationRoot(proofs.map((p) => ({ proof: p.proof as never, publicSignals: p.publicSignals }))));
     const got = await swarm.client('central-bank').get(r.batchId);
     expect(got).toMatchObject({ state: 'BATCH_STATE_SETTLED', settlement_tx: r.last.settlementTx });
@@ -153,7 +156,7 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     const res = await client.submit(swarm.transferIntents('bank-b', 2), 'wrong-job');
     await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
     const plan = await planOf(res.batchId);
-    const mine = Object.values(await redis.hgetall(`drex:batch:${res.batchId}:proofs`)).map((x) => JSON.parse(x) as StoredProof).sort((a, b) => a.index - b.index);
+    const mine = Object.values(await redis.hgetall(`drex:dev:batch:${res.batchId}:proofs`)).map((x) => JSON.parse(x) as StoredProof).sort((a, b) => a.index - b.index);
     const other = (await findAnyOtherProof(res.batchId))!;
     const { settleBatch, SettlementRevertedError } = await import('../../ledger-bridge/index.ts');
     const { toSolidityProof } = await import('../../protocol/groth16-encoding.ts');
@@ -194,7 +197,7 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     const res = await client.submit(swarm.transferIntents('bank-a', 2), 'interloped');
     const verified = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
     expect(verified.at(-1)!.state).toBe('VERIFIED');
-    const proofs = Object.values(await redis.hgetall(`drex:batch:${res.batchId}:proofs`)).map((x) => JSON.parse(x) as StoredProof).sort((a, b) => a.index - b.index);
+    const proofs = Object.values(await redis.hgetall(`drex:dev:batch:${res.batchId}:proofs`)).map((x) => JSON.parse(x) as StoredProof).sort((a, b) => a.index - b.index);
     // Only the first transfer, under this batch's id: valid on chain, but not this plan.
     const other = await settleBatch(direct as ChainClient, {
       address: settlement,

@@ -24,6 +24,8 @@ export interface NodeWorkerOptions {
   metricsPort?: number;
   /** Give up waiting for the JetStream topology after this long (default: wait). */
   topologyTimeoutMs?: number;
+  /** Whose jobs (see protocol/subjects.ts); default `dev`. */
+  deployment?: string;
   /** Aborts the start while it waits for the topology. */
   signal?: AbortSignal;
   log?: Logger;
@@ -77,6 +79,7 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       drainTimeoutMs: o.drainTimeoutMs,
       retryDelayMs: o.retryDelayMs,
       topologyTimeoutMs: o.topologyTimeoutMs,
+      deployment: o.deployment,
       signal: o.signal,
     });
   } catch (err) {

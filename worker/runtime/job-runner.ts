@@ -1,5 +1,5 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { JobV1 } from '../../protocol/messages/job.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
@@ -17,6 +17,7 @@ export interface JobProver {
 
 /** What running a job needs. */
 export interface JobContext {
+  names: NatsNames;
   identity: Identity;
   js: JetStreamClient;
   artifacts: ArtifactCache;
@@ -104,7 +105,7 @@ export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutco
       return fail('prover');
     }
     try {
-      await ctx.js.publish(NATS.resultSubject(job.batchId), data, { msgID: `${job.jobId}:${ctx.identity.id}` });
+      await ctx.js.publish(ctx.names.resultSubject(job.batchId), data, { msgID: `${job.jobId}:${ctx.identity.id}` });
     } catch (err) {
       log.error('result not stored by JetStream: job nak\'ed for later', { err: err as Error });
       if (!hand.abandoned) msg.nak(ctx.retryDelayMs);

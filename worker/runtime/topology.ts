@@ -2,12 +2,13 @@ import { jetstream, jetstreamManager, type Consumer, type JetStreamClient } from
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { NATS } from '../../protocol/subjects.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { TopologyUnavailableError } from './errors.ts';
 
 /** The JetStream handles a worker uses. */
 export interface WorkerTopology {
+  names: NatsNames;
   js: JetStreamClient;
   consumer: Consumer;
   members: KV;
@@ -17,6 +18,8 @@ export interface WorkerTopology {
 }
 
 export interface WaitTopologyOptions {
+  /** The deployment's NATS names. */
+  names: NatsNames;
   log: Logger;
   /** Give up after this long (default: wait until aborted). */
   timeoutMs?: number;
@@ -29,6 +32,7 @@ export interface WaitTopologyOptions {
  * consumer's ack wait or delivery limit), then binds to them.
  */
 export async function waitForTopology(nc: NatsConnection, o: WaitTopologyOptions): Promise<WorkerTopology> {
+  const NATS = o.names;
   const jsm = await jetstreamManager(nc);
   const started = Date.now();
   let logged = false;
@@ -55,6 +59,7 @@ export async function waitForTopology(nc: NatsConnection, o: WaitTopologyOptions
   }
   const js = jetstream(nc);
   return {
+    names: NATS,
     js,
     consumer: await js.consumers.get(NATS.jobsStream, NATS.proversConsumer),
     members: await new Kvm(js).open(NATS.membersBucket),

@@ -8,6 +8,7 @@ import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
 import { startPullLoop } from './pull-loop.ts';
 import { terminator } from './terminate.ts';
 import { waitForTopology } from './topology.ts';
+import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 
 export interface WorkerRuntimeOptions {
   nc: NatsConnection;
@@ -32,6 +33,8 @@ export interface WorkerRuntimeOptions {
   pullExpiresMs?: number;
   /** Give up waiting for the topology after this long (default: wait). */
   topologyTimeoutMs?: number;
+  /** Whose jobs (see protocol/subjects.ts); default `dev`. */
+  deployment?: string;
   signal?: AbortSignal;
 }
 
@@ -64,7 +67,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
  */
 export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const log = o.log;
-  const topo = await waitForTopology(o.nc, { log, timeoutMs: o.topologyTimeoutMs, signal: o.signal });
+  const topo = await waitForTopology(o.nc, { names: natsNames(o.deployment ?? DEFAULT_DEPLOYMENT), log, timeoutMs: o.topologyTimeoutMs, signal: o.signal });
   const ackWaitMs = o.ackWaitMs ?? topo.ackWaitMs;
   const heartbeatMs = o.heartbeatMs ?? 5_000;
   const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
@@ -81,6 +84,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
   });
   const artifacts = createArtifactCache(topo.artifacts, log);
   const ctx: JobContext = {
+    names: topo.names,
     identity: o.identity,
     js: topo.js,
     artifacts,
