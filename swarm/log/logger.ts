@@ -17,21 +17,29 @@ function serialize(v: unknown): unknown {
   return v;
 }
 
-/** A logger for `component`; level from DREX_LOG_LEVEL (default info); DREX_LOG_LEVEL=silent mutes it. */
-export function createLogger(component: string, base: Record<string, unknown> = {}): Logger {
+/** Where log lines go (default: stderr). */
+export interface LogSink {
+  write(line: string): unknown;
+}
+
+/**
+ * A logger for `component`; level from DREX_LOG_LEVEL (default info); DREX_LOG_LEVEL=silent mutes it.
+ * Lines go to `sink` (default stderr), e.g. a file stream in tests.
+ */
+export function createLogger(component: string, base: Record<string, unknown> = {}, sink: LogSink = process.stderr): Logger {
   const env = process.env.DREX_LOG_LEVEL ?? 'info';
   const min = env === 'silent' ? Infinity : (ORDER[env as LogLevel] ?? ORDER.info);
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     const line: Record<string, unknown> = { ts: new Date().toISOString(), level, component, msg, ...base };
     for (const [k, v] of Object.entries(fields ?? {})) line[k] = serialize(v);
-    process.stderr.write(`${JSON.stringify(line)}\n`);
+    sink.write(`${JSON.stringify(line)}\n`);
   };
   return {
     debug: (m, f) => write('debug', m, f),
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger(component, { ...base, ...fields }),
+    child: (fields) => createLogger(component, { ...base, ...fields }, sink),
   };
 }

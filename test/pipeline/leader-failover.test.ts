@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAggregator, type RunningAggregator } from '../../aggregator/service.ts';
 import { spawnCli, type CliChild } from '../../cli/devnet/child-process.ts';
 import { createChainReader, findSettlement } from '../../ledger-bridge/index.ts';
-import { createLogger } from '../../swarm/log/logger.ts';
 import { Swarm, waitForLeader } from '../support/swarm-harness.ts';
+import { testLogger } from '../support/test-logger.ts';
 
 /** The harness's lease TTL; the stated takeover bound is 1.25 x TTL plus the new leader's resume. */
 const LEASE_TTL_MS = 3000;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   // A second aggregator: intake and settlement replicas.
   replica = await startAggregator({
     natsUrl: swarm.nats.url,
-    log: createLogger('aggregator-b'),
+    log: testLogger('aggregator-b', swarm.dir),
     ledger: { rpcUrl: swarm.ledger!.rpc, settlement: swarm.ledger!.contracts.DrexSettlement!, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n },
   });
 }, 600_000);

@@ -16,7 +16,7 @@ import { startNatsServer, type TestNatsServer } from '../../cli/devnet/nats-proc
 import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
 import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
-import { createLogger } from '../../swarm/log/logger.ts';
+import { testLogger } from './test-logger.ts';
 
 export interface SwarmOptions {
   workers: number;
@@ -84,7 +84,7 @@ export class Swarm {
       natsUrl: this.nats.url,
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
-      log: createLogger('aggregator'),
+      log: testLogger('aggregator', this.dir),
       ledger: this.ledger
         ? { rpcUrl: this.ledger.rpc, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n, retry: this.o.chainRetry }
         : undefined,

@@ -16,16 +16,16 @@ import type { JobV1 } from '../../protocol/messages/job.ts';
 import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { verifySignature } from '../../swarm/identity/ed25519.ts';
-import { createLogger } from '../../swarm/log/logger.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { verifyProof } from '../prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
 import { startNodeWorker, type NodeWorker } from './node-worker.ts';
+import { testLogger } from '../../test/support/test-logger.ts';
 
 /** The deployment the swarm under test runs as (the default). */
 const NATS = natsNames(DEFAULT_DEPLOYMENT);
 
-const log = createLogger('worker-test');
+const log = testLogger('worker-test');
 let server: TestNatsServer;
 let nc: NatsConnection;
 let js: JetStreamClient;

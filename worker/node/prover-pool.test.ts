@@ -3,8 +3,8 @@ import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { funded } from '../../circuits/model/test-fixtures.ts';
 import { planTransfers } from '../../circuits/model/plan-transfers.ts';
 import { loadProverArtifacts, type ProverArtifacts } from '../prover/groth16-prover.ts';
-import { createLogger } from '../../swarm/log/logger.ts';
 import { createProverPool, type ProverPool } from './prover-pool.ts';
+import { testLogger } from '../../test/support/test-logger.ts';
 
 let pool: ProverPool;
 let artifacts: ProverArtifacts;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const f = await funded(a.manifest.depth);
   const [t] = planTransfers(f.crypto, f.state, f.policy, [{ signed: f.intent(f.alice, f.bob.owner, 100n) }]).transfers;
   refused = { ...t!.input, amount: '101' };
-  pool = await createProverPool({ threads: 2, log: createLogger('prover-pool-test') });
+  pool = await createProverPool({ threads: 2, log: testLogger('prover-pool-test') });
 });
 
 afterAll(async () => {
@@ -33,7 +33,7 @@ describe('prover pool (worker_threads under tsx)', () => {
   });
 
   it('refuses work once closed and ends its threads', async () => {
-    const p = await createProverPool({ threads: 1, log: createLogger('prover-pool-test') });
+    const p = await createProverPool({ threads: 1, log: testLogger('prover-pool-test') });
     await p.close();
     await expect(p.prove(hash, artifacts, refused)).rejects.toMatchObject({ code: 'PROVER_POOL_CLOSED' });
   });
