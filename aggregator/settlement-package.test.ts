@@ -6,7 +6,7 @@ import { verifyBatch, type ProofItem } from './batch-verify.ts';
 import { parseSettlementPackage, serializeSettlementPackage, settlementPackageToJson } from './settlement-package-json.ts';
 import { buildSettlementPackage, SettlementPackageError, type SettlementPackageErrorCode } from './settlement-package.ts';
 import { provedDeposits, type ProvedBatch } from './test-batch.ts';
-import { TRANSFER_PUBLIC_INPUTS as IX } from './transfer-public-inputs.ts';
+import { TRANSFER_PUBLIC_INPUTS as IX } from '../protocol/transfer-public-inputs.ts';
 import { prepareVerificationKey } from './verification-key.ts';
 
 const BATCH_ID = `0x${'ab'.repeat(32)}`;

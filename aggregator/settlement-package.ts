@@ -12,7 +12,7 @@ import { toSolidityProof, ProofEncodingError, type SolidityProof } from '../prot
 import { FIELD_PRIME, SCALAR_ORDER } from './bn254-engine.ts';
 import { leafOf, rootOfLeaves } from './aggregation-tree.ts';
 import type { ProofItem } from './batch-verify.ts';
-import { TRANSFER_PUBLIC_INPUTS as IX } from './transfer-public-inputs.ts';
+import { TRANSFER_PUBLIC_INPUTS as IX } from '../protocol/transfer-public-inputs.ts';
 import { DrexError } from '../protocol/errors.ts';
 
 /** Why a settlement package cannot be built or read. */

@@ -14,6 +14,7 @@
  */
 import { toFunctionSelector } from 'viem';
 import { DrexError } from '../../protocol/errors.ts';
+import { TRANSFER_PUBLIC_INPUTS } from '../../protocol/transfer-public-inputs.ts';
 
 /** The fields of snarkjs's verification_key.json that the verifier needs. */
 export interface Groth16VerificationKey {
@@ -47,7 +48,7 @@ export const PRECOMPILE_GAS = { ecAdd: 300, ecMul: 8_000, pairingBase: 50_000, p
 export const PRECOMPILE_CALL_RESERVE = 2_000;
 
 /** Number of public inputs the settlement contract's ABI fixes (uint256[11]). */
-export const BATCH_VERIFIER_PUBLIC_INPUTS = 11;
+export const BATCH_VERIFIER_PUBLIC_INPUTS = TRANSFER_PUBLIC_INPUTS.count;
 
 const dec = (x: unknown, what: string): string => {
   if (typeof x !== 'string' || !/^\d{1,78}$/.test(x)) throw new VerificationKeyError(`${what} is not a decimal field element`);

@@ -5,6 +5,7 @@ import { ContractRevertedError, SettlementInputError, SettlementRevertedError, T
 import { findSettlement, type SettlementRecord } from './read-settlement.ts';
 import { revertOf, sendTransaction } from './send-transaction.ts';
 import { drexSettlementAbi } from './settlement-abi.ts';
+import { TRANSFER_PUBLIC_INPUTS } from '../../protocol/transfer-public-inputs.ts';
 
 /** `batch`: one batched pairing check (settleBatch); `per-proof`: the snarkjs verifier per proof (settleBatchPerProof). */
 export type VerificationMode = 'batch' | 'per-proof';
@@ -46,7 +47,7 @@ function checkBatch(p: SettleBatchParams): void {
     if (pr.length !== 8 || !pr.every(inRange)) throw new SettlementInputError(`proof ${i} must be 8 uint256 values`);
   });
   p.publicInputs.forEach((x, i) => {
-    if (x.length !== 11 || !x.every(inRange)) throw new SettlementInputError(`public inputs ${i} must be 11 uint256 values`);
+    if (x.length !== TRANSFER_PUBLIC_INPUTS.count || !x.every(inRange)) throw new SettlementInputError(`public inputs ${i} must be ${TRANSFER_PUBLIC_INPUTS.count} uint256 values`);
   });
 }
 

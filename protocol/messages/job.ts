@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchId, fieldString } from './fields.ts';
+import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
 /** A proving job (v1): one transfer to prove, published on `drex.jobs.v1.<circuit>`. */
 export const jobV1 = z.object({
@@ -33,7 +34,7 @@ export const jobExpectationV1 = z.object({
   planVersion: z.number().int().min(1),
   attempt: z.number().int().min(1),
   artifact: z.string().regex(/^[0-9a-f]{64}$/),
-  publicSignals: z.array(fieldString).length(11),
+  publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count),
   enqueuedMs: z.number().int().positive(),
 });
 export type JobExpectationV1 = z.infer<typeof jobExpectationV1>;

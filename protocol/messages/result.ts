@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchId, fieldString, groth16Proof, hex } from './fields.ts';
+import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
 /** A worker's result (v1), published on `drex.results.v1.<batchId>`, signed with its Ed25519 key. */
 export const resultV1 = z.object({
@@ -10,7 +11,7 @@ export const resultV1 = z.object({
   /** Ed25519 public key of the worker (raw 32 bytes, hex). */
   workerId: hex(32),
   proof: groth16Proof,
-  publicSignals: z.array(fieldString).length(11),
+  publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count),
   witnessMs: z.number().nonnegative(),
   proveMs: z.number().nonnegative(),
   startedMs: z.number().int().positive(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchId, fieldString, groth16Proof } from './fields.ts';
+import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
 /** A batch whose every proof is verified (v1), on `drex.ready.v1.batch`: the input of settlement. */
 export const batchReadyV1 = z.object({
@@ -11,7 +12,7 @@ export const batchReadyV1 = z.object({
   /** root_0 .. root_n of the batch's plan. */
   roots: z.array(fieldString).min(2),
   items: z
-    .array(z.object({ index: z.number().int().min(0), proof: groth16Proof, publicSignals: z.array(fieldString).length(11) }))
+    .array(z.object({ index: z.number().int().min(0), proof: groth16Proof, publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count) }))
     .min(1),
 });
 export type BatchReadyV1 = z.infer<typeof batchReadyV1>;

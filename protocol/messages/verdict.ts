@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchId, fieldString, groth16Proof, hex } from './fields.ts';
+import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
 /** Why the aggregator refused a result. */
 export const rejectionReason = z.enum([
@@ -23,7 +24,7 @@ export const verdictV1 = z.discriminatedUnion('accepted', [
     planVersion: z.number().int().min(1),
     workerId: hex(32),
     proof: groth16Proof,
-    publicSignals: z.array(fieldString).length(11),
+    publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count),
     proveMs: z.number().nonnegative(),
     /** Worker-reported timings, for pipeline-overhead accounting. */
     witnessMs: z.number().nonnegative().optional(),
