@@ -163,8 +163,7 @@ describe('the pipeline survives faults', () => {
         }),
       ]);
 
-    // Forge only once the batch is PROVING: its jobs are all published and a rejection re-issues the job
-    // (a verdict that arrives while the batch is still PLANNED is ignored).
+    // Forge once the batch is PROVING and its first attempts are out (their expectations in the KV).
     await whenEvents((es) => es.some((e) => e.state === 'PROVING'));
     const expectations = new Map<number, JobExpectationV1>();
     const watcher = await kv.watch({ key: `${res.batchId}.>` });
@@ -208,5 +207,30 @@ describe('the pipeline survives faults', () => {
     const reissued = events.filter((e) => /re-issued/.test(e.message)).map((e) => e.message);
     expect(reissued).toEqual(expect.arrayContaining(expectedReissues));
     await expectProvedOnceEach(res.batchId, 3);
+  }, 600_000);
+
+  it('re-issues a job that left the queue without a verified proof (lost), and the batch completes', async () => {
+    for (const w of swarm.workers) await w.stop();
+    const client = swarm.client('bank-b');
+    const res = await client.submit(swarm.transferIntents('bank-b', 2), 'lost-job');
+    await client.watch(res.batchId, () => {}, { finalStates: new Set(['PROVING']) });
+    // Take transfer 0's job out of the stream, as a worker that acked it and then lost its result would.
+    const jsm = await jetstreamManager(nc);
+    let taken = 0;
+    for (let tries = 0; taken === 0 && tries < 100; tries++) {
+      const { first_seq, last_seq } = (await jsm.streams.info(NATS.jobsStream)).state;
+      for (let seq = first_seq; seq <= last_seq && taken === 0; seq++) {
+        const m = await jsm.streams.getMessage(NATS.jobsStream, { seq });
+        const job = m ? (m.json() as { batchId?: string; index?: number }) : null;
+        if (job?.batchId === res.batchId && job.index === 0 && (await jsm.streams.deleteMessage(NATS.jobsStream, seq))) taken = seq;
+      }
+      if (taken === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(taken).toBeGreaterThan(0);
+    await swarm.addWorker();
+    const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
+    expect(events.at(-1)!.state).toBe('VERIFIED');
+    expect(events.map((e) => e.message)).toContain('transfer 0: job re-issued (attempt 2, lost)');
+    await expectProvedOnceEach(res.batchId, 2);
   }, 600_000);
 });
