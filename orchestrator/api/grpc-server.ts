@@ -23,9 +23,19 @@ export async function startGrpcServer(o: { impl: UntypedServiceImplementation; h
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${o.host}:${o.port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
   return {
     address: `${o.host}:${port}`,
-    stop: async (): Promise<void> => {
+    /** Stops taking calls; calls still open after `graceMs` (e.g. WatchBatch streams) are cut. */
+    stop: async (graceMs = 5_000): Promise<void> => {
       health.setStatus('', 'NOT_SERVING');
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
     },
   };
 }
