@@ -11,7 +11,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import { devBankIdentity, devBankRegistry } from '../banks/bank-registry.ts';
 import { ApiError } from './api-error.ts';
-import { batchIdOf, DEFAULT_LIMITS, validateSubmit, type SubmitBatchWire, type SubmitLimits, type ValidatedBatch, type WireIntent } from './validate-submit.ts';
+import { batchIdOf, DEFAULT_LIMITS, signedIntentView, validateSubmit, type SubmitBatchWire, type SubmitLimits, type ValidatedBatch, type WireIntent } from './validate-submit.ts';
 
 // Pure unit tests of the SubmitBatch boundary checks: no NATS, no Redis, no swarm.
 
@@ -44,19 +44,6 @@ function intent(from: Account, i: Partial<Intent> = {}): WireIntent {
 
 const clone = <T>(x: T): T => structuredClone(x);
 
-/** The wire transfers as the validator reads them for the bank signature (every leaf as a string). */
-function signedView(transfers: readonly unknown[]): WireIntent[] {
-  return (transfers as (Record<string, any> | null | undefined)[]).map((t) => ({
-    sender: String(t?.sender ?? ''),
-    recipient: String(t?.recipient ?? ''),
-    amount: String(t?.amount ?? ''),
-    asset: String(t?.asset ?? ''),
-    nonce: String(t?.nonce ?? ''),
-    signature: { r8x: String(t?.signature?.r8x ?? ''), r8y: String(t?.signature?.r8y ?? ''), s: String(t?.signature?.s ?? '') },
-    auth: { ax: String(t?.auth?.ax ?? ''), ay: String(t?.auth?.ay ?? ''), nk: String(t?.auth?.nk ?? '') },
-  }));
-}
-
 interface RequestParts {
   bankId?: string;
   key?: string;
@@ -75,7 +62,7 @@ function request(p: RequestParts = {}): SubmitBatchWire {
   const signer = p.signer === undefined ? devBankIdentity(bankId) : p.signer;
   const req: SubmitBatchWire = { bank_id: bankId, idempotency_key: idempotencyKey, timestamp_ms: timestampMs, transfers: transfers as Partial<WireIntent>[] };
   if (signer) {
-    const bytes = batchSigningBytes({ bankId, idempotencyKey, timestampMs: String(timestampMs), transfers: signedView(transfers) });
+    const bytes = batchSigningBytes({ bankId, idempotencyKey, timestampMs: String(timestampMs), transfers: signedIntentView(transfers) });
     req.signature = Buffer.from(signer.sign(bytes), 'hex');
   }
   return req;

@@ -106,6 +106,22 @@ export function signedIntentOf(w: WireIntent): SignedIntent {
 }
 
 /**
+ * The intents as the bank signed them: every field as a string ('' when absent), so a request signs
+ * and verifies over the same canonical bytes whatever the wire held.
+ */
+export function signedIntentView(transfers: readonly unknown[]): WireIntent[] {
+  return (transfers as (Partial<Record<string, any>> | null | undefined)[]).map((t) => ({
+    sender: String(t?.sender ?? ''),
+    recipient: String(t?.recipient ?? ''),
+    amount: String(t?.amount ?? ''),
+    asset: String(t?.asset ?? ''),
+    nonce: String(t?.nonce ?? ''),
+    signature: { r8x: String(t?.signature?.r8x ?? ''), r8y: String(t?.signature?.r8y ?? ''), s: String(t?.signature?.s ?? '') },
+    auth: { ax: String(t?.auth?.ax ?? ''), ay: String(t?.auth?.ay ?? ''), nk: String(t?.auth?.nk ?? '') },
+  }));
+}
+
+/**
  * Checks a SubmitBatch request at the boundary: the bank and its signature (unless `tlsBankId` already
  * authenticated it), freshness, sizes, every field of every intent, duplicate nonces and the owners'
  * signatures, and repeated intent nullifiers. Throws an `ApiError` naming the first offending field.
@@ -133,15 +149,7 @@ export function validateSubmit(
   const timestampMs = String(req.timestamp_ms ?? '');
   if (!/^\d{1,16}$/.test(timestampMs)) throw invalid('timestamp_ms', 'is required (epoch milliseconds)');
 
-  const raw = transfers.map((t) => ({
-    sender: String(t?.sender ?? ''),
-    recipient: String(t?.recipient ?? ''),
-    amount: String(t?.amount ?? ''),
-    asset: String(t?.asset ?? ''),
-    nonce: String(t?.nonce ?? ''),
-    signature: { r8x: String(t?.signature?.r8x ?? ''), r8y: String(t?.signature?.r8y ?? ''), s: String(t?.signature?.s ?? '') },
-    auth: { ax: String(t?.auth?.ax ?? ''), ay: String(t?.auth?.ay ?? ''), nk: String(t?.auth?.nk ?? '') },
-  }));
+  const raw = signedIntentView(transfers);
   const signed = { bankId, idempotencyKey, timestampMs, transfers: raw };
   const signingBytes = batchSigningBytes(signed);
   if (opts.tlsBankId === undefined) {

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { LeaderLease } from './leader-lease.ts';
 
-let server: LocalRedis;
-let redis: Redis;
+const redisClient = useRedisServer();
 let n = 0;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
 
-const lease = (owner: string, ttlMs = 400, prefix = `l${n}:`) => new LeaderLease({ redis, key: `${prefix}leader`, epochKey: `${prefix}epoch`, owner, ttlMs });
+const lease = (owner: string, ttlMs = 400, prefix = `l${n}:`) => new LeaderLease({ redis: redisClient(), key: `${prefix}leader`, epochKey: `${prefix}epoch`, owner, ttlMs });
 
 describe('LeaderLease', () => {
   it('has one holder; a standby takes over with a new epoch once the holder stops renewing', async () => {
@@ -40,7 +30,7 @@ describe('LeaderLease', () => {
     expect(await a.tryAcquire()).toBe('1');
     let lost = 0;
     a.keepAlive(() => lost++);
-    await redis.del(`l${n}:leader`);
+    await redisClient().del(`l${n}:leader`);
     const b = lease('b');
     expect(await b.tryAcquire()).toBe('2');
     await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
 import { intentNullifier, type SignedIntent } from '../../circuits/model/intent.ts';
 import { LedgerState } from '../../circuits/model/ledger-state.ts';
@@ -10,19 +9,12 @@ import { BatchStore } from '../store/batch-store.ts';
 import { Sequencer } from './sequencer.ts';
 
 const DEPTH = 10;
-let server: LocalRedis;
-let redis: Redis;
+const redisClient = useRedisServer();
 let f: Funded;
 let n = 0;
 
 beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url);
   f = await funded(DEPTH);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
 });
 
 /** Says nothing (assertions check the outcome). */
@@ -30,7 +22,7 @@ const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () =>
 
 /** A store in a fresh namespace with batches A (mint to alice), B (mint to bob), C (bob pays carol: needs B), all planned. */
 async function threePlanned() {
-  const store = new BatchStore(redis, `s${++n}:`);
+  const store = new BatchStore(redisClient(), `s${++n}:`);
   const create = async (id: string, intents: SignedIntent[]) => {
     const out = await store.create({
       batchId: id,

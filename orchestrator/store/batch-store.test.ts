@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
 import type { ValidatedBatch } from '../api/validate-submit.ts';
 import { BatchStore, type StoredPlan, type StoredProof } from './batch-store.ts';
 
-let server: LocalRedis;
-let redis: Redis;
+const redisClient = useRedisServer();
 let store: BatchStore;
 let n = 0;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
 beforeEach(() => {
   // a fresh namespace per test
-  store = new BatchStore(redis, `t${++n}:`);
+  store = new BatchStore(redisClient(), `t${++n}:`);
 });
 
 const batch = (id: string, transfers = 2, nullifiers = [`${id}-n1`, `${id}-n2`]): ValidatedBatch => ({
@@ -176,22 +166,22 @@ describe('BatchStore fencing (one writer: the lease holder)', () => {
   it('refuses every write of a stale leader once another one holds the lease, and writes nothing', async () => {
     const prefix = `fence${++n}:`;
     const epochKey = `${prefix}leader:epoch`;
-    const old = new BatchStore(redis, prefix);
-    const fresh = new BatchStore(redis, prefix);
-    await redis.set(epochKey, '1');
+    const old = new BatchStore(redisClient(), prefix);
+    const fresh = new BatchStore(redisClient(), prefix);
+    await redisClient().set(epochKey, '1');
     old.setFencingToken('1');
     store = old;
     await proving('f1');
     // Another orchestrator takes the lease: epoch 2.
-    await redis.set(epochKey, '2');
+    await redisClient().set(epochKey, '2');
     fresh.setFencingToken('2');
-    const before = await redis.hgetall(`${prefix}batch:f1`);
+    const before = await redisClient().hgetall(`${prefix}batch:f1`);
     await expect(old.acceptProof('f1', 1, proof(0))).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.fail('f1', { eventCode: 'X', code: 'X', message: 'x', intentNullifiers: [], planVersion: 1 })).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.recordAttempt('f1', 0, 2)).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.nextAttempt('f1', 0)).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.finalizeHead(['PROVING'])).rejects.toMatchObject({ code: 'FENCED_OFF' });
-    expect(await redis.hgetall(`${prefix}batch:f1`)).toEqual(before);
+    expect(await redisClient().hgetall(`${prefix}batch:f1`)).toEqual(before);
     expect(await old.proofs('f1')).toEqual([]);
     // The current leader writes.
     expect((await fresh.acceptProof('f1', 1, proof(0))).ok).toBe(true);
@@ -199,12 +189,12 @@ describe('BatchStore fencing (one writer: the lease holder)', () => {
 
   it('refuses a writer without a token once any leader was elected', async () => {
     const prefix = `fence${++n}:`;
-    const leader = new BatchStore(redis, prefix);
-    await redis.set(`${prefix}leader:epoch`, '1');
+    const leader = new BatchStore(redisClient(), prefix);
+    await redisClient().set(`${prefix}leader:epoch`, '1');
     leader.setFencingToken('1');
     store = leader;
     await proving('f2');
-    const anonymous = new BatchStore(redis, prefix);
+    const anonymous = new BatchStore(redisClient(), prefix);
     await expect(anonymous.markSettled('f2', 1, { txHash: '0x', block: 1, message: 'x' })).rejects.toMatchObject({ code: 'FENCED_OFF' });
   });
 });
