@@ -140,6 +140,11 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   leading = true;
   metrics.isLeader.set(1);
   log.info('leading', { epoch });
+  // Renew from now on, also while resuming; a loss before everything runs is acted on once it does
+  // (meanwhile every write is refused by the fence).
+  let lostReason: string | undefined;
+  let onLost = (reason: string) => void (lostReason = reason);
+  lease.keepAlive((reason) => onLost(reason));
 
   const settles = c.ledger !== undefined;
   const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics });
@@ -204,7 +209,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await dispatch.enqueue(id, rec.planVersion);
   }
   await sequencer.finalizeHead(doneStates);
-  await reconciler?.reconcileAll();
+  void reconciler?.reconcileAll(); // may wait on an unreachable chain: not in the way of taking over
   reconciler?.start();
   planning.wake();
   const poll = setInterval(planning.wake, 1000);
@@ -233,10 +238,11 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
       await handoff?.stop();
       await dispatch.close();
     })());
-  lease.keepAlive((reason) => {
+  onLost = (reason) => {
     log.error('leadership lost: stopping', { reason });
     void stopLeading().finally(() => c.onLeadershipLost?.(reason));
-  });
+  };
+  if (lostReason) onLost(lostReason);
 
   return {
     grpcAddress: grpc.address,
