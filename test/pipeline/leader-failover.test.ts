@@ -59,4 +59,22 @@ describe('one active orchestrator', () => {
     const seqs = events.map((e) => e.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
   }, 600_000);
+
+  it('fences off a leader that was paused past its lease: it stops and exits 75, and the new leader settles', async () => {
+    const paused = swarm.orchestrator;
+    const third = await spawnCli('orchestrator-c', swarm.orchestratorArgs(), { logFile: join(swarm.dir, 'orchestrator-c.log') });
+    try {
+      expect(third.info).toMatchObject({ standby: true });
+      process.kill(paused.pid, 'SIGSTOP'); // a long GC pause, a frozen VM
+      const line = await waitForLeader(third, 60_000);
+      expect(Number(line.epoch)).toBe(3);
+      process.kill(paused.pid, 'SIGCONT');
+      expect(await paused.exited).toMatchObject({ code: 75 });
+      swarm.orchestrator = third;
+      const r = await swarm.run('central-bank', swarm.depositIntents(1), 'after-fencing', new Set(['SETTLED', 'FAILED']));
+      expect(r.last.state).toBe('SETTLED');
+    } finally {
+      await paused.kill();
+    }
+  }, 600_000);
 });
