@@ -7,6 +7,7 @@ import { aggregatorCommand } from './commands/aggregator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { submitCommand } from './commands/submit.ts';
 import { devnetCommand } from './commands/devnet.ts';
+import { chaosCommand } from './commands/chaos.ts';
 import { releaseSnarkjs } from '../circuits/snarkjs-runtime.ts';
 
 const program = new Command('drex-swarm')
@@ -14,7 +15,7 @@ const program = new Command('drex-swarm')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand]) {
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand]) {
   program.addCommand(c());
 }
 

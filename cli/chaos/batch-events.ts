@@ -1,0 +1,57 @@
+import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import { loadBankApi } from '../../protocol/bank-proto.ts';
+
+/** A status event as the stream carries it (state without the BATCH_STATE_ prefix). */
+export interface StatusEvent {
+  seq: number;
+  state: string;
+}
+
+interface WatchStub {
+  WatchBatch(req: { batch_id: string; from_seq: string }): ClientReadableStream<Record<string, string | number>>;
+  close(): void;
+}
+
+/**
+ * The events of a batch's status stream after `fromSeq` that arrive within `quietMs` (the server ends
+ * the stream at the first final event; later events, which should not exist, show up when asked from
+ * after it). Never throws: a broken stream returns what arrived.
+ */
+function readWindow(stub: WatchStub, batchId: string, fromSeq: number, quietMs: number): Promise<StatusEvent[]> {
+  return new Promise((resolve) => {
+    const out: StatusEvent[] = [];
+    const stream = stub.WatchBatch({ batch_id: batchId, from_seq: String(fromSeq) });
+    let timer = setTimeout(() => finish(), quietMs);
+    const finish = () => {
+      clearTimeout(timer);
+      stream.removeAllListeners();
+      stream.on('error', () => {});
+      stream.cancel();
+      resolve(out);
+    };
+    stream.on('data', (m: Record<string, string | number>) => {
+      out.push({ seq: Number(m.seq), state: String(m.state).replace('BATCH_STATE_', '') });
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(), quietMs);
+    });
+    stream.on('end', finish);
+    stream.on('error', finish);
+  });
+}
+
+/**
+ * Every event of a final batch's status stream: up to the first final event, then whatever follows it
+ * within `quietMs` (a second SETTLED would be a duplicate settlement).
+ */
+export async function readStatusEvents(address: string, batchId: string, quietMs = 1500): Promise<StatusEvent[]> {
+  const { Client } = loadBankApi();
+  const stub = new Client(address, credentials.createInsecure()) as unknown as WatchStub;
+  try {
+    const first = await readWindow(stub, batchId, 0, 10_000);
+    const last = first.at(-1)?.seq ?? 0;
+    const rest = await readWindow(stub, batchId, last, quietMs);
+    return [...first, ...rest];
+  } finally {
+    stub.close();
+  }
+}
