@@ -1,4 +1,6 @@
 /** Structured JSON logging: one object per line on stderr, with ts, level, component and msg. */
+import { serializeError } from './serialize-error.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -11,10 +13,21 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-function serialize(v: unknown): unknown {
+/** JSON.stringify's replacer: bigints as decimal text, Errors (at any depth) with their stack and causes. */
+function replace(_key: string, v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Error) return { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
+  if (v instanceof Error) return serializeError(v);
   return v;
+}
+
+/** One log line as JSON; fields that cannot be written (a cyclic object) are replaced by a note, never thrown. */
+function toLine(line: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(line, replace);
+  } catch (err) {
+    const { ts, level, component, msg } = line;
+    return JSON.stringify({ ts, level, component, msg, logError: `fields not written: ${err instanceof Error ? err.message : String(err)}` });
+  }
 }
 
 /** Where log lines go (default: stderr). */
@@ -32,8 +45,8 @@ export function createLogger(component: string, base: Record<string, unknown> = 
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     const line: Record<string, unknown> = { ts: new Date().toISOString(), level, component, msg, ...base };
-    for (const [k, v] of Object.entries(fields ?? {})) line[k] = serialize(v);
-    sink.write(`${JSON.stringify(line)}\n`);
+    for (const [k, v] of Object.entries(fields ?? {})) line[k] = v;
+    sink.write(`${toLine(line)}\n`);
   };
   return {
     debug: (m, f) => write('debug', m, f),
