@@ -20,6 +20,8 @@ import { devBankRegistry, type BankRegistry } from './banks/bank-registry.ts';
 import { dispatchQueue } from './dispatch/dispatch-queue.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { Housekeeper } from './housekeeping/housekeeper.ts';
+import { chainCheck, leaderCheck, natsCheck, redisCheck, type HealthCheck } from './http/health-checks.ts';
+import { HEALTH_CHECK_TIMEOUT_MS, healthProbe } from './http/health-report.ts';
 import { httpApp } from './http/http-app.ts';
 import { LeaderLease } from './leader/leader-lease.ts';
 import { createMetrics } from './metrics.ts';
@@ -113,7 +115,10 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   let http: ServerType | undefined;
   let httpUrl: string | undefined;
   if (c.httpPort !== undefined) {
-    const app = httpApp({ registry: metrics.registry, store, ready: () => leading });
+    const checks: HealthCheck[] = [leaderCheck(() => leading), redisCheck(redis), natsCheck(nc)];
+    if (c.ledger) checks.push(chainCheck(createChainReader({ url: c.ledger.rpcUrl, requestTimeoutMs: HEALTH_CHECK_TIMEOUT_MS })));
+    const health = healthProbe(checks, { log: log.child({ part: 'health' }) });
+    const app = httpApp({ registry: metrics.registry, store, health });
     const port = await new Promise<number>((resolve) => {
       http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
     });

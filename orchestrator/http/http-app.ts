@@ -1,12 +1,19 @@
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import type { BatchStore } from '../store/batch-store.ts';
+import type { HealthReport } from './health-report.ts';
 
-/** The orchestrator's HTTP app: Prometheus metrics, health, and read-only batch records. */
-export function httpApp(o: { registry: Registry; store: BatchStore; ready: () => boolean }): Hono {
+/**
+ * The orchestrator's HTTP app: Prometheus metrics, health, and read-only batch records. `/healthz`
+ * answers 200 when every check of `health` passed, else 503; the body names each check and its state.
+ */
+export function httpApp(o: { registry: Registry; store: BatchStore; health: () => Promise<HealthReport> }): Hono {
   const app = new Hono();
   app.get('/metrics', async (c) => c.text(await o.registry.metrics(), 200, { 'content-type': o.registry.contentType }));
-  app.get('/healthz', (c) => (o.ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)));
+  app.get('/healthz', async (c) => {
+    const report = await o.health();
+    return c.json(report, report.status === 'ok' ? 200 : 503);
+  });
   app.get('/v1/batches/:id', async (c) => {
     const id = c.req.param('id');
     if (!/^0x[0-9a-f]{64}$/.test(id)) return c.json({ code: 'INVALID_FIELD', error: 'batch id must be 0x and 64 lowercase hex digits' }, 400);
