@@ -3,16 +3,17 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { canonicalBytes } from '../../protocol/canonical.ts';
-import { jobExpectationV1 } from '../../protocol/messages/job.ts';
-import { resultV1, type ResultV1 } from '../../protocol/messages/result.ts';
-import type { RejectionReason, VerdictV1 } from '../../protocol/messages/verdict.ts';
+import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
+import type { ResultV1 } from '../../protocol/messages/result.ts';
+import type { VerdictV1 } from '../../protocol/messages/verdict.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import { verifySignature } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { membershipProblem } from './member-check.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VkeyCache } from './vkey-cache.ts';
-import { DrexError } from '../../protocol/errors.ts';
+import { DroppedResult, RefusedResult, type VerdictReason } from './intake-errors.ts';
+import { parseResult } from './parse-result.ts';
 
 export interface ResultIntakeOptions {
   nc: NatsConnection;
@@ -24,23 +25,13 @@ export interface ResultIntakeOptions {
   registry: Registry;
 }
 
-/** A refusal with its reason, for the verdict. */
-class Refusal extends DrexError {
-  override name = 'Refusal';
-  readonly code = 'RESULT_REFUSED';
-  constructor(
-    readonly reason: RejectionReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
- * The aggregator's result intake: each worker result is accepted only if it is well-formed, signed by
- * its worker, the worker is a live member, the job is known, its public signals are exactly those the
- * planner expected, and the proof verifies. Every result gets a verdict on `drex.verdicts.v1.<batch>`;
- * a rejected one lowers the worker's reputation and makes the orchestrator re-issue the job.
+ * The aggregator's result intake. A result that cannot be attributed to a live worker answering the
+ * job it names (malformed, unknown job, not signed by the worker it names, not a live member, batch or
+ * index not the job's) is dropped: counted by reason in `drex_results_rejected_total`, logged, and no
+ * verdict, so it cannot touch the job. A result of a live member is judged: accepted only if its public
+ * signals are exactly those the planner expected and the proof verifies; otherwise a rejecting verdict on
+ * `drex.verdicts.v1.<batch>` lowers the worker's reputation and makes the orchestrator re-issue the job.
  */
 export class ResultIntake {
   private readonly js: JetStreamClient;
@@ -53,7 +44,7 @@ export class ResultIntake {
 
   constructor(private readonly o: ResultIntakeOptions) {
     this.js = jetstream(o.nc);
-    this.rejected = new Counter({ name: 'drex_results_rejected_total', help: 'Worker results refused, by reason', labelNames: ['reason'], registers: [o.registry] });
+    this.rejected = new Counter({ name: 'drex_results_rejected_total', help: 'Worker results refused, by reason (dropped without a verdict, or rejected with one)', labelNames: ['reason'], registers: [o.registry] });
     this.accepted = new Counter({ name: 'drex_results_accepted_total', help: 'Worker results accepted', registers: [o.registry] });
     this.reputation = new Gauge({ name: 'drex_worker_reputation', help: 'Reputation score per worker (starts at 100)', labelNames: ['worker'], registers: [o.registry] });
   }
@@ -84,46 +75,30 @@ export class ResultIntake {
     await this.running;
   }
 
-  /** Judges one raw result. Returns null when it cannot even be attributed to a job. */
+  /**
+   * Judges one raw result: its verdict, or null when it is dropped (counted and logged; see the class
+   * comment). Throws only when a service (the KV buckets, the artifacts store) fails: retry then.
+   */
   async judge(data: Uint8Array, now = Date.now()): Promise<VerdictV1 | null> {
-    let raw: unknown;
+    let res: ResultV1;
+    let exp: JobExpectationV1;
     try {
-      raw = JSON.parse(Buffer.from(data).toString('utf8'));
-    } catch {
-      this.rejected.inc({ reason: 'MALFORMED' });
-      this.o.log.warn('result refused: not JSON');
-      return null;
-    }
-    const parsed = resultV1.safeParse(raw);
-    if (!parsed.success) {
-      this.rejected.inc({ reason: 'MALFORMED' });
-      const r = raw as Partial<ResultV1>;
-      const detail = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      this.o.log.warn('result refused: malformed', { jobId: r?.jobId, detail });
-      const exp = typeof r?.jobId === 'string' ? await this.expectation(r.jobId).catch(() => null) : null;
-      if (!exp) return null;
-      return this.reject(exp, String(r.workerId ?? ''), 'MALFORMED', detail, now);
-    }
-    const res = parsed.data;
-    const exp = await this.expectation(res.jobId);
-    if (!exp) {
-      this.rejected.inc({ reason: 'UNKNOWN_JOB' });
-      this.o.log.warn('result refused: unknown job', { jobId: res.jobId, worker: res.workerId });
+      res = parseResult(data);
+      ({ exp } = await this.attribute(res, now));
+    } catch (err) {
+      if (!(err instanceof DroppedResult)) throw err;
+      this.rejected.inc({ reason: err.reason });
+      this.o.log.warn('result dropped', { reason: err.reason, detail: err.message, jobId: err.claimed.jobId, worker: err.claimed.workerId });
       return null;
     }
     try {
-      const { signature, ...unsigned } = res;
-      if (!verifySignature(res.workerId, canonicalBytes(unsigned), signature)) throw new Refusal('BAD_SIGNATURE', 'the result is not signed by the worker it names');
-      const notMember = await membershipProblem(this.o.members, res.workerId, now);
-      if (notMember) throw new Refusal('NOT_A_MEMBER', notMember);
-      if (res.batchId !== exp.batchId || res.index !== exp.index) throw new Refusal('UNKNOWN_JOB', 'batch or index differ from the job');
       const mismatch = exp.publicSignals.findIndex((s, i) => s !== res.publicSignals[i]);
-      if (mismatch >= 0) throw new Refusal('WRONG_PUBLIC_SIGNALS', `public signal ${mismatch} differs from what the planner expected`);
+      if (mismatch >= 0) throw new RefusedResult('WRONG_PUBLIC_SIGNALS', `public signal ${mismatch} differs from what the planner expected`);
       const vkey = await this.o.vkeys.prepared(exp.artifact);
       // Full checks (field ranges, on-curve, G2 subgroup), which snarkjs's verifier does not do.
-      if (!(await verifySingle(vkey, { proof: res.proof, publicSignals: res.publicSignals }))) throw new Refusal('PROOF_INVALID', 'the proof does not verify');
+      if (!(await verifySingle(vkey, { proof: res.proof, publicSignals: res.publicSignals }))) throw new RefusedResult('PROOF_INVALID', 'the proof does not verify');
     } catch (err) {
-      if (!(err instanceof Refusal)) throw err;
+      if (!(err instanceof RefusedResult)) throw err;
       return this.reject(exp, res.workerId, err.reason, err.message, now);
     }
     this.accepted.inc();
@@ -147,17 +122,37 @@ export class ResultIntake {
     };
   }
 
-  private async expectation(jobId: string) {
-    if (!/^[-/_=.a-zA-Z0-9]+$/.test(jobId)) return null;
+  /**
+   * The job a well-formed result answers, once the result is attributed to a live member answering it;
+   * throws `DroppedResult` otherwise.
+   */
+  private async attribute(res: ResultV1, now: number): Promise<{ exp: JobExpectationV1 }> {
+    const claimed = { jobId: res.jobId.slice(0, 100), workerId: res.workerId };
+    const exp = await this.expectation(res.jobId);
+    if (!exp) throw new DroppedResult('UNKNOWN_JOB', 'no such job', claimed);
+    const { signature, ...unsigned } = res;
+    if (!verifySignature(res.workerId, canonicalBytes(unsigned), signature)) throw new DroppedResult('BAD_SIGNATURE', 'the result is not signed by the worker it names', claimed);
+    const notMember = await membershipProblem(this.o.members, res.workerId, now);
+    if (notMember) throw new DroppedResult('NOT_A_MEMBER', notMember, claimed);
+    if (res.batchId !== exp.batchId || res.index !== exp.index) {
+      this.bump(res.workerId, -10); // signed by a live member: it is this worker's doing
+      throw new DroppedResult('UNKNOWN_JOB', 'batch or index differ from the job it names', claimed);
+    }
+    return { exp };
+  }
+
+  private async expectation(jobId: string): Promise<JobExpectationV1 | null> {
+    if (!/^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/.test(jobId)) return null; // a valid KV key, else no such job
     const e = await this.o.jobs.get(jobId);
     if (!e || e.operation !== 'PUT' || e.length === 0) return null;
     const p = jobExpectationV1.safeParse(e.json());
     return p.success ? p.data : null;
   }
 
-  private reject(exp: { jobId: string; batchId: string; index: number; planVersion: number }, workerId: string, reason: RejectionReason, detail: string, now: number): VerdictV1 {
+  /** A rejecting verdict on a live member's wrong answer to `exp`'s job. */
+  private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): VerdictV1 {
     this.rejected.inc({ reason });
-    if (/^[0-9a-f]{64}$/.test(workerId)) this.bump(workerId, -10);
+    this.bump(workerId, -10);
     this.o.log.warn('result rejected', { jobId: exp.jobId, worker: workerId, reason, detail });
     return { v: 1, accepted: false, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, planVersion: exp.planVersion, workerId, reason, detail, verifiedMs: now };
   }

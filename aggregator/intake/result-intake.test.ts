@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
+import { canonicalBytes } from '../../protocol/canonical.ts';
+import type { JobExpectationV1 } from '../../protocol/messages/job.ts';
+import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
+import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
+import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
+import { generateIdentity, type Identity } from '../../swarm/identity/ed25519.ts';
+import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
+import { testLogger } from '../../test/support/test-logger.ts';
+import { provedDeposits } from '../test-batch.ts';
+import { ResultIntake } from './result-intake.ts';
+import { VkeyCache } from './vkey-cache.ts';
+
+let server: TestNatsServer;
+let nc: NatsConnection;
+let topo: Topology;
+let registry: Registry;
+let intake: ResultIntake;
+let artifact: string;
+/** One real proof of a planned transfer, and its public signals. */
+let proved: { proof: UnsignedResultV1['proof']; publicSignals: string[] };
+let member: Identity;
+
+const newBatchId = () => `0x${randomBytes(32).toString('hex')}`;
+
+/** Records a job in the jobs KV as the dispatcher does; returns its expectation. */
+async function putJob(over: Partial<JobExpectationV1> = {}): Promise<JobExpectationV1> {
+  const batchId = over.batchId ?? newBatchId();
+  const exp: JobExpectationV1 = {
+    v: 1, jobId: `${batchId}.v1.t0.a1`, batchId, index: 0, planVersion: 1, attempt: 1, artifact,
+    publicSignals: proved.publicSignals, enqueuedMs: Date.now(), ...over,
+  };
+  await topo.jobs.put(exp.jobId, JSON.stringify(exp));
+  return exp;
+}
+
+/** Admits `id` as a live member with a signed entry (as its heartbeat does). */
+async function admit(id: Identity, over: Partial<MemberEntryV1> = {}): Promise<void> {
+  const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: id.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 60_000, ...over };
+  await topo.members.put(id.id, JSON.stringify({ ...entry, signature: id.sign(canonicalBytes(entry)) }));
+}
+
+/** A result for `exp`'s job naming `worker`, signed by `signer` (default: the worker itself). */
+function result(exp: JobExpectationV1, worker: Identity, over: Partial<UnsignedResultV1> = {}, signer: Identity = worker): Uint8Array {
+  const now = Date.now();
+  const unsigned: UnsignedResultV1 = {
+    v: 1, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, workerId: worker.id, proof: proved.proof,
+    publicSignals: proved.publicSignals, witnessMs: 1, proveMs: 1, startedMs: now, finishedMs: now, ...over,
+  };
+  return Buffer.from(JSON.stringify({ ...unsigned, signature: signer.sign(canonicalBytes(unsigned)) }));
+}
+
+/** drex_results_rejected_total{reason}. */
+async function rejected(reason: string): Promise<number> {
+  const m = await registry.getSingleMetric('drex_results_rejected_total')!.get();
+  return m.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
+
+/** Judges `data` and answers the verdict and by how much each rejection reason's count grew. */
+async function judged(data: Uint8Array | string) {
+  const reasons = ['MALFORMED', 'UNKNOWN_JOB', 'BAD_SIGNATURE', 'NOT_A_MEMBER', 'WRONG_PUBLIC_SIGNALS', 'PROOF_INVALID'] as const;
+  const before = await Promise.all(reasons.map(rejected));
+  const verdict = await intake.judge(typeof data === 'string' ? Buffer.from(data) : data);
+  const after = await Promise.all(reasons.map(rejected));
+  const counted = Object.fromEntries(reasons.map((r, i) => [r, after[i]! - before[i]!]).filter(([, d]) => d !== 0));
+  return { verdict, counted };
+}
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+  topo = await ensureTopology(nc);
+  const artifacts = await ensureArtifacts();
+  artifact = artifacts.manifest.zkeyHash;
+  const names = artifactObjects(artifact);
+  await topo.artifacts.putBlob({ name: names.vkey }, readFileSync(artifacts.vkey));
+  await topo.artifacts.putBlob({ name: names.manifest }, Buffer.from(JSON.stringify(artifacts.manifest)));
+  const item = (await provedDeposits(1)).items[0]!;
+  proved = { proof: item.proof as UnsignedResultV1['proof'], publicSignals: [...item.publicSignals] };
+  registry = new Registry();
+  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
+  member = generateIdentity().identity;
+  await admit(member);
+}, 120_000);
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+describe('results nobody can attribute to a live worker are dropped, with no verdict', () => {
+  it('drops what is not JSON', async () => {
+    expect(await judged('not json at all')).toEqual({ verdict: null, counted: { MALFORMED: 1 } });
+  });
+
+  it('drops a malformed result even when it names a real job and a member', async () => {
+    const exp = await putJob();
+    const body = JSON.stringify({ v: 1, jobId: exp.jobId, batchId: exp.batchId, index: 0, workerId: member.id, signature: 'zz' });
+    expect(await judged(body)).toEqual({ verdict: null, counted: { MALFORMED: 1 } });
+  });
+
+  it('drops a result for a job that does not exist', async () => {
+    const exp = { ...(await putJob()), jobId: `${newBatchId()}.v1.t0.a1` };
+    expect(await judged(result(exp, member))).toEqual({ verdict: null, counted: { UNKNOWN_JOB: 1 } });
+    expect(await judged(result({ ...exp, jobId: 'a..b' }, member))).toEqual({ verdict: null, counted: { UNKNOWN_JOB: 1 } });
+  });
+
+  it('drops a result not signed by the worker it names, and leaves that worker\'s reputation alone', async () => {
+    const exp = await putJob();
+    const forger = generateIdentity().identity;
+    expect(await judged(result(exp, member, {}, forger))).toEqual({ verdict: null, counted: { BAD_SIGNATURE: 1 } });
+    expect(intake.reputationOf(member.id)).toBe(100);
+  });
+
+  it('drops a result of a worker that is not a live member (none, or an expired entry)', async () => {
+    const exp = await putJob();
+    const stranger = generateIdentity().identity;
+    expect(await judged(result(exp, stranger))).toEqual({ verdict: null, counted: { NOT_A_MEMBER: 1 } });
+    const lapsed = generateIdentity().identity;
+    await admit(lapsed, { ts: Date.now() - 120_000, ttlMs: 60_000 });
+    expect(await judged(result(exp, lapsed))).toEqual({ verdict: null, counted: { NOT_A_MEMBER: 1 } });
+  });
+
+  it('drops a member\'s result whose batch or index is not the job\'s', async () => {
+    const exp = await putJob();
+    expect(await judged(result(exp, member, { index: 1 }))).toEqual({ verdict: null, counted: { UNKNOWN_JOB: 1 } });
+  });
+});
+
+describe('a live member\'s answer is judged', () => {
+  it('rejects wrong public signals with a verdict on the job', async () => {
+    const exp = await putJob({ planVersion: 3 });
+    const other = [...proved.publicSignals];
+    other[0] = (BigInt(other[0]!) + 1n).toString();
+    const worker = generateIdentity().identity;
+    await admit(worker);
+    const { verdict, counted } = await judged(result(exp, worker, { publicSignals: other }));
+    expect(counted).toEqual({ WRONG_PUBLIC_SIGNALS: 1 });
+    expect(verdict).toMatchObject({ accepted: false, reason: 'WRONG_PUBLIC_SIGNALS', jobId: exp.jobId, batchId: exp.batchId, index: 0, planVersion: 3, workerId: worker.id });
+    expect(intake.reputationOf(worker.id)).toBeLessThan(100);
+  });
+
+  it('rejects a proof that does not verify with a verdict on the job', async () => {
+    const exp = await putJob();
+    const bad = { ...proved.proof, pi_a: proved.proof.pi_c, pi_c: proved.proof.pi_a };
+    const { verdict, counted } = await judged(result(exp, member, { proof: bad }));
+    expect(counted).toEqual({ PROOF_INVALID: 1 });
+    expect(verdict).toMatchObject({ accepted: false, reason: 'PROOF_INVALID', jobId: exp.jobId });
+  });
+
+  it('accepts the planned public signals with a proof that verifies', async () => {
+    const exp = await putJob();
+    const { verdict, counted } = await judged(result(exp, member));
+    expect(counted).toEqual({});
+    expect(verdict).toMatchObject({ accepted: true, jobId: exp.jobId, workerId: member.id, publicSignals: proved.publicSignals, enqueuedMs: exp.enqueuedMs });
+  });
+});
