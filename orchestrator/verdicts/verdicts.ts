@@ -20,9 +20,13 @@ export interface VerdictsOptions {
   onVerified: (batchId: string) => Promise<void>;
 }
 
+/** Rejections that re-issue a job: a live member answered it, wrongly. */
+const REISSUING_REASONS: ReadonlySet<string> = new Set(['WRONG_PUBLIC_SIGNALS', 'PROOF_INVALID']);
+
 /**
  * Verdicts: consumes the aggregator's verdicts on worker results. An accepted proof is recorded once
- * (the last one makes the batch VERIFIED); a rejected result of a job's current attempt re-issues it.
+ * (the last one makes the batch VERIFIED); a live member's wrong answer (other public signals, an invalid
+ * proof) to a job's current attempt re-issues it.
  */
 export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> {
   const onVerdict = async (v: VerdictV1): Promise<void> => {
@@ -48,6 +52,11 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
         log.info('batch verified', { batchId: v.batchId, transfers: n.verified });
         await o.onVerified(v.batchId);
       }
+      return;
+    }
+    // Only a live member's wrong answer to the job re-issues it; any other reason is not the job's fault.
+    if (!REISSUING_REASONS.has(v.reason)) {
+      log.warn('rejecting verdict for a reason that does not re-issue a job: ignored', { jobId: v.jobId, reason: v.reason });
       return;
     }
     const rec = await store.get(v.batchId);
