@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startRpcProxy } from './rpc-proxy.ts';
 
 /**
  * A loopback HTTP proxy to a JSON-RPC URL that forwards everything, but before forwarding each of the
@@ -13,26 +12,12 @@ export async function startInterlopingProxy(
   times = 1,
 ): Promise<{ url: string; interloped(): number; close(): Promise<void> }> {
   let interloped = 0;
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    if (interloped < times && body.includes(`"${method}"`)) {
+  const proxy = await startRpcProxy(target, {
+    before: async (body) => {
+      if (interloped >= times || !body.includes(`"${method}"`)) return;
       interloped++;
       await before();
-    }
-    const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    res.writeHead(upstream.status, { 'content-type': 'application/json' });
-    res.end(await upstream.text());
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    interloped: () => interloped,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...proxy, interloped: () => interloped };
 }
