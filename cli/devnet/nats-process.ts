@@ -32,6 +32,11 @@ export interface StartNatsServerOptions {
   port?: number;
   /** Keep JetStream data in this folder (kept by stop()); default a temporary folder removed by stop(). */
   storeDir?: string;
+  /**
+   * Authorization configuration appended to the server's (e.g. NatsSecurity.serverConfig: operator mode,
+   * no anonymous connections). Without it the server is open: only for tests of other parts.
+   */
+  authConfig?: string;
 }
 
 /** Raised when the test nats-server does not start. */
@@ -85,6 +90,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
     'listen: "127.0.0.1:' + port + '"',
     `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
     wsPort === undefined ? '' : `websocket { host: "127.0.0.1", port: ${wsPort}, no_tls: true }`,
+    opts.authConfig ?? '',
   ].join('\n');
   const confPath = join(dir, 'nats.conf');
   writeFileSync(confPath, conf);

@@ -1,0 +1,91 @@
+import type { Permissions } from '@nats-io/jwt';
+import type { NatsNames } from '../../protocol/subjects.ts';
+
+/** The NATS roles of a deployment. */
+export type NatsRole = 'orchestrator' | 'aggregator' | 'worker' | 'admin';
+
+/**
+ * The inbox prefix of a NATS user: replies (request/reply, JetStream acks of publishes, pull
+ * deliveries) come to subjects under it, and a user may subscribe only under its own prefix, so no
+ * client reads another's replies.
+ */
+export function inboxPrefixOf(userPublicKey: string): string {
+  return `_INBOX_${userPublicKey}`;
+}
+
+/** Read access to one JetStream object store (ordered consumers over its stream, direct gets). */
+function objectStoreReads(bucket: string): string[] {
+  const s = `OBJ_${bucket}`;
+  return [
+    `$JS.API.STREAM.INFO.${s}`,
+    `$JS.API.STREAM.MSG.GET.${s}`,
+    `$JS.API.DIRECT.GET.${s}.>`,
+    `$JS.API.CONSUMER.CREATE.${s}`,
+    `$JS.API.CONSUMER.CREATE.${s}.>`,
+    `$JS.API.CONSUMER.INFO.${s}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${s}.>`,
+    `$JS.API.CONSUMER.DELETE.${s}.>`,
+  ];
+}
+
+/**
+ * Least-privilege permissions of a role in one deployment.
+ *
+ * - `worker`: request jobs from the job gateway and signal its own leases, publish results, put its own
+ *   membership entry, read the artifacts object store; subscribe only to its own inbox. No verdicts,
+ *   ready or settlement messages, no advisories, no other KV or object-store writes, no stream or
+ *   consumer management.
+ * - `aggregator`: consume results, ready batches and the provers consumer (the job gateway), read the
+ *   jobs, members and artifacts buckets, write job leases, publish verdicts and settlement outcomes.
+ * - `orchestrator`: owns the topology (every JetStream API), jobs, ready messages, the jobs bucket and
+ *   the artifacts; listens to JetStream advisories.
+ * - `admin`: subscribes to every subject and may use every JetStream API (audits, tests, operators).
+ */
+export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey: string, workerId?: string): Permissions {
+  const inbox = `${inboxPrefixOf(userPublicKey)}.>`;
+  const d = names.deployment;
+  switch (role) {
+    case 'worker': {
+      if (!workerId) throw new TypeError('a worker permission set needs the worker id');
+      return {
+        pub: {
+          allow: [
+            `drex.${d}.work.v1.>`,
+            names.resultSubjects,
+            `$KV.${names.membersBucket}.${workerId}`,
+            `$JS.API.STREAM.INFO.KV_${names.membersBucket}`,
+            ...objectStoreReads(names.artifactsBucket),
+          ],
+        },
+        sub: { allow: [inbox] },
+      };
+    }
+    case 'aggregator':
+      return {
+        pub: {
+          allow: [
+            '$JS.API.INFO',
+            '$JS.API.STREAM.INFO.>',
+            '$JS.API.STREAM.MSG.GET.>',
+            '$JS.API.DIRECT.GET.>',
+            '$JS.API.CONSUMER.INFO.>',
+            '$JS.API.CONSUMER.CREATE.>',
+            '$JS.API.CONSUMER.DELETE.>',
+            '$JS.API.CONSUMER.MSG.NEXT.>',
+            '$JS.ACK.>',
+            names.verdictSubjects,
+            names.settledSubject,
+            `$KV.drex_${d.replace(/-/g, '_')}_leases.>`,
+          ],
+        },
+        sub: { allow: [inbox, `drex.${d}.work.v1.>`] },
+      };
+    case 'orchestrator':
+      return {
+        pub: { allow: ['$JS.API.>', '$JS.ACK.>', `drex.${d}.>`, '$KV.>', '$O.>'] },
+        sub: { allow: [inbox, '$JS.EVENT.ADVISORY.>'] },
+      };
+    case 'admin':
+      return { pub: { allow: ['>'] }, sub: { allow: ['>'] } };
+  }
+}
