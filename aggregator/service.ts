@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Address, Hex } from 'viem';
-import { DEFAULT_TOPOLOGY, ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
+import { DEFAULT_TOPOLOGY, type TopologyOptions } from '../protocol/nats-topology.ts';
+import { openTopology } from '../protocol/open-topology.ts';
+import { credsConnectOptions } from '../swarm/nats-auth/connect.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/index.ts';
 import { ResultIntake } from './intake/result-intake.ts';
@@ -25,6 +27,8 @@ export interface LedgerConfig {
 
 export interface AggregatorConfig {
   natsUrl: string;
+  /** NATS `.creds` file of the aggregator role (none: an open server, for tests of other parts). */
+  natsCreds?: string;
   /** Whose streams (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
   topology?: TopologyOptions;
@@ -50,8 +54,9 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const log = c.log ?? createLogger('aggregator');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'drex_aggregator_' });
-  const nc = await connect({ servers: c.natsUrl, name: 'drex-aggregator', maxReconnectAttempts: -1 });
-  const topo = await ensureTopology(nc, { ...c.topology, deployment: c.deployment });
+  const nc = await connect({ servers: c.natsUrl, name: 'drex-aggregator', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
+  // The orchestrator creates the streams and buckets; the aggregator's credentials may not.
+  const topo = await openTopology(nc, { deployment: c.deployment, onWait: (missing) => log.info('waiting for the topology (created by the orchestrator)', { missing }) });
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
   const vkeys = new VkeyCache(topo.artifacts, preset);
   const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys, log, registry });

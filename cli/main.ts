@@ -8,6 +8,7 @@ import { workerCommand } from './commands/worker.ts';
 import { submitCommand } from './commands/submit.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { chaosCommand } from './commands/chaos.ts';
+import { admitCommand } from './commands/admit.ts';
 import { releaseSnarkjs } from '../circuits/snarkjs-runtime.ts';
 
 const program = new Command('drex-swarm')
@@ -15,7 +16,7 @@ const program = new Command('drex-swarm')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand]) {
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand, admitCommand]) {
   program.addCommand(c());
 }
 

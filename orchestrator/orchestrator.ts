@@ -23,6 +23,11 @@ import { Housekeeper } from './housekeeping/housekeeper.ts';
 import { chainCheck, leaderCheck, natsCheck, redisCheck, type HealthCheck } from './http/health-checks.ts';
 import { HEALTH_CHECK_TIMEOUT_MS, healthProbe } from './http/health-report.ts';
 import { httpApp } from './http/http-app.ts';
+import { AdmissionService, type AdmissionPolicy } from './admission/admission-service.ts';
+import { AdmissionStore } from './admission/admission-store.ts';
+import { RevocationSync } from './admission/revocation-sync.ts';
+import { credsConnectOptions } from '../swarm/nats-auth/connect.ts';
+import { loadAdmissionKeys } from '../swarm/nats-auth/nats-security.ts';
 import { LeaderLease } from './leader/leader-lease.ts';
 import { createMetrics } from './metrics.ts';
 import { planningLoop } from './planner/planning-loop.ts';
@@ -36,6 +41,13 @@ import { consumeVerdicts } from './verdicts/verdicts.ts';
 
 export interface OrchestratorConfig {
   natsUrl: string;
+  /** NATS `.creds` file of the orchestrator role (none: an open server, for tests of other parts). */
+  natsCreds?: string;
+  /**
+   * Worker admission (served on the HTTP port): the folder of admission keys written with the NATS
+   * security (swarm/nats-auth), the policy, and the lifetime of issued credentials (default 1 h).
+   */
+  admission?: { dir: string; policy: AdmissionPolicy; credentialTtlMs?: number };
   redisUrl: string;
   /** gRPC listen address; port 0 picks a free one. Default 127.0.0.1:50051. */
   grpcHost?: string;
@@ -107,18 +119,37 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const deployment = checkDeployment(c.deployment ?? DEFAULT_DEPLOYMENT);
   const store = new BatchStore(redis, c.redisPrefix ?? `drex:${deployment}:`);
-  const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1 });
+  const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
   const topo = await ensureTopology(nc, { ...c.topology, deployment });
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
 
   let leading = false;
   let http: ServerType | undefined;
   let httpUrl: string | undefined;
+  let admission: AdmissionService | undefined;
+  let revocations: RevocationSync | undefined;
+  if (c.admission) {
+    const keys = loadAdmissionKeys(c.admission.dir);
+    const admissionStore = new AdmissionStore(redis, store.prefix);
+    const alog = log.child({ part: 'admission' });
+    admission = new AdmissionService({
+      names: topo.names,
+      keys,
+      store: admissionStore,
+      policy: c.admission.policy,
+      credentialTtlMs: c.admission.credentialTtlMs ?? 3600_000,
+      log: alog,
+      onAdmitted: () => metrics.admissions.inc(),
+      onRefused: (code) => metrics.admissionsRefused.inc({ code }),
+    });
+    revocations = new RevocationSync({ natsUrl: c.natsUrl, keys, store: admissionStore, log: alog });
+    await revocations.start();
+  }
   if (c.httpPort !== undefined) {
     const checks: HealthCheck[] = [leaderCheck(() => leading), redisCheck(redis), natsCheck(nc)];
     if (c.ledger) checks.push(chainCheck(createChainReader({ url: c.ledger.rpcUrl, requestTimeoutMs: HEALTH_CHECK_TIMEOUT_MS })));
     const health = healthProbe(checks, { log: log.child({ part: 'health' }) });
-    const app = httpApp({ registry: metrics.registry, store, health });
+    const app = httpApp({ registry: metrics.registry, store, health, admission });
     const port = await new Promise<number>((resolve) => {
       http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
     });
@@ -126,6 +157,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   }
   const closeConnections = async () => {
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await revocations?.stop();
     await nc.drain().catch(() => {});
     redis.disconnect();
   };

@@ -18,11 +18,13 @@ export function aggregatorCommand(): Command {
     .option('--settlement <address>', 'DrexSettlement contract address', hexOf(20, '--settlement'))
     .option('--settler-key <hex>', "settler account's private key (or DREX_SETTLER_KEY)", hexOf(32, '--settler-key'))
     .option('--gas-price <wei>', 'fixed gas price (0 on a zero-base-fee Besu network)')
-    .action(async (o: { nats: string; deployment: string; rpc?: string; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
+    .option('--nats-creds <file>', 'NATS .creds file of the aggregator role (or DREX_NATS_CREDS)', process.env.DREX_NATS_CREDS)
+    .action(async (o: { nats: string; natsCreds?: string; deployment: string; rpc?: string; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
       const key = o.settlerKey ?? process.env.DREX_SETTLER_KEY;
       if (o.rpc && (!o.settlement || !key)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key (or DREX_SETTLER_KEY)');
       const agg = await startAggregator({
         natsUrl: o.nats,
+        natsCreds: o.natsCreds,
         deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });

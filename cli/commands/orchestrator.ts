@@ -33,6 +33,11 @@ interface OrchestratorFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  natsCreds?: string;
+  admissionDir?: string;
+  admissionPolicy: string;
+  admissionQuota: number;
+  workerCredsTtlMs: number;
 }
 
 /**
@@ -63,6 +68,11 @@ export function orchestratorCommand(): Command {
     .option('--lost-job-grace-ms <ms>', 're-issue a job gone from the queue without a verified proof after this long', positive('--lost-job-grace-ms'), 60_000)
     .option('--settle-ack-wait-ms <ms>', 'JetStream ack wait of hand-offs to the settler', positive('--settle-ack-wait-ms'))
     .option('--settle-max-deliver <n>', 'deliveries of one hand-off (default unlimited; the reconciler hands a batch over again anyway)', positive('--settle-max-deliver'))
+    .option('--nats-creds <file>', 'NATS .creds file of the orchestrator role (or DREX_NATS_CREDS)', process.env.DREX_NATS_CREDS)
+    .option('--admission-dir <dir>', 'serve worker admission on the HTTP port with the admission keys in this folder (written with the NATS security)')
+    .option('--admission-policy <policy>', 'allowlist (keys added with `drex-swarm admit allow`) or open (any key, up to --admission-quota per operator)', 'allowlist')
+    .option('--admission-quota <n>', 'open admission: most admitted workers per operator', positive('--admission-quota'), 16)
+    .option('--worker-creds-ttl-ms <ms>', 'lifetime of the NATS credentials admission issues (workers renew them)', positive('--worker-creds-ttl-ms'), 3_600_000)
     .option('--tls-cert <pem>', 'mTLS: server certificate (with --tls-key and --tls-ca); banks then authenticate by client certificate')
     .option('--tls-key <pem>', 'mTLS: server private key')
     .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id)')
@@ -74,8 +84,17 @@ export function orchestratorCommand(): Command {
       const abort = new AbortController();
       const signal = untilSignal();
       void signal.then(() => abort.abort());
+      if (o.admissionPolicy !== 'allowlist' && o.admissionPolicy !== 'open') throw new InvalidArgumentError('--admission-policy must be allowlist or open');
       const orch = await startOrchestrator({
         natsUrl: o.nats,
+        natsCreds: o.natsCreds,
+        admission: o.admissionDir
+          ? {
+              dir: o.admissionDir,
+              policy: o.admissionPolicy === 'open' ? { mode: 'open', quotaPerOperator: o.admissionQuota } : { mode: 'allowlist' },
+              credentialTtlMs: o.workerCredsTtlMs,
+            }
+          : undefined,
         redisUrl: o.redis,
         grpcHost: o.grpcHost,
         grpcPort: o.grpcPort,

@@ -2,13 +2,17 @@ import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { HealthReport } from './health-report.ts';
+import type { AdmissionService } from '../admission/admission-service.ts';
+import { admissionRoutes } from '../admission/admission-routes.ts';
 
 /**
- * The orchestrator's HTTP app: Prometheus metrics, health, and read-only batch records. `/healthz`
+ * The orchestrator's HTTP app: Prometheus metrics, health, worker admission (when configured), and
+ * read-only batch records. `/healthz`
  * answers 200 when every check of `health` passed, else 503; the body names each check and its state.
  */
-export function httpApp(o: { registry: Registry; store: BatchStore; health: () => Promise<HealthReport> }): Hono {
+export function httpApp(o: { registry: Registry; store: BatchStore; health: () => Promise<HealthReport>; admission?: AdmissionService }): Hono {
   const app = new Hono();
+  if (o.admission) app.route('/', admissionRoutes(o.admission));
   app.get('/metrics', async (c) => c.text(await o.registry.metrics(), 200, { 'content-type': o.registry.contentType }));
   app.get('/healthz', async (c) => {
     const report = await o.health();

@@ -39,6 +39,18 @@ export function generateIdentity(): { identity: Identity; seedHex: string } {
   return { identity: fromPrivateKey(privateKey), seedHex };
 }
 
+/** The seed (hex) kept in an identity file (for keys derived from it, such as the NATS user key). */
+export function readIdentitySeed(path: string): string {
+  let parsed: { type?: string; seed?: string };
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as { type?: string; seed?: string };
+  } catch (err) {
+    throw new IdentityError(`key file ${path} is not readable JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (parsed.type !== 'ed25519' || typeof parsed.seed !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.seed)) throw new IdentityError(`key file ${path} must hold {"type":"ed25519","seed":"<hex>"}`);
+  return parsed.seed;
+}
+
 /**
  * Loads the identity kept in `path` (JSON `{ "type": "ed25519", "seed": hex }`, mode 0600), creating it
  * when the file does not exist.

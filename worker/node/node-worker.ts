@@ -1,5 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { loadOrCreateIdentity, readIdentitySeed } from '../../swarm/identity/ed25519.ts';
+import { credsConnectOptions } from '../../swarm/nats-auth/connect.ts';
+import { admitWorker, type AdmittedCredentials } from '../runtime/admission-client.ts';
 import { createLogger, type Logger } from '../../swarm/log/logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.ts';
 import { serveMetrics, type MetricsServer } from '../runtime/metrics-server.ts';
@@ -26,6 +28,11 @@ export interface NodeWorkerOptions {
   topologyTimeoutMs?: number;
   /** Whose jobs (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
+  /**
+   * How it authenticates to NATS: credentials from the admission service (obtained and renewed with
+   * the worker key), a `.creds` file, or none (an open server: tests of other parts only).
+   */
+  natsAuth?: { admissionUrl: string; operator: string } | { credsFile: string };
   /** Aborts the start while it waits for the topology. */
   signal?: AbortSignal;
   log?: Logger;
@@ -56,7 +63,9 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
   let pool: ProverPool | undefined;
   let server: MetricsServer | undefined;
   let runtime: WorkerRuntime | undefined;
+  let admitted: AdmittedCredentials | undefined;
   const release = async () => {
+    admitted?.stop();
     await pool?.close();
     await runtime?.idle();
     await server?.close();
@@ -65,7 +74,13 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
   try {
     pool = await createProverPool({ threads, log });
     if (o.metricsPort !== undefined) server = await serveMetrics(metrics.registry, o.metricsPort);
-    nc = await connect({ servers: o.natsUrl, name: `drex-worker-${identity.id.slice(0, 16)}`, maxReconnectAttempts: -1 });
+    let auth = {};
+    if (o.natsAuth && 'credsFile' in o.natsAuth) auth = await credsConnectOptions(o.natsAuth.credsFile);
+    else if (o.natsAuth) {
+      admitted = await admitWorker({ url: o.natsAuth.admissionUrl, operator: o.natsAuth.operator, deployment: o.deployment ?? 'dev', seedHex: readIdentitySeed(o.keyFile), log });
+      auth = admitted.connectOptions;
+    }
+    nc = await connect({ servers: o.natsUrl, name: `drex-worker-${identity.id.slice(0, 16)}`, maxReconnectAttempts: -1, ...auth });
     runtime = await startWorkerRuntime({
       nc,
       identity,
