@@ -14,13 +14,24 @@ import { ensureServiceBinaries } from './service-binaries.ts';
 import { Supervisor, type Restart } from './supervisor.ts';
 import { createChainReader } from '../../ledger-bridge/index.ts';
 import { deploymentOfLedger } from '../../protocol/subjects.ts';
+import { Redis } from 'ioredis';
+import { AdmissionStore } from '../../orchestrator/admission/admission-store.ts';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { createNatsSecurity } from '../../swarm/nats-auth/nats-security.ts';
+import type { NatsRole } from '../../swarm/nats-auth/role-permissions.ts';
 
 export interface DevnetOptions {
   workers: number;
   /** Whose streams, Redis keys and batch ids (default: `run-<random>`, or `c<chainId>-<contract>` on an external ledger). */
   deployment?: string;
   threads: number;
+  /**
+   * An operator's secured NATS server; then `natsSecurity` names the folder of its credentials
+   * (`creds/<role>.creds`, `admission/`). Without it devnet starts its own nats-server with freshly
+   * generated security (no anonymous connections).
+   */
   nats?: string;
+  natsSecurity?: string;
   redis?: string;
   grpcPort: number;
   httpPort: number;
@@ -43,6 +54,8 @@ export interface DevnetOptions {
 
 export interface Devnet {
   endpoints: { grpc: string; nats: string; redis: string; http?: string; rpc?: string };
+  /** NATS credentials by role: orchestrator, aggregator, admin (every subject) and one spare admitted worker. */
+  creds: Record<NatsRole, string>;
   /** This run's deployment id (its NATS names, Redis prefix and batch ids). */
   deployment: string;
   contracts?: Record<string, string>;
@@ -99,31 +112,16 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     for (const s of stops.reverse()) await s().catch(() => {});
   };
   try {
-    let natsUrl = o.nats ?? 'nats://127.0.0.1:4222';
     let redisUrl = o.redis ?? 'redis://127.0.0.1:6379';
     const own = o.ownServices === true;
-    const natsUp = !own && (await reachable(natsUrl));
     const redisUp = !own && (await reachable(redisUrl));
-    if (!natsUp || !redisUp) await ensureServiceBinaries({ install: true, log });
+    await ensureServiceBinaries({ install: true, log });
     // Services devnet owns keep their data in a temporary folder, removed at stop.
     const scratch = (prefix: string) => {
       const d = mkdtempSync(join(tmpdir(), prefix));
       stops.push(async () => rmSync(d, { recursive: true, force: true }));
       return d;
     };
-    if (!natsUp) {
-      if (o.nats && !own) throw new Error(`NATS is not reachable at ${o.nats}`);
-      const storeDir = own ? scratch('drex-devnet-nats-') : join(dir, 'nats');
-      let port: number | undefined;
-      const nats = await sup.add('nats', async () => {
-        const s = await startNatsServer({ storeDir, port });
-        port = s.port;
-        return s;
-      });
-      natsUrl = nats.url;
-      pids.nats = nats.pid;
-      log(`started nats-server at ${natsUrl}`);
-    }
     if (!redisUp) {
       if (o.redis && !own) throw new Error(`Redis is not reachable at ${o.redis}`);
       const redisDir = own ? scratch('drex-devnet-redis-') : join(dir, 'redis');
@@ -162,13 +160,52 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       deployment = o.deployment ?? deploymentOfLedger(await createChainReader({ url: rpc }).public.getChainId(), ledgerMode.settlement);
       orchestratorArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, ...orchestratorArgs];
     }
+    // NATS: an operator's secured server with its credentials, or devnet's own with fresh security.
+    let natsUrl: string;
+    let creds: Record<NatsRole, string>;
+    let admissionDir: string;
+    let spareWorkerKey: string | undefined;
+    if (o.nats) {
+      if (!o.natsSecurity) throw new Error('--nats needs --nats-security DIR (creds/<role>.creds and admission/ of that server)');
+      if (!(await reachable(o.nats))) throw new Error(`NATS is not reachable at ${o.nats}`);
+      natsUrl = o.nats;
+      creds = Object.fromEntries((['orchestrator', 'aggregator', 'admin', 'worker'] as const).map((r) => [r, join(o.natsSecurity!, 'creds', `${r}.creds`)])) as Record<NatsRole, string>;
+      admissionDir = join(o.natsSecurity, 'admission');
+    } else {
+      const security = await createNatsSecurity({ dir: scratch('drex-devnet-nats-security-'), deployment });
+      creds = security.creds;
+      admissionDir = security.admissionDir;
+      spareWorkerKey = security.workerKey;
+      const storeDir = scratch('drex-devnet-nats-');
+      let port: number | undefined;
+      const nats = await sup.add('nats', async () => {
+        const s = await startNatsServer({ storeDir, port, authConfig: security.serverConfig, logFile: join(logs, 'nats.log') });
+        port = s.port;
+        return s;
+      });
+      natsUrl = nats.url;
+      pids.nats = nats.pid;
+      log(`started nats-server at ${natsUrl} (operator mode: no anonymous connections)`);
+    }
+    // Devnet's workers (and the spare worker credential) are on the admission allowlist of operator `devnet`.
+    const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
+    {
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+      try {
+        const admission = new AdmissionStore(redis, `drex:${deployment}:`);
+        for (const name of workerNames) await admission.allow(loadOrCreateIdentity(join(dir, `${name}.key.json`)).id, 'devnet');
+        if (spareWorkerKey) await admission.allow(loadOrCreateIdentity(spareWorkerKey).id, 'devnet');
+      } finally {
+        redis.disconnect();
+      }
+    }
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
     let httpPort = o.httpPort;
     const orch = await sup.add('orchestrator', async () => {
       const c = await spawnCli(
         'orchestrator',
-        ['orchestrator', '--deployment', deployment, '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
+        ['orchestrator', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.orchestrator, '--admission-dir', admissionDir, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
         { logFile: join(logs, 'orchestrator.log'), env },
       );
       grpcPort = portOf(c.info.grpc, grpcPort);
@@ -176,13 +213,13 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
-    const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
+    const admissionUrl = String(orch.info.http);
     const workers = await Promise.all(
       workerNames.map((name) =>
         sup.add(name, () =>
-          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
+          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--admission', admissionUrl, '--operator', 'devnet', '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
             logFile: join(logs, `${name}.log`),
             env,
           }),
@@ -214,6 +251,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     return {
       deployment,
       endpoints: { grpc, nats: natsUrl, redis: redisUrl, http: orch.info.http as string | undefined, ...(rpc ? { rpc } : {}) },
+      creds,
       contracts,
       pids,
       pidFiles: sup.pidFiles(),

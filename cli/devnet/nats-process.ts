@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ export interface StartNatsServerOptions {
    * no anonymous connections). Without it the server is open: only for tests of other parts.
    */
   authConfig?: string;
+  /** Append the server's log (its stderr) to this file. */
+  logFile?: string;
 }
 
 /** Raised when the test nats-server does not start. */
@@ -99,6 +101,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   let log = '';
   child.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-8000);
+    if (opts.logFile) appendFileSync(opts.logFile, d);
   });
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new NatsServerStartError(`cannot run ${binary}: ${err.message}`)));

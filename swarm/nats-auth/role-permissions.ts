@@ -25,6 +25,8 @@ function objectStoreReads(bucket: string): string[] {
     `$JS.API.CONSUMER.INFO.${s}.>`,
     `$JS.API.CONSUMER.MSG.NEXT.${s}.>`,
     `$JS.API.CONSUMER.DELETE.${s}.>`,
+    // Flow-control replies of the ordered consumer that reads an object.
+    `$JS.FC.${s}.>`,
   ];
 }
 
@@ -55,6 +57,11 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             `$KV.${names.membersBucket}.${workerId}`,
             `$JS.API.STREAM.INFO.KV_${names.membersBucket}`,
             ...objectStoreReads(names.artifactsBucket),
+            // INTERIM: direct pulls until the job gateway lands.
+            '$JS.API.INFO',
+            `$JS.API.CONSUMER.INFO.${names.jobsStream}.${names.proversConsumer}`,
+            `$JS.API.CONSUMER.MSG.NEXT.${names.jobsStream}.${names.proversConsumer}`,
+            `$JS.ACK.${names.jobsStream}.${names.proversConsumer}.>`,
           ],
         },
         sub: { allow: [inbox] },
@@ -73,6 +80,7 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             '$JS.API.CONSUMER.DELETE.>',
             '$JS.API.CONSUMER.MSG.NEXT.>',
             '$JS.ACK.>',
+            '$JS.FC.>',
             names.verdictSubjects,
             names.settledSubject,
             `$KV.drex_${d.replace(/-/g, '_')}_leases.>`,
@@ -82,7 +90,7 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
       };
     case 'orchestrator':
       return {
-        pub: { allow: ['$JS.API.>', '$JS.ACK.>', `drex.${d}.>`, '$KV.>', '$O.>'] },
+        pub: { allow: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `drex.${d}.>`, '$KV.>', '$O.>'] },
         sub: { allow: [inbox, '$JS.EVENT.ADVISORY.>'] },
       };
     case 'admin':

@@ -11,19 +11,18 @@ import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
 import { BankClient } from '../../cli/bank/bank-client.ts';
 import { sampleIntents } from '../../cli/bank/sample-intents.ts';
 import { CLI_ENTRY } from '../../cli/devnet/child-process.ts';
-import { startNatsServer, type TestNatsServer } from '../../cli/devnet/nats-process.ts';
+import { connect } from '@nats-io/transport-node';
+import { credsConnectOptions } from '../../swarm/nats-auth/connect.ts';
 import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
 import { Supervisor, type ProcessExit, type SupervisedProcess } from '../../cli/devnet/supervisor.ts';
 
-let nats: TestNatsServer;
 let redis: LocalRedis;
 
 beforeAll(async () => {
-  [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+  redis = await startRedisServer();
 });
 
 afterAll(async () => {
-  await nats?.stop();
   await redis?.stop();
 });
 
@@ -57,6 +56,7 @@ interface DevnetInfo {
   contracts: Record<string, Address>;
   pids: { orchestrator: number; aggregator: number; workers: number[]; devnet: number };
   pidFiles: Record<string, string>;
+  creds: Record<'orchestrator' | 'aggregator' | 'admin' | 'worker', string>;
   dir: string;
 }
 
@@ -68,7 +68,7 @@ describe('drex-swarm devnet', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'drex-devnet-'));
-    devnet = spawn(process.execPath, [CLI_ENTRY, 'devnet', '--workers', '2', '--nats', nats.url, '--redis', redis.url, '--grpc-port', '0', '--http-port', '0', '--dir', dir, '--no-genesis'], {
+    devnet = spawn(process.execPath, [CLI_ENTRY, 'devnet', '--workers', '2', '--redis', redis.url, '--grpc-port', '0', '--http-port', '0', '--dir', dir, '--no-genesis'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const line = await new Promise<string>((resolve, reject) => {
@@ -88,13 +88,13 @@ describe('drex-swarm devnet', () => {
 
   it('prints its endpoints, pids and pid files, and serves them', async () => {
     expect(info.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(info.nats).toBe(nats.url);
+    expect(info.nats).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
     expect(info.rpc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.pids.workers).toHaveLength(2);
     const pids = [info.pids.orchestrator, info.pids.aggregator, ...info.pids.workers];
     for (const p of pids) expect(alive(p)).toBe(true);
-    // NATS and Redis were reachable, so devnet started (and has pid files for) only its own processes.
-    expect(Object.keys(info.pidFiles).sort()).toEqual(['aggregator', 'devnet', 'orchestrator', 'worker-0', 'worker-1']);
+    // Redis was reachable; NATS is always devnet's own (secured), so it has pid files for it and its own processes.
+    expect(Object.keys(info.pidFiles).sort()).toEqual(['aggregator', 'devnet', 'nats', 'orchestrator', 'worker-0', 'worker-1']);
     expect(readPid(info.pidFiles.orchestrator!)).toBe(info.pids.orchestrator);
     expect(readPid(info.pidFiles.aggregator!)).toBe(info.pids.aggregator);
     expect(readPid(info.pidFiles['worker-1']!)).toBe(info.pids.workers[1]);
@@ -103,6 +103,16 @@ describe('drex-swarm devnet', () => {
     expect((await fetch(`${info.http}/healthz`)).status).toBe(200);
     const code = await createPublicClient({ transport: http(info.rpc) }).getCode({ address: info.contracts.DrexSettlement! });
     expect(code && code.length).toBeGreaterThan(2);
+  });
+
+  it('runs NATS without anonymous access and prints a credentials file per role', async () => {
+    expect(Object.keys(info.creds).sort()).toEqual(['admin', 'aggregator', 'orchestrator', 'worker']);
+    await expect(connect({ servers: info.nats, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+    for (const role of ['admin', 'worker'] as const) {
+      const nc = await connect({ servers: info.nats, reconnect: false, ...(await credsConnectOptions(info.creds[role])) });
+      await nc.flush();
+      await nc.close();
+    }
   });
 
   it('restarts a worker and the orchestrator killed with SIGKILL on the same endpoints; a batch then settles', async () => {
