@@ -3,7 +3,7 @@ import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
 import { intentNullifier, type SignedIntent } from '../../circuits/model/intent.ts';
 import { LedgerState } from '../../circuits/model/ledger-state.ts';
-import { funded, type Funded } from '../../circuits/model/test-fixtures.ts';
+import { ASSET, funded, type Funded } from '../../circuits/model/test-fixtures.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { Sequencer } from './sequencer.ts';
@@ -142,9 +142,9 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
       });
       expect(out.kind).toBe('created');
     }
-    const log: string[] = [];
-    expect(await sequencer(store, log).planPending()).toBe(batches.length);
-    return { store, log };
+    const plannedIds: string[] = [];
+    expect(await sequencer(store, plannedIds).planPending()).toBe(batches.length);
+    return { store, plannedIds };
   }
 
   it('stores a compact delta per planned batch and no ledger snapshot until a batch is final', async () => {
@@ -189,12 +189,12 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
     const { snapshot } = await store.ledgerAfterOpen({ depth: DEPTH });
     const rebuilt = LedgerState.fromSnapshot(f.crypto, snapshot);
     expect(String(rebuilt.root)).toBe(c!.rootAfter);
-    expect(rebuilt.balanceOf(f.carol.owner, f.intent(f.bob, f.carol.owner, 1n).intent.asset)).toBe(100n);
-    expect(rebuilt.balanceOf(f.alice.owner, f.intent(f.bob, f.carol.owner, 1n).intent.asset)).toBe(700n);
+    expect(rebuilt.balanceOf(f.carol.owner, ASSET)).toBe(100n);
+    expect(rebuilt.balanceOf(f.alice.owner, ASSET)).toBe(700n);
   });
 
   it('re-plans after a failure in the middle of open batches on the final state plus the earlier deltas', async () => {
-    const { store, log: plannedLog } = await planned([
+    const { store, plannedIds: plannedLog } = await planned([
       ['A', [f.intent(f.minter, f.alice.owner, 1000n)]],
       ['B', [f.intent(f.minter, f.bob.owner, 500n)]],
       ['C', [f.intent(f.alice, f.carol.owner, 100n)]],
