@@ -20,6 +20,7 @@ import { devBankRegistry, type BankRegistry } from './banks/bank-registry.ts';
 import { dispatchQueue } from './dispatch/dispatch-queue.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { Housekeeper } from './housekeeping/housekeeper.ts';
+import { Pruner } from './housekeeping/pruner.ts';
 import { chainCheck, leaderCheck, natsCheck, redisCheck, type HealthCheck } from './http/health-checks.ts';
 import { HEALTH_CHECK_TIMEOUT_MS, healthProbe } from './http/health-report.ts';
 import { httpApp } from './http/http-app.ts';
@@ -74,6 +75,8 @@ export interface OrchestratorConfig {
   /** Last resort for a job whose queue position was never recorded: re-issued this long after publication. Default 35 min. */
   jobTimeoutMs?: number;
   topology?: TopologyOptions;
+  /** A final batch is pruned to its audit record this long after it became final. Default 7 days. */
+  retentionMs?: number;
   /** The ledger batches settle on: then VERIFIED batches are handed to settlement and only SETTLED is final. */
   ledger?: { rpcUrl: string; settlement: Address };
   /** How often batches handed to settlement are reconciled against the chain. Default 30 s. */
@@ -236,6 +239,17 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
   });
   housekeeper.start();
+  const pruner = new Pruner({
+    store,
+    jsm: topo.jsm,
+    names: topo.names,
+    log,
+    retentionMs: c.retentionMs ?? 7 * 24 * 3600_000,
+    finalStates: settles ? ['SETTLED', 'FAILED'] : ['VERIFIED', 'SETTLED', 'FAILED'],
+    intervalMs: c.housekeepingIntervalMs ?? 15_000,
+    forget: dispatch.forget,
+  });
+  pruner.start();
   const planning = planningLoop({ sequencer, log, afterPass: async () => void metrics.openBatches.set((await store.open()).length) });
 
   // Resume: finish a re-planning a kill interrupted, re-dispatch every planned batch (publishing is
@@ -268,6 +282,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
       clearInterval(poll);
       reconciler?.stop();
       housekeeper.stop();
+      pruner.stop();
       deadLetters.stop();
       await grpc.stop();
       await planning.idle();

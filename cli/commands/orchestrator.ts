@@ -28,6 +28,7 @@ interface OrchestratorFlags {
   leaseTtlMs: number;
   housekeepingIntervalMs: number;
   lostJobGraceMs: number;
+  retentionMs: number;
   settleAckWaitMs?: number;
   settleMaxDeliver?: number;
   tlsCert?: string;
@@ -65,6 +66,7 @@ export function orchestratorCommand(): Command {
     .option('--handoff-timeout-ms <ms>', 'hand a batch that can settle over again when the last hand-off has not settled it after this long', positive('--handoff-timeout-ms'), 120_000)
     .option('--lease-ttl-ms <ms>', 'leader lease TTL (a standby takes over within 1.25 x this)', positive('--lease-ttl-ms'), 10_000)
     .option('--housekeeping-interval-ms <ms>', 'how often lost jobs are looked for', positive('--housekeeping-interval-ms'), 15_000)
+    .option('--retention-ms <ms>', 'prune a settled or failed batch to its audit record this long after it became final', positive('--retention-ms'), 7 * 24 * 3600_000)
     .option('--lost-job-grace-ms <ms>', 're-issue a job gone from the queue without a verified proof after this long', positive('--lost-job-grace-ms'), 60_000)
     .option('--settle-ack-wait-ms <ms>', 'JetStream ack wait of hand-offs to the settler', positive('--settle-ack-wait-ms'))
     .option('--settle-max-deliver <n>', 'deliveries of one hand-off (default unlimited; the reconciler hands a batch over again anyway)', positive('--settle-max-deliver'))
@@ -105,6 +107,7 @@ export function orchestratorCommand(): Command {
         jobTimeoutMs: o.jobTimeoutMs,
         housekeepingIntervalMs: o.housekeepingIntervalMs,
         lostJobGraceMs: o.lostJobGraceMs,
+        retentionMs: o.retentionMs,
         topology: { jobAckWaitMs: o.jobAckWaitMs, settleAckWaitMs: o.settleAckWaitMs, settleMaxDeliver: o.settleMaxDeliver },
         ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address } : undefined,
         reconcileIntervalMs: o.reconcileIntervalMs,

@@ -28,6 +28,10 @@ export function dispatchQueue(o: { redis: Redis; prefix: string; dispatcher: Dis
         { jobId: `${batchId}-v${planVersion}`, attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 },
       );
     },
+    /** Removes the finished dispatch jobs of plan versions 1..`planVersion` of a batch (it is being pruned). */
+    forget: async (batchId: string, planVersion: number): Promise<void> => {
+      for (let v = 1; v <= planVersion; v++) await queue.remove(`${batchId}-v${v}`);
+    },
     close: async (): Promise<void> => {
       await worker.close();
       await queue.close();

@@ -3,7 +3,7 @@ import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
 import { intentNullifier, type SignedIntent } from '../../circuits/model/intent.ts';
 import { LedgerState } from '../../circuits/model/ledger-state.ts';
-import { funded, type Funded } from '../../circuits/model/test-fixtures.ts';
+import { ASSET, funded, type Funded } from '../../circuits/model/test-fixtures.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { Sequencer } from './sequencer.ts';
@@ -124,5 +124,110 @@ describe('Sequencer: failing a batch re-plans the later ones', () => {
     expect(await store.get('A')).toMatchObject({ state: 'PLANNED', planVersion: 1 });
     expect(await store.open()).toEqual(['A', 'B', 'C']);
     expect(await store.replanMarker()).toBeNull();
+  });
+});
+
+describe('Sequencer: ledger state without a full copy per batch', () => {
+  /** A store with batches created from `batches` (id -> intents), all planned by one sequencer. */
+  async function planned(batches: [string, SignedIntent[]][]) {
+    const store = new BatchStore(redisClient(), `d${++n}:`);
+    for (const [id, intents] of batches) {
+      const out = await store.create({
+        batchId: id,
+        bankId: 'central-bank',
+        idempotencyKey: id,
+        requestHash: id,
+        intents: intents.map(wireIntentOf),
+        intentNullifiers: intents.map((s) => String(intentNullifier(f.crypto, s.auth.nk, s.intent.nonce))),
+      });
+      expect(out.kind).toBe('created');
+    }
+    const plannedIds: string[] = [];
+    expect(await sequencer(store, plannedIds).planPending()).toBe(batches.length);
+    return { store, plannedIds };
+  }
+
+  it('stores a compact delta per planned batch and no ledger snapshot until a batch is final', async () => {
+    const { store } = await planned([
+      ['A', [f.intent(f.minter, f.alice.owner, 1000n)]],
+      ['B', [f.intent(f.minter, f.bob.owner, 500n), f.intent(f.minter, f.carol.owner, 5n)]],
+    ]);
+    const keys = await redisClient().keys(`${store.prefix}*`);
+    expect(keys.filter((k) => k.endsWith(':after'))).toEqual([]);
+    expect(await store.ledgerFinal()).toBeNull();
+    const b = (await store.ledgerDelta('B'))!;
+    // Two transfers: two leaves each, two notes created, its two intents used; it starts where A ends.
+    expect(b).toMatchObject({ sizeBefore: 2, rootBefore: (await store.get('A'))!.rootAfter, rootAfter: (await store.get('B'))!.rootAfter });
+    expect(b.leaves).toHaveLength(4);
+    expect(b.added.map((x) => x.amount).sort()).toEqual(['5', '500']);
+    expect(b.usedIntents).toHaveLength(2);
+  });
+
+  it('rebuilds the tip after a restart from the final snapshot and the open deltas, and plans on it', async () => {
+    const { store } = await planned([
+      ['A', [f.intent(f.minter, f.alice.owner, 1000n)]],
+      ['B', [f.intent(f.alice, f.bob.owner, 300n)]],
+    ]);
+    // A becomes final: the final snapshot moves over it, B stays open with its delta.
+    expect((await store.markProving('A', 1, 1)).ok).toBe(true);
+    expect(await sequencer(store, []).finalizeHead(['PROVING'])).toEqual(['A']);
+    expect((await store.ledgerFinal())!.leaves).toHaveLength(2);
+    expect(await store.ledgerDelta('A')).toBeNull();
+    // A restarted planner: nothing in memory. C spends bob's note, which only B's delta holds.
+    await store.create({
+      batchId: 'C',
+      bankId: 'central-bank',
+      idempotencyKey: 'C',
+      requestHash: 'C',
+      intents: [wireIntentOf(f.intent(f.bob, f.carol.owner, 100n))],
+      intentNullifiers: ['c-1'],
+    });
+    expect(await sequencer(store, []).planPending()).toBe(1);
+    const [b, c] = await Promise.all([store.get('B'), store.get('C')]);
+    expect(c).toMatchObject({ state: 'PLANNED', planVersion: 1, rootBefore: b!.rootAfter });
+    // The state replayed from the final snapshot and the open deltas is the one after A, B and C.
+    const { snapshot } = await store.ledgerAfterOpen({ depth: DEPTH });
+    const rebuilt = LedgerState.fromSnapshot(f.crypto, snapshot);
+    expect(String(rebuilt.root)).toBe(c!.rootAfter);
+    expect(rebuilt.balanceOf(f.carol.owner, ASSET)).toBe(100n);
+    expect(rebuilt.balanceOf(f.alice.owner, ASSET)).toBe(700n);
+  });
+
+  it('re-plans after a failure in the middle of open batches on the final state plus the earlier deltas', async () => {
+    const { store, plannedIds: plannedLog } = await planned([
+      ['A', [f.intent(f.minter, f.alice.owner, 1000n)]],
+      ['B', [f.intent(f.minter, f.bob.owner, 500n)]],
+      ['C', [f.intent(f.alice, f.carol.owner, 100n)]],
+      ['D', [f.intent(f.minter, f.carol.owner, 7n)]],
+    ]);
+    // A is final; B (now the head) is still open when C, in the middle, fails: D is re-planned on A + B.
+    await store.markProving('A', 1, 1);
+    expect(await sequencer(store, plannedLog).finalizeHead(['PROVING'])).toEqual(['A']);
+    expect(await store.open()).toEqual(['B', 'C', 'D']);
+    await sequencer(store, plannedLog).failBatch('C', 'PROVING_FAILED', 'gave up', 1);
+    expect(await store.open()).toEqual(['B', 'D']);
+    const [b, c, d] = await Promise.all(['B', 'C', 'D'].map((id) => store.get(id)));
+    expect(c).toMatchObject({ state: 'FAILED' });
+    expect(d).toMatchObject({ state: 'PLANNED', planVersion: 2, rootBefore: b!.rootAfter });
+    expect(await store.ledgerDelta('C')).toBeNull();
+    expect((await store.ledgerDelta('D'))!.sizeBefore).toBe(4);
+    // B and D final: the final snapshot is A + B + D; C never happened.
+    await store.markProving('B', 1, 1);
+    await store.markProving('D', 2, 1);
+    expect(await sequencer(store, plannedLog).finalizeHead(['PROVING'])).toEqual(['B', 'D']);
+    const final = LedgerState.fromSnapshot(f.crypto, (await store.ledgerFinal())!);
+    expect(String(final.root)).toBe((await store.get('D'))!.rootAfter);
+    expect(final.tree.size).toBe(6);
+  });
+
+  it('refuses to rebuild a tip whose deltas do not chain (and says which batch)', async () => {
+    const { store } = await planned([
+      ['A', [f.intent(f.minter, f.alice.owner, 1000n)]],
+      ['B', [f.intent(f.minter, f.bob.owner, 500n)]],
+    ]);
+    await redisClient().del(`${store.prefix}batch:A:delta`);
+    await store.create({ batchId: 'X', bankId: 'central-bank', idempotencyKey: 'X', requestHash: 'X', intents: [wireIntentOf(f.intent(f.minter, f.bob.owner, 1n))], intentNullifiers: ['x-1'] });
+    await expect(sequencer(store, []).planPending()).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISSING' });
+    expect(await store.get('X')).toMatchObject({ state: 'ACCEPTED' });
   });
 });

@@ -8,6 +8,8 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { signedIntentOf } from '../api/validate-submit.ts';
 import type { BatchStore, StoredPlan } from '../store/batch-store.ts';
+import { LedgerDeltaMismatchError } from '../store/ledger-delta.ts';
+import { ledgerDelta } from './ledger-diff.ts';
 
 export interface SequencerOptions {
   crypto: Crypto;
@@ -21,9 +23,12 @@ export interface SequencerOptions {
 
 /**
  * The single sequencer of the note tree. It plans accepted batches one at a time, in submission order,
- * on top of the tip state (the state after the last planned batch), and keeps snapshots so that when a
- * batch fails every later unfinished batch is re-planned from the state before it. Batches become final
- * in planning order; the final snapshot is the state after the last final batch.
+ * on top of the tip state (the state after the last planned batch). Redis keeps one full snapshot, the
+ * final one (the state after the last final batch), and per open batch only its ledger delta (leaves
+ * appended, notes created and spent, nullifiers used); the state before any open batch is the final
+ * snapshot with the earlier open batches' deltas replayed, so when a batch fails every later unfinished
+ * batch is re-planned from the state before it. Batches become final in planning order, and the final
+ * snapshot moves over them.
  */
 export class Sequencer {
   private tip: LedgerState | undefined;
@@ -38,20 +43,22 @@ export class Sequencer {
     return next;
   }
 
-  private async snapshotBefore(batchId: string): Promise<LedgerState> {
+  /**
+   * The ledger state before open batch `upTo` (omitted: the tip, after every open batch): the final
+   * snapshot with the deltas of the open batches before it replayed, checked against their roots.
+   */
+  private async stateBefore(upTo?: string): Promise<LedgerState> {
     const { store, crypto, depth } = this.o;
-    const open = await store.open();
-    const i = open.indexOf(batchId);
-    const prev = i > 0 ? await store.afterSnapshot(open[i - 1]!) : await store.ledgerFinal();
-    return prev ? LedgerState.fromSnapshot(crypto, prev) : LedgerState.empty(crypto, depth);
+    const { snapshot, last } = await store.ledgerAfterOpen({ depth, ...(upTo === undefined ? {} : { upTo }) });
+    const state = LedgerState.fromSnapshot(crypto, snapshot);
+    if (last && String(state.root) !== last.rootAfter) {
+      throw new LedgerDeltaMismatchError(`replaying the open batches' ledger deltas gives root ${state.root}, the last one planned root ${last.rootAfter}`);
+    }
+    return state;
   }
 
   private async loadTip(): Promise<LedgerState> {
-    if (this.tip) return this.tip;
-    const { store, crypto, depth } = this.o;
-    const open = await store.open();
-    const snap = open.length ? await store.afterSnapshot(open.at(-1)!) : await store.ledgerFinal();
-    this.tip = snap ? LedgerState.fromSnapshot(crypto, snap) : LedgerState.empty(crypto, depth);
+    this.tip ??= await this.stateBefore();
     return this.tip;
   }
 
@@ -84,6 +91,8 @@ export class Sequencer {
     const tip = await this.loadTip();
     const intents = await store.intents(batchId);
     const version = rec.planVersion + 1;
+    const before = tip.checkpoint();
+    const rootBefore = tip.root;
     let plan;
     try {
       plan = planTransfers(crypto, tip, policy, intents.map((w) => ({ signed: signedIntentOf(w) })));
@@ -107,7 +116,7 @@ export class Sequencer {
     };
     const done = await store.recordPlan(batchId, {
       plan: stored,
-      after: tip.toSnapshot(),
+      delta: ledgerDelta(before, rootBefore, tip),
       replan,
       message: replan ? `re-planned (version ${version}) after an earlier batch failed` : `planned ${stored.transfers.length} transfers`,
     });
@@ -178,7 +187,7 @@ export class Sequencer {
       if (!r || r.state === 'FAILED' || r.state === 'SETTLED' || r.planVersion > version) continue;
       if (!(await store.open()).includes(id)) continue;
       // The state before it: the previous open batch's (already re-planned) state, or the final one.
-      this.tip = await this.snapshotBefore(id);
+      this.tip = await this.stateBefore(id);
       await this.planOne(id, true); // a transfer it can no longer make fails it (and takes it off the list)
     }
     await store.clearReplanMarker(marker.failed);
@@ -191,7 +200,7 @@ export class Sequencer {
    * (in `doneStates`: VERIFIED without settlement, SETTLED with it).
    */
   finalizeHead(doneStates: readonly string[]): Promise<string[]> {
-    return this.serial(() => this.o.store.finalizeHead(doneStates));
+    return this.serial(() => this.o.store.finalizeHead(doneStates, this.o.depth));
   }
 
   /** Forgets the in-memory tip (it is reloaded from Redis on next use). */

@@ -91,6 +91,7 @@ export class Reconciler {
       const r = await store.markSettled(batchId, rec.planVersion, {
         txHash: record.txHash,
         block: Number(record.blockNumber),
+        aggregationRoot: record.aggregationRoot,
         message: `settled in block ${record.blockNumber} (aggregation root ${record.aggregationRoot.slice(0, 18)}..)`,
       });
       if (r.ok) {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
+import type { LedgerDelta } from './ledger-delta.ts';
 import type { ValidatedBatch } from '../api/validate-submit.ts';
 import { BatchStore, type StoredPlan, type StoredProof } from './batch-store.ts';
 
@@ -21,7 +22,18 @@ const batch = (id: string, transfers = 2, nullifiers = [`${id}-n1`, `${id}-n2`])
   intents: Array.from({ length: transfers }, () => ({}) as ValidatedBatch['intents'][number]),
   intentNullifiers: nullifiers.slice(0, transfers),
 });
-const snapshot = (tag: string): LedgerSnapshot => ({ depth: 4, leaves: [tag], notes: [], spentNullifiers: [], usedIntents: [] });
+/** A delta appending one leaf `tag` to a tree of `sizeBefore` leaves. */
+const delta = (tag: string, sizeBefore = 0): LedgerDelta => ({
+  depth: 4,
+  sizeBefore,
+  rootBefore: `r${sizeBefore}`,
+  rootAfter: `r${sizeBefore + 1}`,
+  leaves: [tag],
+  added: [{ owner: '1', amount: '5', asset: '9', salt: tag, index: sizeBefore, commitment: tag }],
+  removed: [],
+  spentNullifiers: [`nf-${tag}`],
+  usedIntents: [`in-${tag}`],
+});
 const plan = (version: number, transfers = 2): StoredPlan => ({
   version,
   roots: Array.from({ length: transfers + 1 }, (_, i) => `r${version}.${i}`),
@@ -30,9 +42,9 @@ const plan = (version: number, transfers = 2): StoredPlan => ({
 const proof = (index: number): StoredProof => ({ index, jobId: `j${index}`, workerId: 'w', proof: {}, publicSignals: [], proveMs: 1 });
 
 /** A batch created, planned (version 1) and dispatched. */
-async function proving(id: string, transfers = 2): Promise<void> {
+async function proving(id: string, transfers = 2, sizeBefore = 0): Promise<void> {
   expect((await store.create(batch(id, transfers))).kind).toBe('created');
-  expect((await store.recordPlan(id, { plan: plan(1, transfers), after: snapshot(id), replan: false, message: 'planned' })).ok).toBe(true);
+  expect((await store.recordPlan(id, { plan: plan(1, transfers), delta: delta(id, sizeBefore), replan: false, message: 'planned' })).ok).toBe(true);
   expect((await store.markProving(id, 1, transfers)).ok).toBe(true);
 }
 
@@ -47,25 +59,25 @@ describe('BatchStore transitions', () => {
 
   it('plans ACCEPTED -> PLANNED once, moving it from the planning queue to the open list', async () => {
     await store.create(batch('b1'));
-    const first = await store.recordPlan('b1', { plan: plan(1), after: snapshot('a'), replan: false, message: 'planned' });
+    const first = await store.recordPlan('b1', { plan: plan(1), delta: delta('a'), replan: false, message: 'planned' });
     expect(first).toEqual({ ok: true, seq: 2 });
     expect(await store.pending()).toEqual([]);
     expect(await store.open()).toEqual(['b1']);
     const rec = await store.get('b1');
     expect(rec).toMatchObject({ state: 'PLANNED', planVersion: 1, rootBefore: 'r1.0', rootAfter: 'r1.2' });
     // planning it again is refused: it is no longer ACCEPTED
-    expect(await store.recordPlan('b1', { plan: plan(1), after: snapshot('a'), replan: false, message: 'again' })).toEqual({ ok: false, refused: 'state', state: 'PLANNED', planVersion: 1 });
-    expect(await store.recordPlan('nope', { plan: plan(1), after: snapshot('a'), replan: false, message: 'x' })).toEqual({ ok: false, refused: 'missing' });
+    expect(await store.recordPlan('b1', { plan: plan(1), delta: delta('a'), replan: false, message: 'again' })).toEqual({ ok: false, refused: 'state', state: 'PLANNED', planVersion: 1 });
+    expect(await store.recordPlan('nope', { plan: plan(1), delta: delta('a'), replan: false, message: 'x' })).toEqual({ ok: false, refused: 'missing' });
   });
 
   it('re-plans only on top of the current version, and drops the old plan\'s proofs', async () => {
     await proving('b1');
     expect((await store.acceptProof('b1', 1, proof(0))).ok).toBe(true);
-    expect((await store.recordPlan('b1', { plan: plan(2), after: snapshot('b'), replan: true, message: 're-planned' })).ok).toBe(true);
+    expect((await store.recordPlan('b1', { plan: plan(2), delta: delta('b'), replan: true, message: 're-planned' })).ok).toBe(true);
     expect(await store.proofs('b1')).toEqual([]);
     expect(await store.get('b1')).toMatchObject({ state: 'PLANNED', planVersion: 2, verified: 0 });
     // a stale re-plan (computed on version 1) is refused
-    expect(await store.recordPlan('b1', { plan: plan(2), after: snapshot('c'), replan: true, message: 'stale' })).toMatchObject({ ok: false, refused: 'version', planVersion: 2 });
+    expect(await store.recordPlan('b1', { plan: plan(2), delta: delta('c'), replan: true, message: 'stale' })).toMatchObject({ ok: false, refused: 'version', planVersion: 2 });
     expect(await store.open()).toEqual(['b1']);
   });
 
@@ -136,13 +148,31 @@ describe('BatchStore transitions', () => {
 
   it('moves the final snapshot over done batches at the head of the open list only', async () => {
     await proving('b1', 1);
-    await proving('b2', 1);
+    await proving('b2', 1, 1);
     await store.acceptProof('b2', 1, proof(0));
-    expect(await store.finalizeHead(['VERIFIED'])).toEqual([]); // b1 is not done yet
+    expect(await store.finalizeHead(['VERIFIED'], 4)).toEqual([]); // b1 is not done yet
+    expect(await store.ledgerFinal()).toBeNull();
     await store.acceptProof('b1', 1, proof(0));
-    expect(await store.finalizeHead(['VERIFIED'])).toEqual(['b1', 'b2']);
-    expect(await store.ledgerFinal()).toEqual(snapshot('b2'));
+    expect(await store.finalizeHead(['VERIFIED'], 4)).toEqual(['b1', 'b2']);
+    // The final snapshot is the empty ledger with both deltas applied, in order; the deltas are gone.
+    const final: LedgerSnapshot = {
+      depth: 4,
+      leaves: ['b1', 'b2'],
+      notes: [delta('b1').added[0]!, delta('b2', 1).added[0]!],
+      spentNullifiers: ['nf-b1', 'nf-b2'],
+      usedIntents: ['in-b1', 'in-b2'],
+    };
+    expect(await store.ledgerFinal()).toEqual(final);
+    expect(await store.ledgerDelta('b1')).toBeNull();
     expect(await store.open()).toEqual([]);
+    expect(await store.finalizeHead(['VERIFIED'], 4)).toEqual([]);
+  });
+
+  it('refuses to replay a delta planned on another tree size', async () => {
+    await proving('b1', 1);
+    await proving('b2', 1, 5); // planned on 5 leaves, but b1 leaves 1
+    await expect(store.ledgerAfterOpen({ depth: 4 })).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISMATCH' });
+    expect((await store.ledgerAfterOpen({ depth: 4, upTo: 'b2' })).snapshot.leaves).toEqual(['b1']);
   });
 
   it('keeps a gap-free event sequence and streams new events to a watcher', async () => {
@@ -180,7 +210,7 @@ describe('BatchStore fencing (one writer: the lease holder)', () => {
     await expect(old.fail('f1', { eventCode: 'X', code: 'X', message: 'x', intentNullifiers: [], planVersion: 1 })).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.recordAttempt('f1', 0, 2)).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.nextAttempt('f1', 0)).rejects.toMatchObject({ code: 'FENCED_OFF' });
-    await expect(old.finalizeHead(['PROVING'])).rejects.toMatchObject({ code: 'FENCED_OFF' });
+    await expect(old.finalizeHead(['PROVING'], 4)).rejects.toMatchObject({ code: 'FENCED_OFF' });
     expect(await redisClient().hgetall(`${prefix}batch:f1`)).toEqual(before);
     expect(await old.proofs('f1')).toEqual([]);
     // The current leader writes.
@@ -196,5 +226,95 @@ describe('BatchStore fencing (one writer: the lease holder)', () => {
     await proving('f2');
     const anonymous = new BatchStore(redisClient(), prefix);
     await expect(anonymous.markSettled('f2', 1, { txHash: '0x', block: 1, message: 'x' })).rejects.toMatchObject({ code: 'FENCED_OFF' });
+  });
+});
+
+describe('BatchStore retention', () => {
+  /** Every Redis key of this test's namespace that names the batch. */
+  const keysOf = async (id: string) => (await redisClient().keys(`${store.prefix}*`)).filter((k) => k.includes(id)).sort();
+
+  /** b1 settled and off the open list, b2 still proving behind it. */
+  async function settledAndOpen(): Promise<void> {
+    await proving('b1', 1);
+    await proving('b2', 1, 1);
+    await store.recordAttempt('b1', 0, 1);
+    await store.acceptProof('b1', 1, proof(0));
+    expect((await store.markSettled('b1', 1, { txHash: '0xabc', block: 7, message: 'settled', aggregationRoot: '0xagg' }, 1_000)).ok).toBe(true);
+    expect(await store.finalizeHead(['SETTLED'], 4)).toEqual(['b1']);
+  }
+
+  it('prunes a settled batch to its audit record after the retention time, once', async () => {
+    await settledAndOpen();
+    const at = Number(await redisClient().zscore(`${store.prefix}final-batches`, 'b1'));
+    expect(at).toBeGreaterThan(0);
+    expect(await store.finishedBefore(at! - 1, 10)).toEqual([]);
+    expect(await store.finishedBefore(at!, 10)).toEqual(['b1']);
+    // Too young: nothing changes.
+    expect(await store.prune('b1', ['SETTLED', 'FAILED'], at! - 1)).toBe('too-young');
+    expect((await keysOf('b1')).length).toBeGreaterThan(1);
+    expect(await store.prune('b1', ['SETTLED', 'FAILED'], at!, at! + 5)).toBe('pruned');
+    expect(await keysOf('b1')).toEqual([`${store.prefix}batch:b1`]);
+    const audit = await redisClient().hgetall(`${store.prefix}batch:b1`);
+    expect(Object.keys(audit).sort()).toEqual(
+      ['id', 'bankId', 'idempotencyKey', 'requestHash', 'state', 'transfers', 'verified', 'rootBefore', 'rootAfter', 'aggregationRoot', 'settlementTx', 'block', 'settledMs', 'createdMs', 'updatedMs', 'eventSeq', 'prunedMs'].sort(),
+    );
+    expect(await store.get('b1')).toMatchObject({
+      id: 'b1', bankId: 'bank-a', state: 'SETTLED', transfers: 1, rootBefore: 'r1.0', rootAfter: 'r1.1',
+      aggregationRoot: '0xagg', settlementTx: '0xabc', block: 7, settledMs: 1_000, prunedMs: at! + 5,
+    });
+    // Its status history answers as one final event from the audit record.
+    expect(await store.events('b1')).toMatchObject([{ seq: 5, state: 'SETTLED', settlementTx: '0xabc', block: 7 }]);
+    // A retried submission is still the same batch.
+    expect(await store.create(batch('b1'))).toEqual({ kind: 'duplicate', batchId: 'b1', state: 'SETTLED' });
+    // Again: nothing to do, and it is off the list.
+    expect(await store.prune('b1', ['SETTLED', 'FAILED'], at!)).toBe('already');
+    expect(await store.finishedBefore(Date.now(), 10)).toEqual([]);
+    // The open batch behind it is untouched: its plan and delta still rebuild the tip.
+    expect(await store.plan('b2')).not.toBeNull();
+    expect((await store.ledgerAfterOpen({ depth: 4 })).snapshot.leaves).toEqual(['b1', 'b2']);
+  });
+
+  it('never prunes a batch that is not final or still on the open list', async () => {
+    await proving('b1', 1);
+    await store.acceptProof('b1', 1, proof(0));
+    await store.markSettled('b1', 1, { txHash: '0xabc', block: 7, message: 'settled' });
+    // SETTLED but still open (not yet finalized): its delta is still needed.
+    expect(await store.prune('b1', ['SETTLED', 'FAILED'], Date.now() + 1e9)).toBe('open');
+    await proving('b2', 1, 1);
+    expect(await store.prune('b2', ['SETTLED', 'FAILED'], Date.now() + 1e9)).toBe('not-final');
+    expect(await store.prune('nope', ['SETTLED', 'FAILED'], Date.now() + 1e9)).toBe('missing');
+    expect(await store.plan('b1')).not.toBeNull();
+    expect(await store.ledgerDelta('b1')).not.toBeNull();
+    expect(await store.plan('b2')).not.toBeNull();
+  });
+
+  it('prunes a failed batch (listed as final when it failed) and keeps its error in the audit record', async () => {
+    await proving('b1', 1);
+    await store.fail('b1', { eventCode: 'PROVING_FAILED', code: 'PROVING_FAILED', message: 'gave up', intentNullifiers: ['b1-n1'], planVersion: 1 });
+    expect(await store.finishedBefore(Date.now(), 10)).toEqual(['b1']);
+    expect(await store.prune('b1', ['SETTLED', 'FAILED'], Date.now())).toBe('pruned');
+    expect(await keysOf('b1')).toEqual([`${store.prefix}batch:b1`]);
+    expect(await store.get('b1')).toMatchObject({ state: 'FAILED', errorCode: 'PROVING_FAILED', error: 'gave up' });
+  });
+
+  it('lists final batches an older version left unlisted, so that they are pruned too', async () => {
+    await proving('b1', 1);
+    await store.acceptProof('b1', 1, proof(0));
+    await store.finalizeHead(['VERIFIED'], 4);
+    await redisClient().del(`${store.prefix}final-batches`); // as an older version left it
+    await proving('b2', 1, 1);
+    await store.acceptProof('b2', 1, proof(0)); // VERIFIED but still open
+    expect(await store.listUnlistedFinal(['VERIFIED', 'SETTLED', 'FAILED'])).toBe(1);
+    expect(await store.finishedBefore(Date.now(), 10)).toEqual(['b1']);
+    expect(await store.listUnlistedFinal(['VERIFIED', 'SETTLED', 'FAILED'])).toBe(0);
+  });
+
+  it('refuses to prune for a stale leader', async () => {
+    await proving('b1', 1);
+    await store.fail('b1', { eventCode: 'X', code: 'X', message: 'x', intentNullifiers: [], planVersion: 1 });
+    await redisClient().set(`${store.prefix}leader:epoch`, '3');
+    store.setFencingToken('2');
+    await expect(store.prune('b1', ['FAILED'], Date.now())).rejects.toMatchObject({ code: 'FENCED_OFF' });
+    expect(await store.plan('b1')).not.toBeNull();
   });
 });

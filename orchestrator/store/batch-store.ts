@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
 import type { BatchStateName } from './batch-states.ts';
-import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FENCED_WRITE, FINALIZE_HEAD, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
-import { FencedOffError } from './errors.ts';
+import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FENCED_WRITE, FINALIZE_HEADS, PRUNE_BATCH, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
+import { applyDelta, emptySnapshot, type LedgerDelta } from './ledger-delta.ts';
+import { FencedOffError, LedgerDeltaMissingError } from './errors.ts';
 import { decodeTransition, TRANSITIONS, type AcceptProofResult, type TransitionName, type TransitionResult } from './batch-transitions.ts';
 
 /** A batch as stored. */
@@ -23,7 +24,25 @@ export interface BatchRecord {
   error: string;
   createdMs: number;
   updatedMs: number;
+  /** The settlement's aggregation root (from the chain's record), once SETTLED. */
+  aggregationRoot: string;
+  /** When it became SETTLED (0: not settled). */
+  settledMs: number;
+  /** When its data was pruned down to this audit record (0: not pruned). */
+  prunedMs: number;
 }
+
+/**
+ * The fields a pruned batch keeps (its audit record, in its hash): who, what state, the roots, the
+ * settlement, when; `requestHash` keeps a retried submission with the same idempotency key a duplicate.
+ */
+export const AUDIT_FIELDS = [
+  'id', 'bankId', 'idempotencyKey', 'requestHash', 'state', 'transfers', 'verified', 'rootBefore', 'rootAfter',
+  'aggregationRoot', 'settlementTx', 'block', 'settledMs', 'errorCode', 'error', 'createdMs', 'updatedMs', 'eventSeq',
+] as const;
+
+/** What pruning one batch did: pruned now, or why not. */
+export type PruneResult = 'pruned' | 'already' | 'missing' | 'not-final' | 'open' | 'too-young';
 
 /** One status event of a batch. */
 export interface BatchEventRecord {
@@ -78,7 +97,8 @@ type RedisWithScripts = Redis & {
   drexFailAndMarkReplan: Script;
   drexAcceptProof: Script;
   drexReprove: Script;
-  drexFinalizeHead: Script;
+  drexFinalizeHeads: Script;
+  drexPrune: Script;
   drexFencedWrite: Script;
 };
 
@@ -125,11 +145,12 @@ export class BatchStore {
       redis.defineCommand('drexCreate', { numberOfKeys: 5, lua: CREATE_BATCH });
       redis.defineCommand('drexSetFields', { numberOfKeys: 3, lua: SET_FIELDS });
       redis.defineCommand('drexRecordPlan', { numberOfKeys: 9, lua: RECORD_PLAN });
-      redis.defineCommand('drexFail', { numberOfKeys: 7, lua: FAIL });
-      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 8, lua: FAIL_AND_MARK_REPLAN });
+      redis.defineCommand('drexFail', { numberOfKeys: 8, lua: FAIL });
+      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 9, lua: FAIL_AND_MARK_REPLAN });
       redis.defineCommand('drexAcceptProof', { numberOfKeys: 4, lua: ACCEPT_PROOF });
       redis.defineCommand('drexReprove', { numberOfKeys: 4, lua: REPROVE });
-      redis.defineCommand('drexFinalizeHead', { numberOfKeys: 5, lua: FINALIZE_HEAD });
+      redis.defineCommand('drexFinalizeHeads', { lua: FINALIZE_HEADS }); // key count first: it varies
+      redis.defineCommand('drexPrune', { numberOfKeys: 12, lua: PRUNE_BATCH });
       redis.defineCommand('drexFencedWrite', { numberOfKeys: 2, lua: FENCED_WRITE });
     }
   }
@@ -141,11 +162,15 @@ export class BatchStore {
     plan: (id: string) => `${this.prefix}batch:${id}:plan`,
     proofs: (id: string) => `${this.prefix}batch:${id}:proofs`,
     attempts: (id: string) => `${this.prefix}batch:${id}:attempts`,
+    delta: (id: string) => `${this.prefix}batch:${id}:delta`,
+    /** A full ledger snapshot per batch, written by older versions (read while such a batch is open). */
     after: (id: string) => `${this.prefix}batch:${id}:after`,
     usedIntents: () => `${this.prefix}used-intents`,
     pending: () => `${this.prefix}plan-queue`,
     open: () => `${this.prefix}open-batches`,
     ledgerFinal: () => `${this.prefix}ledger:final`,
+    /** Batches final and off the open list, scored by when (what pruning looks at). */
+    finished: () => `${this.prefix}final-batches`,
     replan: () => `${this.prefix}replan`,
     fence: () => `${this.prefix}leader:epoch`,
   };
@@ -164,7 +189,7 @@ export class BatchStore {
   }
 
   /** One plain write under the fence. */
-  private async fencedWrite(key: string, command: 'HSET' | 'HINCRBY' | 'DEL' | 'LREM', ...args: (string | number)[]): Promise<string | number> {
+  private async fencedWrite(key: string, command: 'HSET' | 'HINCRBY' | 'DEL' | 'LREM' | 'ZADD', ...args: (string | number)[]): Promise<string | number> {
     const out = await this.r.drexFencedWrite(key, this.key.fence(), this.fenceToken, command, ...args);
     if (out[0] === 'FENCED') throw new FencedOffError();
     return out[1]!;
@@ -219,6 +244,9 @@ export class BatchStore {
       error: h.error ?? '',
       createdMs: Number(h.createdMs ?? 0),
       updatedMs: Number(h.updatedMs ?? 0),
+      aggregationRoot: h.aggregationRoot ?? '',
+      settledMs: Number(h.settledMs ?? 0),
+      prunedMs: Number(h.prunedMs ?? 0),
     };
   }
 
@@ -245,15 +273,15 @@ export class BatchStore {
 
   /**
    * ACCEPTED -> PLANNED (or, with `replan`, a planned batch planned again after an earlier one failed):
-   * stores the plan and the ledger snapshot after it, clears proofs and attempts of an older plan.
-   * `plan.version` must be the current version + 1.
+   * stores the plan and its ledger delta (what it did to the planner's state), clears proofs and attempts
+   * of an older plan. `plan.version` must be the current version + 1.
    */
-  async recordPlan(id: string, p: { plan: StoredPlan; after: LedgerSnapshot; replan: boolean; message: string }): Promise<TransitionResult> {
+  async recordPlan(id: string, p: { plan: StoredPlan; delta: LedgerDelta; replan: boolean; message: string }): Promise<TransitionResult> {
     const k = this.key;
     const c = this.cas(id, p.replan ? 'replan' : 'plan', p.plan.version - 1, p.message);
     const out = await this.r.drexRecordPlan(
-      ...c.keys, k.plan(id), k.after(id), k.proofs(id), k.attempts(id), k.open(), k.pending(), k.fence(),
-      ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.after), p.replan ? '1' : '0', p.plan.version, p.plan.roots[0]!, p.plan.roots.at(-1)!,
+      ...c.keys, k.plan(id), k.delta(id), k.proofs(id), k.attempts(id), k.open(), k.pending(), k.fence(),
+      ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.delta), p.replan ? '1' : '0', p.plan.version, p.plan.roots[0]!, p.plan.roots.at(-1)!,
     );
     return decodeTransition(out) as TransitionResult;
   }
@@ -276,7 +304,7 @@ export class BatchStore {
     const c = this.cas(id, 'fail', f.planVersion, f.message, f.code);
     const marker: ReplanMarker = { failed: id, later: f.later };
     const out = await this.r.drexFailAndMarkReplan(
-      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), k.replan(), k.fence(),
+      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), k.replan(), k.fence(),
       ...c.argv, f.code, f.message, JSON.stringify(marker), f.later.length, ...f.later.map((l) => l.id), ...f.intentNullifiers,
     );
     return decodeTransition(out) as TransitionResult;
@@ -319,9 +347,9 @@ export class BatchStore {
     return this.setFields(id, 'handOver', planVersion, 'handed to settlement', {});
   }
 
-  /** VERIFIED -> SETTLED with the transaction and block that hold it. */
-  markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string }): Promise<TransitionResult> {
-    return this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block });
+  /** VERIFIED -> SETTLED with the transaction and block that hold it (and its aggregation root). */
+  markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string; aggregationRoot?: string }, now = Date.now()): Promise<TransitionResult> {
+    return this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block, settledMs: now, ...(s.aggregationRoot ? { aggregationRoot: s.aggregationRoot } : {}) });
   }
 
   /**
@@ -334,7 +362,7 @@ export class BatchStore {
   ): Promise<TransitionResult> {
     const k = this.key;
     const c = this.cas(id, f.planningRefused ? 'refusePlanning' : 'fail', f.planVersion, f.message, f.eventCode);
-    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.after(id), k.fence(), ...c.argv, f.code, f.message, ...f.intentNullifiers);
+    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), k.fence(), ...c.argv, f.code, f.message, ...f.intentNullifiers);
     return decodeTransition(out) as TransitionResult;
   }
 
@@ -392,7 +420,7 @@ export class BatchStore {
   async events(id: string, afterStreamId = '0'): Promise<BatchEventRecord[]> {
     const key = this.key.events(id);
     const res = [[key, await this.r.xrange(key, afterStreamId === '0' ? '-' : `(${afterStreamId}`, '+')]] as [string, [string, string[]][]][];
-    if (!res) return [];
+    if (res[0]![1].length === 0 && afterStreamId === '0') return this.prunedEvents(id);
     return res.flatMap(([, entries]) =>
       entries.map(([streamId, kv]) => {
         const m = new Map<string, string>();
@@ -413,14 +441,58 @@ export class BatchStore {
     );
   }
 
+  /** A pruned batch's events are gone: its audit record answers as one final event. */
+  private async prunedEvents(id: string): Promise<BatchEventRecord[]> {
+    const b = await this.get(id);
+    if (!b?.prunedMs) return [];
+    const h = await this.r.hget(this.key.batch(id), 'eventSeq');
+    const message = b.state === 'SETTLED' ? `settled (tx ${b.settlementTx}); history pruned` : `${b.state.toLowerCase()}; history pruned`;
+    return [
+      { seq: Number(h ?? 1), state: b.state, verified: b.verified, transfers: b.transfers, message, settlementTx: b.settlementTx, block: b.block, errorCode: b.errorCode, atMs: b.updatedMs, streamId: '0-1' },
+    ];
+  }
+
+  /** The ledger state after the last final batch (null: the empty ledger). */
   async ledgerFinal(): Promise<LedgerSnapshot | null> {
     const s = await this.r.get(this.key.ledgerFinal());
     return s ? (JSON.parse(s) as LedgerSnapshot) : null;
   }
 
-  async afterSnapshot(id: string): Promise<LedgerSnapshot | null> {
+  /** What planning an open batch did to the ledger state (null: none stored). */
+  async ledgerDelta(id: string): Promise<LedgerDelta | null> {
+    const s = await this.r.get(this.key.delta(id));
+    return s ? (JSON.parse(s) as LedgerDelta) : null;
+  }
+
+  /** The full snapshot after a batch planned by an older version (which stored one per batch). */
+  async legacyAfterSnapshot(id: string): Promise<LedgerSnapshot | null> {
     const s = await this.r.get(this.key.after(id));
     return s ? (JSON.parse(s) as LedgerSnapshot) : null;
+  }
+
+  /**
+   * The ledger state after each of the first open batches in turn: the final snapshot with their deltas
+   * applied in planning order (a batch from an older version brings its full snapshot instead). `upTo`
+   * stops before that batch; omitted, it runs to the tip. Throws `LedgerDeltaMissingError` for an open
+   * batch with neither, `LedgerDeltaMismatchError` for a delta that does not follow the state before it.
+   */
+  async ledgerAfterOpen(o: { depth: number; upTo?: string; open?: readonly string[] }): Promise<{ snapshot: LedgerSnapshot; last?: LedgerDelta }> {
+    let snapshot = (await this.ledgerFinal()) ?? emptySnapshot(o.depth);
+    let last: LedgerDelta | undefined;
+    for (const id of o.open ?? (await this.open())) {
+      if (id === o.upTo) break;
+      const d = await this.ledgerDelta(id);
+      if (d) {
+        applyDelta(snapshot, d, id);
+        last = d;
+        continue;
+      }
+      const legacy = await this.legacyAfterSnapshot(id);
+      if (!legacy) throw new LedgerDeltaMissingError(id);
+      snapshot = legacy;
+      last = undefined;
+    }
+    return { snapshot, ...(last ? { last } : {}) };
   }
 
   /** Batch ids accepted and not yet planned, in order. */
@@ -440,19 +512,99 @@ export class BatchStore {
 
   /**
    * Moves the final ledger snapshot forward over every batch at the head of the open list whose state
-   * is one of `doneStates`, one atomic step per batch; returns the batches it moved over.
+   * is one of `doneStates` (their deltas applied to it, in one atomic step that also pops them); returns
+   * the batches it moved over. `depth`: the tree depth of an empty ledger.
    */
-  async finalizeHead(doneStates: readonly string[]): Promise<string[]> {
+  async finalizeHead(doneStates: readonly string[], depth: number): Promise<string[]> {
     const k = this.key;
-    const done: string[] = [];
     for (;;) {
-      const head = await this.r.lindex(k.open(), 0);
-      if (!head) return done;
-      const moved = Number(await this.r.drexFinalizeHead(k.open(), k.ledgerFinal(), k.batch(head), k.after(head), k.fence(), head, doneStates.join(','), this.fenceToken));
-      if (moved === -1) throw new FencedOffError();
-      if (moved !== 1) return done;
-      done.push(head);
+      const open = await this.open();
+      const heads: string[] = [];
+      for (const id of open) {
+        const st = await this.r.hget(k.batch(id), 'state');
+        if (st !== null && !doneStates.includes(st)) break;
+        heads.push(id);
+      }
+      if (heads.length === 0) return [];
+      let snap = (await this.ledgerFinal()) ?? emptySnapshot(depth);
+      let moved = false;
+      for (const id of heads) {
+        const d = await this.ledgerDelta(id);
+        const legacy = d ? null : await this.legacyAfterSnapshot(id);
+        if (d) snap = applyDelta(snap, d, id);
+        else if (legacy) snap = legacy;
+        else continue; // nothing recorded for it: the final state stays
+        moved = true;
+      }
+      const final = moved ? JSON.stringify(snap) : '';
+      const keys = [k.open(), k.ledgerFinal(), k.finished(), ...heads.flatMap((id) => [k.batch(id), k.delta(id), k.after(id)]), k.fence()];
+      const n = Number(await this.r.drexFinalizeHeads(keys.length, ...keys, this.fenceToken, doneStates.join(','), final, Date.now(), ...heads));
+      if (n === -1) throw new FencedOffError();
+      if (n === heads.length) return heads;
+      // The list or a state changed between reading and writing: look again.
     }
+  }
+
+  /** Batches final (and off the open list) since `cutoffMs` or earlier, oldest first, at most `limit`. */
+  async finishedBefore(cutoffMs: number, limit: number): Promise<string[]> {
+    return this.r.zrangebyscore(this.key.finished(), '-inf', cutoffMs, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * Prunes a batch final since `cutoffMs` or earlier down to its audit record (AUDIT_FIELDS): its
+   * intents, events, plan, proofs, attempts and ledger data go, in one atomic step. Refused for a batch
+   * not in `finalStates`, still open or queued, or final after the cutoff; idempotent.
+   */
+  async prune(id: string, finalStates: readonly string[], cutoffMs: number, now = Date.now()): Promise<PruneResult> {
+    const k = this.key;
+    const out = await this.r.drexPrune(
+      k.batch(id), k.intents(id), k.events(id), k.plan(id), k.proofs(id), k.attempts(id), k.delta(id), k.after(id), k.finished(), k.open(), k.pending(), k.fence(),
+      this.fenceToken, id, finalStates.join(','), cutoffMs, now, ...AUDIT_FIELDS,
+    );
+    switch (out[0]) {
+      case 'OK':
+        return 'pruned';
+      case 'PRUNED':
+        return 'already';
+      case 'MISSING':
+        return 'missing';
+      case 'STATE':
+        return 'not-final';
+      case 'OPEN':
+        return 'open';
+      case 'YOUNG':
+        return 'too-young';
+      case 'FENCED':
+        throw new FencedOffError();
+      default:
+        throw new Error(`unexpected answer from the prune script: ${JSON.stringify(out)}`);
+    }
+  }
+
+  /**
+   * Lists final batches that older versions left off the final-batches set (they kept everything), so
+   * that pruning finds them: one SCAN over batch hashes; returns how many it listed.
+   */
+  async listUnlistedFinal(finalStates: readonly string[]): Promise<number> {
+    const k = this.key;
+    const open = new Set([...(await this.open()), ...(await this.pending())]);
+    const pattern = `${this.prefix}batch:*`;
+    let cursor = '0';
+    let listed = 0;
+    do {
+      const [next, keys] = await this.r.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const id = key.slice(`${this.prefix}batch:`.length);
+        if (id.includes(':') || open.has(id)) continue;
+        const [state, updatedMs, prunedMs] = await this.r.hmget(key, 'state', 'updatedMs', 'prunedMs');
+        if (!state || prunedMs || !finalStates.includes(state)) continue;
+        if ((await this.r.zscore(k.finished(), id)) !== null) continue;
+        await this.fencedWrite(k.finished(), 'ZADD', 'NX', Number(updatedMs ?? 0), id);
+        listed++;
+      }
+    } while (cursor !== '0');
+    return listed;
   }
 
   /** Follows a batch's status events on a connection of its own. */

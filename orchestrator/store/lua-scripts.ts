@@ -47,8 +47,8 @@ return {'OK', event(ARGV[4])}
 `;
 
 /**
- * KEYS[3] plan, [4] after-snapshot, [5] proofs, [6] attempts, [7] open list, [8] pending list.
- * ARGV[7] plan JSON, [8] snapshot JSON, [9] '1' for a re-plan, [10] new version, [11] rootBefore, [12] rootAfter.
+ * KEYS[3] plan, [4] ledger delta, [5] proofs, [6] attempts, [7] open list, [8] pending list.
+ * ARGV[7] plan JSON, [8] ledger delta JSON, [9] '1' for a re-plan, [10] new version, [11] rootBefore, [12] rootAfter.
  */
 export const RECORD_PLAN = `${PRELUDE}
 redis.call('SET', KEYS[3], ARGV[7])
@@ -64,7 +64,10 @@ end
 return {'OK', event(ARGV[4])}
 `;
 
-/** Marks the batch FAILED and takes it off the queues; ARGV[first..] are its intent nullifiers, given back. */
+/**
+ * Marks the batch FAILED, takes it off the queues (its ledger delta with it) and lists it as final (for
+ * pruning); ARGV[first..] are its intent nullifiers, given back.
+ */
 const FAIL_BODY = `
 local function fail(first)
   local id = redis.call('HGET', KEYS[1], 'id')
@@ -73,12 +76,13 @@ local function fail(first)
   redis.call('LREM', KEYS[4], 0, id)
   redis.call('LREM', KEYS[5], 0, id)
   redis.call('DEL', KEYS[6])
+  redis.call('ZADD', KEYS[7], ARGV[1], id)
   return {'OK', event(ARGV[4])}
 end
 `;
 
 /**
- * KEYS[3] used-intents set, [4] open list, [5] pending list, [6] after-snapshot.
+ * KEYS[3] used-intents set, [4] open list, [5] pending list, [6] ledger delta, [7] final-batches set.
  * ARGV[7] the record's error code, [8] its error text, then the batch's intent nullifiers (given back:
  * its transfers never happened).
  */
@@ -87,13 +91,13 @@ return fail(9)
 `;
 
 /**
- * FAIL plus the durable record of the re-planning it starts: KEYS as FAIL, then [7] the re-plan marker.
+ * FAIL plus the durable record of the re-planning it starts: KEYS as FAIL, then [8] the re-plan marker.
  * ARGV[7], [8] as FAIL, [9] the marker (JSON), [10] k = how many batches follow it on the open list,
  * [11 .. 10+k] their ids (refused with OPEN_CHANGED if the list says otherwise), then the nullifiers.
  * Refused with REPLAN_PENDING while an earlier marker is unfinished.
  */
 export const FAIL_AND_MARK_REPLAN = `${PRELUDE}${FAIL_BODY}
-if redis.call('EXISTS', KEYS[7]) == 1 then return {'REPLAN_PENDING'} end
+if redis.call('EXISTS', KEYS[8]) == 1 then return {'REPLAN_PENDING'} end
 local id = redis.call('HGET', KEYS[1], 'id')
 local open = redis.call('LRANGE', KEYS[4], 0, -1)
 local at = nil
@@ -105,7 +109,7 @@ else
   if #open - at ~= k then return {'OPEN_CHANGED'} end
   for j = 1, k do if open[at + j] ~= ARGV[10 + j] then return {'OPEN_CHANGED'} end end
 end
-if k > 0 then redis.call('SET', KEYS[7], ARGV[9]) end
+if k > 0 then redis.call('SET', KEYS[8], ARGV[9]) end
 return fail(11 + k)
 `;
 
@@ -129,21 +133,66 @@ return {'OK', event(ARGV[4])}
 `;
 
 /**
- * Moves the final ledger snapshot over the head of the open list if that batch is done.
- * KEYS: open list, final snapshot, the head's batch hash, the head's after-snapshot, the fencing key.
- * ARGV: the head's id, the done states (comma separated), the fencing token. Returns 1 if it moved,
- * 0 if not, -1 when the writer is fenced off.
+ * Moves the final ledger snapshot over the first n batches of the open list at once, if they are still
+ * its head and each is done. The caller computed the new final snapshot from the one it read and their
+ * deltas; only this script sets the final snapshot, in the same step as it pops its batches, so the
+ * open list still starting with them means the snapshot read is still the final one.
+ * KEYS: [1] open list, [2] final snapshot, [3] final-batches set, then per batch i (1..n) [3i+1] its
+ * hash, [3i+2] its ledger delta, [3i+3] its full snapshot from older versions, and last the fencing key.
+ * ARGV: [1] the fencing token, [2] the done states (comma separated), [3] the new final snapshot ('' to
+ * keep it), [4] now, [5..4+n] the batch ids. Returns n when it moved, 0 when the list or a state
+ * changed meanwhile, -1 when the writer is fenced off.
  */
-export const FINALIZE_HEAD = `${FENCE}
-if fenced(KEYS[5], ARGV[3]) then return -1 end
-if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then return 0 end
-local st = redis.call('HGET', KEYS[3], 'state')
-if st and not string.find(',' .. ARGV[2] .. ',', ',' .. st .. ',', 1, true) then return 0 end
-local after = redis.call('GET', KEYS[4])
-if after then redis.call('SET', KEYS[2], after) end
-redis.call('DEL', KEYS[4])
-redis.call('LPOP', KEYS[1])
-return 1
+export const FINALIZE_HEADS = `${FENCE}
+if fenced(KEYS[#KEYS], ARGV[1]) then return -1 end
+local n = #ARGV - 4
+for i = 1, n do
+  if redis.call('LINDEX', KEYS[1], i - 1) ~= ARGV[4 + i] then return 0 end
+  local st = redis.call('HGET', KEYS[3 * i + 1], 'state')
+  if st and not string.find(',' .. ARGV[2] .. ',', ',' .. st .. ',', 1, true) then return 0 end
+end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end
+for i = 1, n do
+  redis.call('DEL', KEYS[3 * i + 2], KEYS[3 * i + 3])
+  redis.call('LPOP', KEYS[1])
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[4 + i])
+end
+return n
+`;
+
+/**
+ * Prunes one final batch down to its audit record: deletes its intents, status events, plan, proofs,
+ * job attempts and ledger data, and rewrites its hash with the audit fields only (and `prunedMs`).
+ * Refused, writing nothing, unless the batch is in one of the allowed (final) states, on neither the
+ * open list nor the planning queue, and final since `cutoff` or earlier; a batch already pruned, gone or
+ * not final is taken off the final-batches set (it is listed again if it becomes final).
+ * KEYS: [1] hash, [2] intents, [3] events, [4] plan, [5] proofs, [6] attempts, [7] ledger delta,
+ * [8] full snapshot from older versions, [9] final-batches set, [10] open list, [11] pending list,
+ * [12] fencing key. ARGV: [1] fencing token, [2] batch id, [3] allowed states, [4] cutoff (ms),
+ * [5] now, [6..] the audit fields. Answers {'OK'} | {'PRUNED'} | {'MISSING'} | {'STATE', state} |
+ * {'OPEN'} | {'YOUNG'} | {'FENCED'}.
+ */
+export const PRUNE_BATCH = `${FENCE}
+if fenced(KEYS[12], ARGV[1]) then return {'FENCED'} end
+local id = ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('ZREM', KEYS[9], id) return {'MISSING'} end
+if redis.call('HEXISTS', KEYS[1], 'prunedMs') == 1 then redis.call('ZREM', KEYS[9], id) return {'PRUNED'} end
+local st = redis.call('HGET', KEYS[1], 'state')
+if not string.find(',' .. ARGV[3] .. ',', ',' .. st .. ',', 1, true) then redis.call('ZREM', KEYS[9], id) return {'STATE', st} end
+if redis.call('LPOS', KEYS[10], id) or redis.call('LPOS', KEYS[11], id) then redis.call('ZREM', KEYS[9], id) return {'OPEN'} end
+local at = redis.call('ZSCORE', KEYS[9], id) or redis.call('HGET', KEYS[1], 'updatedMs') or '0'
+if tonumber(at) > tonumber(ARGV[4]) then return {'YOUNG'} end
+local fields = {}
+for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+local vals = redis.call('HMGET', KEYS[1], unpack(fields))
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+local kv = {'prunedMs', ARGV[5]}
+for i = 1, #fields do
+  if vals[i] then kv[#kv + 1] = fields[i]; kv[#kv + 1] = vals[i] end
+end
+redis.call('HSET', KEYS[1], unpack(kv))
+redis.call('ZREM', KEYS[9], id)
+return {'OK'}
 `;
 
 /**
@@ -174,12 +223,12 @@ return {'OK'}
 
 /**
  * One plain write, fenced: KEYS[1] the key written, KEYS[2] the fencing key; ARGV[1] the fencing token,
- * ARGV[2] the command (HSET, HINCRBY, DEL or LREM), ARGV[3..] its arguments after the key.
+ * ARGV[2] the command (HSET, HINCRBY, DEL, LREM or ZADD), ARGV[3..] its arguments after the key.
  * Answers {'OK', result} or {'FENCED'}.
  */
 export const FENCED_WRITE = `${FENCE}
 if fenced(KEYS[2], ARGV[1]) then return {'FENCED'} end
 local cmd = ARGV[2]
-if cmd ~= 'HSET' and cmd ~= 'HINCRBY' and cmd ~= 'DEL' and cmd ~= 'LREM' then return redis.error_reply('command not allowed: ' .. cmd) end
+if cmd ~= 'HSET' and cmd ~= 'HINCRBY' and cmd ~= 'DEL' and cmd ~= 'LREM' and cmd ~= 'ZADD' then return redis.error_reply('command not allowed: ' .. cmd) end
 return {'OK', redis.call(cmd, KEYS[1], unpack(ARGV, 3))}
 `;

@@ -1,4 +1,6 @@
 import { status } from '@grpc/grpc-js';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchSigningBytes } from '../../protocol/bank-request-signing.ts';
@@ -19,9 +21,15 @@ function expectOrdered(events: WatchedEvent[], transfers: number): void {
 }
 
 let swarm: Swarm;
+/** A final batch is pruned to its audit record this long after it became final. */
+const RETENTION_MS = 30_000;
+/** The batches of the 16-transfer load (pruned by the last test). */
+const flowBatches: string[] = [];
+/** Redis keys that are a batch's hash (its audit record once pruned); pruning leaves their number alone. */
+const BATCH_HASH = /^drex:dev:batch:0x[0-9a-f]{64}$/;
 
 beforeAll(async () => {
-  swarm = await new Swarm({ workers: 2 }).start();
+  swarm = await new Swarm({ workers: 2, orchestratorArgs: ['--retention-ms', String(RETENTION_MS)] }).start();
   const funding = await swarm.run('central-bank', swarm.depositIntents(2), 'funding');
   expect(funding.last.state).toBe('VERIFIED');
 }, 600_000);
@@ -38,6 +46,7 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
       swarm.run('bank-b', swarm.transferIntents('bank-b', 8), 'flow-b'),
     ]);
     for (const r of [a, b]) {
+      flowBatches.push(r.batchId);
       expectOrdered(r.events, 8);
       const rec = (await (await fetch(`${swarm.httpUrl}/v1/batches/${r.batchId}`)).json()) as { batch: { state: string; verified: number } };
       expect(rec.batch).toMatchObject({ state: 'VERIFIED', verified: 8 });
@@ -72,7 +81,7 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
 
   it('answers bad requests with a specific status and field, and stores nothing', async () => {
     const redis = new Redis(swarm.redis.url);
-    const keysBefore = (await redis.keys('drex:dev:batch:*')).length;
+    const keysBefore = (await redis.keys('drex:dev:batch:*')).filter((k) => BATCH_HASH.test(k)).length;
     const client = swarm.client('bank-a');
     const good = swarm.transferIntents('bank-a', 2);
     const cases: { name: string; run: () => Promise<unknown>; grpc: status; code: string; field: RegExp; key: string }[] = [
@@ -161,7 +170,38 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
       const lookup = await swarm.client('bank-a').get(batchIdOf('dev', bank, c.key)).catch((x: unknown) => x as BankApiError);
       expect((lookup as BankApiError).code, c.name).toBe('BATCH_NOT_FOUND');
     }
-    expect((await redis.keys('drex:dev:batch:*')).length).toBe(keysBefore);
+    expect((await redis.keys('drex:dev:batch:*')).filter((k) => BATCH_HASH.test(k)).length).toBe(keysBefore);
     redis.disconnect();
   });
+
+  it('prunes final batches to their audit records after the retention time: no other Redis key, no job expectation', async () => {
+    expect(flowBatches).toHaveLength(2);
+    const redis = new Redis(swarm.redis.url);
+    const nc = await connect({ servers: swarm.nats.url });
+    try {
+      const jobs = await new Kvm(nc).open('drex_dev_jobs');
+      for (const id of flowBatches) {
+        const deadline = Date.now() + RETENTION_MS + 60_000;
+        while ((await redis.hget(`drex:dev:batch:${id}`, 'prunedMs')) === null) {
+          expect(Date.now(), `batch ${id} pruned in time`).toBeLessThan(deadline);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        expect((await redis.keys('drex:dev:*')).filter((k) => k.includes(id))).toEqual([`drex:dev:batch:${id}`]);
+        const kvKeys: string[] = [];
+        for await (const k of await jobs.keys(`${id}.>`)) kvKeys.push(k);
+        expect(kvKeys).toEqual([]);
+        // GetBatch and WatchBatch answer from the audit record.
+        const rec = await swarm.client('bank-a').get(id);
+        expect(rec).toMatchObject({ batch_id: id, state: 'BATCH_STATE_VERIFIED', transfers: 8, verified: 8 });
+        expect(String(rec.root_before)).toMatch(/^\d+$/);
+        expect(String(rec.root_after)).toMatch(/^\d+$/);
+        const events = await swarm.client('bank-a').watch(id, () => {}, { finalStates: new Set(['VERIFIED']) });
+        expect(events).toHaveLength(1);
+        expect(events[0]!.state).toBe('VERIFIED');
+      }
+    } finally {
+      redis.disconnect();
+      await nc.close();
+    }
+  }, 180_000);
 });

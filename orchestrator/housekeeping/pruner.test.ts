@@ -1,0 +1,93 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
+import { useRedisServer } from '../../test/support/redis-for-tests.ts';
+import type { ValidatedBatch } from '../api/validate-submit.ts';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { createMetrics } from '../metrics.ts';
+import { BatchStore, type StoredPlan } from '../store/batch-store.ts';
+import type { LedgerDelta } from '../store/ledger-delta.ts';
+import { Pruner } from './pruner.ts';
+
+const redisClient = useRedisServer();
+let server: TestNatsServer;
+let nc: NatsConnection;
+let topo: Topology;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+  topo = await ensureTopology(nc, { deployment: 'prune' });
+}, 60_000);
+
+afterAll(async () => {
+  await nc?.drain();
+  await server?.stop();
+});
+
+const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
+
+const batch = (id: string): ValidatedBatch => ({
+  batchId: id,
+  bankId: 'bank-a',
+  idempotencyKey: `key-${id}`,
+  requestHash: `hash-${id}`,
+  intents: [{}, {}] as ValidatedBatch['intents'],
+  intentNullifiers: [`${id}-n1`, `${id}-n2`],
+});
+const plan: StoredPlan = {
+  version: 1,
+  roots: ['1', '2', '3'],
+  transfers: [0, 1].map((index) => ({ index, input: { x: String(index) }, publicSignals: ['1', '2'] })),
+};
+const delta = (sizeBefore: number): LedgerDelta => ({ depth: 4, sizeBefore, rootBefore: '1', rootAfter: '3', leaves: ['5', '6', '7', '8'], added: [], removed: [], spentNullifiers: [], usedIntents: [] });
+
+/** KV keys of the jobs bucket that name `batchId`. */
+async function kvKeysOf(batchId: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of await topo.jobs.keys(`${batchId}.>`)) out.push(k);
+  return out;
+}
+
+describe('Pruner (real redis-server and nats-server)', () => {
+  it('leaves only the audit record of a settled batch after the retention time, and nothing of an open one', async () => {
+    const store = new BatchStore(redisClient(), 'p1:');
+    const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact: 'a'.repeat(64), log, metrics: createMetrics() });
+    // S: planned, dispatched (jobs and expectations published), proved, settled. O: planned and proving after it.
+    for (const [id, size] of [['S', 0], ['O', 4]] as const) {
+      expect((await store.create(batch(id))).kind).toBe('created');
+      expect((await store.recordPlan(id, { plan, delta: delta(size), replan: false, message: 'planned' })).ok).toBe(true);
+      expect(await dispatcher.dispatchBatch(id, 1)).toBe(2);
+    }
+    for (const index of [0, 1]) {
+      await store.acceptProof('S', 1, { index, jobId: `S.v1.t${index}.a1`, workerId: 'w', proof: {}, publicSignals: ['1', '2'], proveMs: 1 });
+    }
+    expect((await store.markSettled('S', 1, { txHash: '0xfeed', block: 9, message: 'settled', aggregationRoot: '0xa99' })).ok).toBe(true);
+    expect(await store.finalizeHead(['SETTLED'], 4)).toEqual(['S']);
+    expect(await kvKeysOf('S')).toHaveLength(2);
+    expect((await topo.jsm.streams.info(topo.names.jobsStream)).state.messages).toBe(4);
+
+    const retentionMs = 60_000;
+    const pruner = new Pruner({ store, jsm: topo.jsm, names: topo.names, log, retentionMs, finalStates: ['SETTLED', 'FAILED'], intervalMs: 1000 });
+    // Within the retention time nothing is pruned.
+    expect(await pruner.pass()).toBe(0);
+    expect(await store.plan('S')).not.toBeNull();
+    // After it: S is its audit record only, in Redis and in NATS.
+    expect(await pruner.pass(Date.now() + retentionMs)).toBe(1);
+    const keys = (await redisClient().keys('p1:*')).filter((k) => k.includes('S'));
+    expect(keys).toEqual(['p1:batch:S']);
+    expect(await store.get('S')).toMatchObject({ state: 'SETTLED', bankId: 'bank-a', settlementTx: '0xfeed', aggregationRoot: '0xa99', rootBefore: '1', rootAfter: '3', transfers: 2 });
+    expect(await kvKeysOf('S')).toEqual([]);
+    // Its jobs left the queue too; O's are still there, with their expectations.
+    const queued = (await topo.jsm.streams.info(topo.names.jobsStream)).state.messages;
+    expect(queued).toBe(2);
+    expect(await kvKeysOf('O')).toHaveLength(2);
+    expect(await store.plan('O')).not.toBeNull();
+    expect(await store.ledgerDelta('O')).not.toBeNull();
+    // Idempotent: a second pass (another orchestrator's, after a kill) does nothing.
+    expect(await pruner.pass(Date.now() + retentionMs)).toBe(0);
+    expect(await store.get('S')).toMatchObject({ state: 'SETTLED' });
+  });
+});
