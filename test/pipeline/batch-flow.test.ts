@@ -177,7 +177,7 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
   it('prunes final batches to their audit records after the retention time: no other Redis key, no job expectation', async () => {
     expect(flowBatches).toHaveLength(2);
     const redis = new Redis(swarm.redis.url);
-    const nc = await connect({ servers: swarm.nats.url });
+    const nc = await connect({ servers: swarm.nats.url, ...(await swarm.connectOptions()) });
     try {
       const jobs = await new Kvm(nc).open('drex_dev_jobs');
       for (const id of flowBatches) {

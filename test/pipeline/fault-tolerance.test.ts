@@ -26,7 +26,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   swarm = await new Swarm({ workers: 2, jobAckWaitMs: 8_000, jobTimeoutMs: 120_000 }).start();
-  nc = await connect({ servers: swarm.nats.url });
+  nc = await connect({ servers: swarm.nats.url, ...(await swarm.connectOptions()) });
   redis = new Redis(swarm.redis.url);
   const funding = await swarm.run('central-bank', swarm.depositIntents(2), 'funding');
   expect(funding.last.state).toBe('VERIFIED');

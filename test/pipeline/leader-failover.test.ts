@@ -22,6 +22,7 @@ beforeAll(async () => {
   // A second aggregator: intake and settlement replicas.
   replica = await startAggregator({
     natsUrl: swarm.nats.url,
+    natsCreds: swarm.security.creds.aggregator,
     log: testLogger('aggregator-b', swarm.dir),
     ledger: { rpcUrl: swarm.ledger!.rpc, settlement: swarm.ledger!.contracts.DrexSettlement!, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n },
   });

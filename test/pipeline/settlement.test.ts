@@ -44,7 +44,7 @@ beforeAll(async () => {
   redis = new Redis(swarm.redis.url);
   chain = createChainClient({ url: swarm.ledger!.rpc, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n });
   settlement = swarm.ledger!.contracts.DrexSettlement! as Hex;
-  natsConnection = await connect({ servers: swarm.nats.url });
+  natsConnection = await connect({ servers: swarm.nats.url, ...(await swarm.connectOptions()) });
 }, 600_000);
 
 afterAll(async () => {

@@ -17,6 +17,15 @@ import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-proces
 import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { testLogger } from './test-logger.ts';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import { generateIdentity } from '../../swarm/identity/ed25519.ts';
+import { natsNames } from '../../protocol/subjects.ts';
+import { credsConnectOptions } from '../../swarm/nats-auth/connect.ts';
+import { createNatsSecurity, loadAdmissionKeys, type NatsSecurity } from '../../swarm/nats-auth/nats-security.ts';
+import { userKeyFromEd25519Seed } from '../../swarm/nats-auth/nkey-codec.ts';
+import { rolePermissions } from '../../swarm/nats-auth/role-permissions.ts';
+import { issueUserJwt, writeCredsFile } from '../../swarm/nats-auth/user-credentials.ts';
+import { writeFileSync } from 'node:fs';
 
 export interface SwarmOptions {
   workers: number;
@@ -38,13 +47,15 @@ export interface SwarmOptions {
 }
 
 /**
- * A whole swarm on loopback for integration tests: its own nats-server and redis-server, the
+ * A whole swarm on loopback for integration tests: its own nats-server (operator mode, each process
+ * with its role's credentials) and redis-server, the
  * orchestrator and workers as child processes (so tests can kill them), the aggregator in-process
  * (so tests can read its metrics).
  */
 export class Swarm {
   crypto!: Crypto;
   nats!: TestNatsServer;
+  security!: NatsSecurity;
   redis!: LocalRedis;
   orchestrator!: CliChild;
   aggregator!: RunningAggregator;
@@ -77,11 +88,13 @@ export class Swarm {
 
   async start(): Promise<this> {
     this.crypto = await loadCrypto();
-    [this.nats, this.redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+    this.security = await createNatsSecurity({ dir: join(this.dir, 'nats-security'), deployment: 'dev' });
+    [this.nats, this.redis] = await Promise.all([startNatsServer({ authConfig: this.security.serverConfig, logFile: join(this.dir, 'nats.log') }), startRedisServer()]);
     if (this.o.ledger) this.ledger = await startDevLedger();
     await this.startOrchestrator();
     this.aggregator = await startAggregator({
       natsUrl: this.nats.url,
+      natsCreds: this.security.creds.aggregator,
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
@@ -99,6 +112,8 @@ export class Swarm {
     return [
       'orchestrator',
       '--nats', this.nats.url,
+      '--nats-creds', this.security.creds.orchestrator,
+      '--admission-dir', this.security.admissionDir,
       '--redis', this.redis.url,
       '--grpc-port', '0',
       '--http-port', '0',
@@ -123,9 +138,35 @@ export class Swarm {
     return this.orchestrator;
   }
 
+  /** Connection options of a role (`admin` may subscribe to everything). */
+  connectOptions(role: 'admin' | 'aggregator' | 'orchestrator' | 'worker' = 'admin'): Promise<Partial<ConnectionOptions>> {
+    return credsConnectOptions(this.security.creds[role]);
+  }
+
+  /** A new worker key file and NATS credentials bound to it, issued with the admission keys. */
+  private async workerCredentials(i: number): Promise<{ key: string; creds: string }> {
+    const { identity, seedHex } = generateIdentity();
+    const key = join(this.dir, `worker-${i}.json`);
+    writeFileSync(key, JSON.stringify({ type: 'ed25519', id: identity.id, seed: seedHex }), { mode: 0o600 });
+    const keys = loadAdmissionKeys(this.security.admissionDir);
+    const user = userKeyFromEd25519Seed(seedHex);
+    const jwt = await issueUserJwt({
+      name: identity.id,
+      user,
+      account: keys.account.publicKey,
+      signer: keys.accountSigner,
+      permissions: rolePermissions('worker', natsNames('dev'), user.getPublicKey(), identity.id),
+      expiresAt: Math.floor(Date.now() / 1000) + 24 * 3600,
+    });
+    const creds = join(this.dir, `worker-${i}.creds`);
+    writeCredsFile(creds, jwt, user);
+    return { key, creds };
+  }
+
   async addWorker(threads = 1): Promise<CliChild> {
     const i = this.workerCount++;
-    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--key', join(this.dir, `worker-${i}.json`), '--threads', String(threads)], {
+    const { key, creds } = await this.workerCredentials(i);
+    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--nats-creds', creds, '--key', key, '--threads', String(threads)], {
       logFile: join(this.dir, `worker-${i}.log`),
     });
     this.workers.push(w);
