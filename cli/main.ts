@@ -9,6 +9,7 @@ import { submitCommand } from './commands/submit.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { chaosCommand } from './commands/chaos.ts';
 import { admitCommand } from './commands/admit.ts';
+import { natsAuthCommand } from './commands/nats-auth.ts';
 import { releaseSnarkjs } from '../circuits/snarkjs-runtime.ts';
 
 const program = new Command('drex-swarm')
@@ -16,7 +17,7 @@ const program = new Command('drex-swarm')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand, admitCommand]) {
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand, admitCommand, natsAuthCommand]) {
   program.addCommand(c());
 }
 
