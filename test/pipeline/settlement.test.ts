@@ -42,7 +42,7 @@ beforeAll(async () => {
     chainRetry: { attempts: 2, initialDelayMs: 100, maxDelayMs: 200 },
   }).start();
   redis = new Redis(swarm.redis.url);
-  chain = createChainClient({ url: swarm.ledger!.rpc, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n });
+  chain = createChainClient({ url: swarm.ledger!.rpc, chainId: swarm.ledger!.chainId, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n });
   settlement = swarm.ledger!.contracts.DrexSettlement! as Hex;
   natsConnection = await connect({ servers: swarm.nats.url });
 }, 600_000);
