@@ -15,6 +15,8 @@ import { Settler } from './settlement/settler.ts';
 export interface LedgerConfig {
   /** JSON-RPC URL: the embedded chain's or a Besu node's. */
   rpcUrl: string;
+  /** The chain id the ledger must have (checked at start). */
+  chainId: number;
   /** The DrexSettlement contract. */
   settlement: Address;
   /** The settler account's private key (signs locally). */
@@ -63,12 +65,13 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   await intake.start();
   let settler: Settler | undefined;
   if (c.ledger) {
-    const chain = createChainClient({ url: c.ledger.rpcUrl, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice, retry: c.ledger.retry });
+    const chain = createChainClient({ url: c.ledger.rpcUrl, chainId: c.ledger.chainId, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice, retry: c.ledger.retry });
     const ackWaitMs = c.topology?.settleAckWaitMs ?? DEFAULT_TOPOLOGY.settleAckWaitMs;
     settler = new Settler({
       nc,
       names: topo.names,
       chain,
+      chainId: c.ledger.chainId,
       settlement: c.ledger.settlement,
       vkeys,
       log: log.child({ part: 'settler' }),

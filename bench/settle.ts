@@ -4,6 +4,7 @@
 // `npm run bench -- settle` (BENCH_SETTLE_SIZES=1,16 for a quick run).
 import { readFileSync } from 'node:fs';
 import { encodeFunctionData, hexToBytes, toHex, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import * as snarkjs from 'snarkjs';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
@@ -42,6 +43,7 @@ const artifacts = await ensureArtifacts({ progress: stderrProgress('bench') });
 const contracts = await compileContracts({ artifacts, onProgress: note });
 const chain = await startEmbeddedChain();
 const client: ChainClient = createChainClient({ url: chain.url, privateKey: chain.accounts[0]!, chainId: chain.chainId, gasPrice: 0n, pollingIntervalMs: 50 });
+const admin = privateKeyToAccount(chain.adminKey).address;
 note(`embedded chain at ${chain.url}; contracts ${contracts.key} (evmVersion ${contracts.evmVersion})`);
 
 // Prove MAX transfers once; batches of n are their prefixes (the root chain starts at roots[0]).
@@ -59,7 +61,7 @@ for (const [i, t] of plan.transfers.entries()) {
   if ((i + 1) % 8 === 0 || i + 1 === MAX) note(`proved ${i + 1}/${MAX} (median ${round(median(proveMs))} ms)`);
 }
 
-const base = await deploySettlement(client, { contracts, initialRoot: plan.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit });
+const base = await deploySettlement(client, { contracts, initialRoot: plan.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit, admin });
 const verifiers: Pick<SettlementAddresses, 'Groth16Verifier' | 'BatchVerifier'> = base;
 
 async function callGas(to: Hex, data: Hex): Promise<number> {
@@ -92,7 +94,7 @@ interface GasParts {
 }
 
 async function measure(n: number, mode: VerificationMode): Promise<GasParts> {
-  const addrs = await deploySettlement(client, { contracts, initialRoot: plan.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit, verifiers });
+  const addrs = await deploySettlement(client, { contracts, initialRoot: plan.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit, admin, verifiers });
   const r = await settleBatch(client, {
     address: addrs.DrexSettlement,
     batchId: toHex(`bench:${mode}:${n}`, { size: 32 }),
@@ -154,7 +156,7 @@ try {
 try {
   const tree = (await import('../aggregator/aggregation-tree.ts' as string)) as { aggregationRoot(items: unknown[]): Hex };
   const r = await settleBatch(client, {
-    address: (await deploySettlement(client, { contracts, initialRoot: plan.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit, verifiers })).DrexSettlement,
+    address: (await deploySettlement(client, { contracts, initialRoot: plan.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit, admin, verifiers })).DrexSettlement,
     batchId: toHex('bench:aggregation-root', { size: 32 }),
     proofs: proofs.slice(0, 3),
     publicInputs: inputs.slice(0, 3),

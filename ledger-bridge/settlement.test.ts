@@ -2,6 +2,7 @@
 // The tests run in order on one chain: each refusal must leave the chain as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFunctionData, parseEventLogs, toHex, type Address, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { funded, type Funded } from '../circuits/model/test-fixtures.ts';
 import { planTransfers, type TransferPlan } from '../circuits/model/plan-transfers.ts';
@@ -24,6 +25,7 @@ import { transferCycle } from './test-support/transfer-cycle.ts';
 import { startDroppingProxy } from './test-support/dropping-proxy.ts';
 
 const batchId = (label: string): Hex => toHex(`batch:${label}`, { size: 32 });
+const POLICY_DELAY = 3_600n;
 
 let chain: EmbeddedChain;
 let client: ChainClient;
@@ -81,7 +83,14 @@ beforeAll(async () => {
   const prover = loadProverArtifacts(artifacts);
   for (const k of Object.keys(plans) as (keyof typeof plans)[]) proved[k] = await provePlan(prover, plans[k]);
   await releaseSnarkjs();
-  addrs = await deploySettlement(client, { contracts, initialRoot: plans.A.roots[0]!, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit });
+  addrs = await deploySettlement(client, {
+    contracts,
+    initialRoot: plans.A.roots[0]!,
+    minterId: f.policy.minter,
+    complianceLimit: f.policy.complianceLimit,
+    admin: privateKeyToAccount(chain.adminKey).address,
+    policyDelaySeconds: POLICY_DELAY,
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -171,21 +180,27 @@ describe('DrexSettlement on the embedded EVM (real proofs)', () => {
     const C = proved.C;
     const root = plans.A.roots[16]!;
     const other = clientFor(chain.url, chain.accounts[1]!);
+    const adminClient = clientFor(chain.url, chain.adminKey);
     await refused(settle(batchId('C'), C, {}, other), 'MissingRole');
     const settlerRole = await client.public.readContract({ address: addrs.DrexSettlement, abi: drexSettlementAbi, functionName: 'SETTLER_ROLE' });
     const admin = async (data: Hex) => {
-      const { receipt } = await sendTransaction(client, { to: addrs.DrexSettlement, data, abi: drexSettlementAbi, what: 'admin' });
+      const { receipt } = await sendTransaction(adminClient, { to: addrs.DrexSettlement, data, abi: drexSettlementAbi, what: 'admin' });
       expect(receipt.status).toBe('success');
     };
     await admin(encodeFunctionData({ abi: drexSettlementAbi, functionName: 'grantRole', args: [settlerRole, other.account.address as Address] }));
     const e = await refused(settle(batchId('C'), C, {}, other), 'ValueBalanceNotAllowed');
     expect(e.args).toEqual([0n]);
+    // A policy counts once active and after the previous one's grace (one delay each): then only it is accepted.
     const { minter, complianceLimit } = f.policy;
-    await admin(encodeFunctionData({ abi: drexSettlementAbi, functionName: 'setPolicy', args: [minter + 1n, complianceLimit] }));
+    const setPolicy = async (m: bigint, l: bigint) => {
+      await admin(encodeFunctionData({ abi: drexSettlementAbi, functionName: 'schedulePolicy', args: [m, l] }));
+      await chain.increaseTime(2 * Number(POLICY_DELAY));
+    };
+    await setPolicy(minter + 1n, complianceLimit);
     expect((await refused(settle(batchId('C'), C), 'MinterMismatch')).args).toEqual([0n, minter]);
-    await admin(encodeFunctionData({ abi: drexSettlementAbi, functionName: 'setPolicy', args: [minter, complianceLimit - 1n] }));
+    await setPolicy(minter, complianceLimit - 1n);
     expect((await refused(settle(batchId('C'), C), 'LimitExceeded')).args).toEqual([0n, complianceLimit]);
-    await admin(encodeFunctionData({ abi: drexSettlementAbi, functionName: 'setPolicy', args: [minter, complianceLimit] }));
+    await setPolicy(minter, complianceLimit);
     await expectUnchanged(root, { nullifier: C.publicInputs[1]![2]!, intent: C.publicInputs[0]![10]! });
   });
 

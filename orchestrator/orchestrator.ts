@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -8,7 +9,7 @@ import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../circuits/model/crypto.ts';
 import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
 import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
-import { createChainReader } from '../ledger-bridge/index.ts';
+import { checkLedger, createChainReader, type Groth16VerificationKey } from '../ledger-bridge/index.ts';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { checkDeployment, DEFAULT_DEPLOYMENT } from '../protocol/subjects.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
@@ -77,8 +78,12 @@ export interface OrchestratorConfig {
   topology?: TopologyOptions;
   /** A final batch is pruned to its audit record this long after it became final. Default 7 days. */
   retentionMs?: number;
-  /** The ledger batches settle on: then VERIFIED batches are handed to settlement and only SETTLED is final. */
-  ledger?: { rpcUrl: string; settlement: Address };
+  /**
+   * The ledger batches settle on: then VERIFIED batches are handed to settlement and only SETTLED is final.
+   * At start it must have `chainId` and a DrexSettlement whose batch verifier was built from the loaded
+   * verification key, or the orchestrator refuses to start (LedgerMismatchError).
+   */
+  ledger?: { rpcUrl: string; chainId: number; settlement: Address };
   /** How often batches handed to settlement are reconciled against the chain. Default 30 s. */
   reconcileIntervalMs?: number;
   /** A batch that can settle now and was handed over this long ago without settling is handed over again. Default 2 min. */
@@ -118,6 +123,11 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const artifacts = await ensureArtifacts({ depth: c.depth });
   const depth = artifacts.manifest.depth;
   const policy = c.policy ?? devPolicy(devActors(crypto));
+  const chain = c.ledger && createChainReader({ url: c.ledger.rpcUrl });
+  if (c.ledger && chain) {
+    const verificationKey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as Groth16VerificationKey;
+    await checkLedger(chain, { chainId: c.ledger.chainId, settlement: c.ledger.settlement, verificationKey });
+  }
   const metrics = createMetrics();
   const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const deployment = checkDeployment(c.deployment ?? DEFAULT_DEPLOYMENT);
@@ -195,10 +205,10 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const reissuer = new Reissuer({ store, dispatcher, failBatch, metrics, log, maxAttempts: c.maxAttempts ?? 5 });
   let handoff: SettlementHandoff | undefined;
   let reconciler: Reconciler | undefined;
-  if (c.ledger) {
+  if (c.ledger && chain) {
     handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
     reconciler = new Reconciler({
-      chain: createChainReader({ url: c.ledger.rpcUrl }),
+      chain,
       settlement: c.ledger.settlement,
       store,
       handoff,

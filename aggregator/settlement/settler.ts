@@ -12,8 +12,13 @@ import { buildSettlementPackage, SettlementPackageError } from '../settlement-pa
 import type { VkeyCache } from '../intake/vkey-cache.ts';
 import {
   ChainUnavailableError,
+  checkLedger,
   ContractRevertedError,
   findSettlement,
+  LedgerMismatchError,
+  verificationKeyHash,
+  type Groth16VerificationKey,
+  type LedgerFacts,
   getCurrentRoot,
   settleBatch,
   settlementDifferences,
@@ -24,6 +29,8 @@ export interface SettlerOptions {
   nc: NatsConnection;
   names: NatsNames;
   chain: ChainClient;
+  /** The chain id the settler was configured for: checked at start (LedgerMismatchError otherwise). */
+  chainId: number;
   settlement: Address;
   vkeys: VkeyCache;
   log: Logger;
@@ -44,6 +51,11 @@ type Outcome = BatchSettledV1 | 'wait';
  * and again if a hand-off gets lost); an unreachable chain is retried; submission never settles twice. A batch that can never settle (the ledger refuses it, no package can be built, the chain holds
  * another settlement under its id) is answered at once with a code. Outcomes go back to the
  * orchestrator on `drex.settled.v1.batch`; the orchestrator checks a success against the chain itself.
+ *
+ * It settles only on the ledger it was configured for: `start()` checks the chain id and the contract
+ * (`checkLedger`), and before the first batch of each artifact the contract's batch verifier is compared
+ * with that artifact's verification key. A mismatch stops the settler (the batch is left for another
+ * settler) and resolves `whenFailed()` with the LedgerMismatchError: the process must exit.
  */
 export class Settler {
   private readonly js: JetStreamClient;
@@ -51,6 +63,11 @@ export class Settler {
   private readonly latest = new Map<string, number>();
   private readonly settled: Counter<'outcome'>;
   private readonly gas: Histogram;
+  private ledger: LedgerFacts | undefined;
+  /** Artifacts whose verification key was compared with the chain's batch verifier. */
+  private readonly vkeyChecked = new Map<string, Promise<void>>();
+  private fail!: (err: LedgerMismatchError) => void;
+  private readonly failed = new Promise<LedgerMismatchError>((resolve) => (this.fail = resolve));
 
   constructor(private readonly o: SettlerOptions) {
     this.js = jetstream(o.nc);
@@ -58,7 +75,13 @@ export class Settler {
     this.gas = new Histogram({ name: 'drex_settlement_gas_per_transfer', help: 'Settlement gas per transfer', buckets: [25e3, 50e3, 75e3, 100e3, 150e3, 250e3, 500e3], registers: [o.registry] });
   }
 
+  /** Resolves with the reason when the settler stopped itself because the ledger is not the configured one. */
+  whenFailed(): Promise<LedgerMismatchError> {
+    return this.failed;
+  }
+
   async start(): Promise<void> {
+    this.ledger = await checkLedger(this.o.chain, { chainId: this.o.chainId, settlement: this.o.settlement });
     // One at a time: batches settle in planning order.
     this.loop = await consumeMessages(await this.js.consumers.get(this.o.names.readyStream, this.o.names.settleConsumer), {
       schema: batchReadyV1,
@@ -84,6 +107,12 @@ export class Settler {
     try {
       outcome = await this.settle(ready, log);
     } catch (err) {
+      if (err instanceof LedgerMismatchError) {
+        log.error('the ledger is not the one configured: the settler stops', { error: err });
+        void this.loop?.stop();
+        this.fail(err);
+        return later;
+      }
       if (err instanceof DrexError && !err.retryable) {
         log.error('the batch can never settle', { error: err });
         outcome = this.refused(ready, err instanceof ContractRevertedError ? 'REVERTED' : 'PACKAGE_INVALID', err.message);
@@ -100,6 +129,23 @@ export class Settler {
 
   private refused(ready: BatchReadyV1, code: Extract<BatchSettledV1, { ok: false }>['code'], reason: string, badIndices: number[] = []): BatchSettledV1 {
     return { v: 1, batchId: ready.batchId, planVersion: ready.planVersion, ok: false, code, badIndices, reason };
+  }
+
+  /** Throws LedgerMismatchError unless the chain's batch verifier was built from `artifact`'s verification key. */
+  private checkVerifier(artifact: string): Promise<void> {
+    let p = this.vkeyChecked.get(artifact);
+    if (!p) {
+      p = (async () => {
+        const hash = verificationKeyHash((await this.o.vkeys.get(artifact)) as Groth16VerificationKey);
+        const onChain = this.ledger!.verificationKeyHash;
+        if (hash !== onChain) {
+          throw new LedgerMismatchError([`the batch verifier at ${this.ledger!.batchVerifier} was built from verification key ${onChain}, not artifact ${artifact}'s ${hash}`]);
+        }
+      })();
+      p.catch(() => this.vkeyChecked.delete(artifact));
+      this.vkeyChecked.set(artifact, p);
+    }
+    return p;
   }
 
   /** Settles one batch, or says it cannot settle yet (predecessor unsettled). */
@@ -121,6 +167,7 @@ export class Settler {
       log.info('not settleable yet (the chain is not at its root_before): left to the orchestrator to hand over again', { chainRoot: String(current).slice(0, 12) });
       return 'wait';
     }
+    await this.checkVerifier(ready.artifact);
     const verdict = await verifyBatch(await this.o.vkeys.prepared(ready.artifact), items);
     if (!verdict.ok) {
       const badIndices = verdict.bad.map((i) => sorted[i]!.index);

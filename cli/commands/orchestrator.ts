@@ -3,6 +3,7 @@ import type { Address } from 'viem';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
 import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
+import { parseChainId } from './aggregator.ts';
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -22,6 +23,7 @@ interface OrchestratorFlags {
   jobTimeoutMs: number;
   jobAckWaitMs: number;
   rpc?: string;
+  chainId?: number;
   settlement?: string;
   reconcileIntervalMs: number;
   handoffTimeoutMs: number;
@@ -61,6 +63,7 @@ export function orchestratorCommand(): Command {
     .option('--job-timeout-ms <ms>', 'last resort: re-issue a job whose queue position was never recorded this long after it was published', positive('--job-timeout-ms'), 35 * 60_000)
     .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', positive('--job-ack-wait-ms'), 30_000)
     .option('--rpc <url>', 'JSON-RPC URL of the ledger: verified batches are handed to settlement and reconciled against it (needs --settlement)')
+    .option('--chain-id <id>', 'chain id --rpc must have (required with --rpc; checked at start with the contract and its verifier)', parseChainId)
     .option('--settlement <address>', 'DrexSettlement contract address on --rpc')
     .option('--reconcile-interval-ms <ms>', 'how often batches handed to settlement are checked against the chain', positive('--reconcile-interval-ms'), 30_000)
     .option('--handoff-timeout-ms <ms>', 'hand a batch that can settle over again when the last hand-off has not settled it after this long', positive('--handoff-timeout-ms'), 120_000)
@@ -81,7 +84,7 @@ export function orchestratorCommand(): Command {
     .action(async (o: OrchestratorFlags) => {
       const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
       if (tlsGiven > 0 && tlsGiven < 3) throw new InvalidArgumentError('mTLS needs --tls-cert, --tls-key and --tls-ca together');
-      if (Boolean(o.rpc) !== Boolean(o.settlement)) throw new InvalidArgumentError('--rpc and --settlement go together');
+      if (Boolean(o.rpc) !== Boolean(o.settlement) || Boolean(o.rpc) !== (o.chainId !== undefined)) throw new InvalidArgumentError('--rpc, --chain-id and --settlement go together');
       if (o.settlement && !/^0x[0-9a-fA-F]{40}$/.test(o.settlement)) throw new InvalidArgumentError('--settlement must be 0x and 40 hex digits');
       const abort = new AbortController();
       const signal = untilSignal();
@@ -109,7 +112,7 @@ export function orchestratorCommand(): Command {
         lostJobGraceMs: o.lostJobGraceMs,
         retentionMs: o.retentionMs,
         topology: { jobAckWaitMs: o.jobAckWaitMs, settleAckWaitMs: o.settleAckWaitMs, settleMaxDeliver: o.settleMaxDeliver },
-        ledger: o.rpc ? { rpcUrl: o.rpc, settlement: o.settlement as Address } : undefined,
+        ledger: o.rpc ? { rpcUrl: o.rpc, chainId: o.chainId!, settlement: o.settlement as Address } : undefined,
         reconcileIntervalMs: o.reconcileIntervalMs,
         handoffTimeoutMs: o.handoffTimeoutMs,
         leaseTtlMs: o.leaseTtlMs,

@@ -47,7 +47,7 @@ export interface DevnetOptions {
    * The ledger batches settle on: `embedded` (an in-process EVM on loopback JSON-RPC, deployed at start),
    * an external one (e.g. Besu), or none (batches end at VERIFIED).
    */
-  ledger?: 'embedded' | 'none' | { rpc: string; settlement: string; settlerKey: string; gasPrice?: string };
+  ledger?: 'embedded' | 'none' | { rpc: string; settlement: string; settlerKey: string; gasPrice?: string; /** Default: the node's own. */ chainId?: number };
   env?: NodeJS.ProcessEnv;
   log?: (msg: string) => void;
 }
@@ -150,15 +150,18 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       rpc = ledger.rpc;
       contracts = ledger.contracts;
       log(`embedded chain at ${rpc}; DrexSettlement at ${ledger.contracts.DrexSettlement}`);
-      ledgerArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, '--settler-key', ledger.settlerKey, '--gas-price', '0'];
+      const chainArgs = ['--rpc', rpc, '--chain-id', String(ledger.chainId), '--settlement', ledger.contracts.DrexSettlement!];
+      ledgerArgs = [...chainArgs, '--settler-key', ledger.settlerKey, '--gas-price', '0'];
       // The embedded chain starts empty each time: so does this run's batch state.
       // The embedded chain starts empty (same chain id, same contract address) every time: a run is its own deployment.
-      orchestratorArgs = ['--rpc', rpc, '--settlement', ledger.contracts.DrexSettlement!, ...orchestratorArgs];
+      orchestratorArgs = [...chainArgs, ...orchestratorArgs];
     } else if (ledgerMode !== 'none') {
       rpc = ledgerMode.rpc;
-      ledgerArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, '--settler-key', ledgerMode.settlerKey, ...(ledgerMode.gasPrice ? ['--gas-price', ledgerMode.gasPrice] : [])];
-      deployment = o.deployment ?? deploymentOfLedger(await createChainReader({ url: rpc }).public.getChainId(), ledgerMode.settlement);
-      orchestratorArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, ...orchestratorArgs];
+      const chainId = ledgerMode.chainId ?? (await createChainReader({ url: rpc }).public.getChainId());
+      const chainArgs = ['--rpc', rpc, '--chain-id', String(chainId), '--settlement', ledgerMode.settlement];
+      ledgerArgs = [...chainArgs, '--settler-key', ledgerMode.settlerKey, ...(ledgerMode.gasPrice ? ['--gas-price', ledgerMode.gasPrice] : [])];
+      deployment = o.deployment ?? deploymentOfLedger(chainId, ledgerMode.settlement);
+      orchestratorArgs = [...chainArgs, ...orchestratorArgs];
     }
     // NATS: an operator's secured server with its credentials, or devnet's own with fresh security.
     let natsUrl: string;

@@ -1,4 +1,5 @@
 import type { Address, Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
 import { NoteTree } from '../../circuits/model/note-tree.ts';
@@ -11,13 +12,19 @@ export interface DevLedger {
   chain: EmbeddedChain;
   rpc: string;
   contracts: Record<string, Address>;
+  /** Chain id of the embedded chain (what `--chain-id` must say). */
+  chainId: number;
+  /** Holds SETTLER_ROLE and MINTER_ROLE (the aggregator's key). */
   settlerKey: Hex;
+  /** Holds ADMIN_ROLE (roles, policy changes); a separate account, never handed to a service. */
+  adminKey: Hex;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the embedded chain and deploys the verifiers and DrexSettlement, starting at the empty note
- * tree's root, with the dev minter and the dev compliance limit.
+ * tree's root (supply 0), with the dev minter and the dev compliance limit; the settler key settles and
+ * mints, the separate dev admin account administers (policy changes take the default delay).
  */
 export async function startDevLedger(o: { port?: number; onProgress?: (m: string) => void } = {}): Promise<DevLedger> {
   const artifacts = await ensureArtifacts();
@@ -32,8 +39,9 @@ export async function startDevLedger(o: { port?: number; onProgress?: (m: string
       initialRoot: new NoteTree(crypto, artifacts.manifest.depth).root,
       minterId: devMinter(crypto).owner,
       complianceLimit: DEV_COMPLIANCE_LIMIT,
+      admin: privateKeyToAccount(chain.adminKey).address,
     });
-    return { chain, rpc: chain.url, contracts: { ...addresses }, settlerKey, stop: () => chain.stop() };
+    return { chain, rpc: chain.url, chainId: chain.chainId, contracts: { ...addresses }, settlerKey, adminKey: chain.adminKey, stop: () => chain.stop() };
   } catch (err) {
     await chain.stop();
     throw err;

@@ -9,6 +9,8 @@ import { besuNodeToml, devKey, enodeUrl, qbftGenesis, validatorKey } from '../..
 const here = dirname(fileURLToPath(import.meta.url));
 export const VALIDATORS = [1, 2, 3, 4].map((i) => validatorKey(`validator-${i}`, devKey(`validator-${i}`)));
 export const SETTLER_KEY = devKey('settler');
+/** The settlement contract's admin (roles, policy changes): never the settler, never on a service host. */
+export const ADMIN_KEY = devKey('admin');
 /** Static addresses of the compose network (Besu bootnodes need IPs). */
 export const nodeIp = (i: number) => `172.16.239.${10 + i}`;
 
@@ -16,7 +18,8 @@ export const nodeIp = (i: number) => `172.16.239.${10 + i}`;
 export function besuProfileFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   const settler = privateKeyToAccount(SETTLER_KEY).address;
-  files['genesis.json'] = `${JSON.stringify(qbftGenesis({ validators: VALIDATORS.map((v) => v.address), alloc: [settler] }), null, 2)}\n`;
+  const admin = privateKeyToAccount(ADMIN_KEY).address;
+  files['genesis.json'] = `${JSON.stringify(qbftGenesis({ validators: VALIDATORS.map((v) => v.address), alloc: [settler, admin] }), null, 2)}\n`;
   VALIDATORS.forEach((v, i) => {
     files[`keys/${v.name}.key`] = `${v.privateKey}\n`;
     files[`keys/${v.name}.pub`] = `0x${v.enodeId}\n`;
@@ -30,6 +33,7 @@ export function besuProfileFiles(): Record<string, string> {
     });
   });
   files['keys/settler.key'] = `${SETTLER_KEY}\n`;
+  files['keys/admin.key'] = `${ADMIN_KEY}\n`;
   return files;
 }
 

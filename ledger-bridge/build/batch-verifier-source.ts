@@ -12,7 +12,7 @@
  * to be available first: a gas limit too low for the verification reverts `InsufficientGas` (retry with
  * more gas), and only a call that fails with its full amount means invalid input (verify returns false).
  */
-import { toFunctionSelector } from 'viem';
+import { encodePacked, keccak256, toFunctionSelector, type Hex } from 'viem';
 import { DrexError } from '../../protocol/errors.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../../protocol/transfer-public-inputs.ts';
 
@@ -65,19 +65,43 @@ function checkKey(vk: Groth16VerificationKey): void {
   }
 }
 
+/** The key's words in the order `verificationKeyHash()` packs them (see IBatchVerifier.sol). */
+function keyWords(vk: Groth16VerificationKey): { name: string; value: string }[] {
+  const g2 = (name: string, p: Groth16VerificationKey['vk_beta_2']) => [
+    { name: `${name}_X1`, value: dec(p[0]?.[1], `${name}.x.c1`) },
+    { name: `${name}_X2`, value: dec(p[0]?.[0], `${name}.x.c0`) },
+    { name: `${name}_Y1`, value: dec(p[1]?.[1], `${name}.y.c1`) },
+    { name: `${name}_Y2`, value: dec(p[1]?.[0], `${name}.y.c0`) },
+  ];
+  return [
+    { name: 'ALPHA_X', value: dec(vk.vk_alpha_1[0], 'alpha.x') },
+    { name: 'ALPHA_Y', value: dec(vk.vk_alpha_1[1], 'alpha.y') },
+    ...g2('BETA', vk.vk_beta_2),
+    ...g2('GAMMA', vk.vk_gamma_2),
+    ...g2('DELTA', vk.vk_delta_2),
+    ...vk.IC.flatMap((p, j) => [
+      { name: `IC${j}_X`, value: dec(p[0], `IC${j}.x`) },
+      { name: `IC${j}_Y`, value: dec(p[1], `IC${j}.y`) },
+    ]),
+  ];
+}
+
+/**
+ * The hash a BatchVerifier built from `vk` returns from `verificationKeyHash()`: keccak256 of the key's
+ * words packed as uint256 (alpha, beta, gamma, delta, IC; G2 coordinates as x.c1, x.c0, y.c1, y.c0).
+ */
+export function verificationKeyHash(vk: Groth16VerificationKey): Hex {
+  checkKey(vk);
+  const words = keyWords(vk).map((w) => BigInt(w.value));
+  return keccak256(encodePacked(words.map(() => 'uint256'), words));
+}
+
 /** Solidity source of `BatchVerifier` for `vk`; `origin` is noted in the header (e.g. the vkey hash). */
 export function batchVerifierSource(vk: Groth16VerificationKey, origin: string): string {
   checkKey(vk);
-  const g2 = (name: string, p: Groth16VerificationKey['vk_beta_2']) => [
-    `    uint256 internal constant ${name}_X1 = ${dec(p[0]?.[1], `${name}.x.c1`)};`,
-    `    uint256 internal constant ${name}_X2 = ${dec(p[0]?.[0], `${name}.x.c0`)};`,
-    `    uint256 internal constant ${name}_Y1 = ${dec(p[1]?.[1], `${name}.y.c1`)};`,
-    `    uint256 internal constant ${name}_Y2 = ${dec(p[1]?.[0], `${name}.y.c0`)};`,
-  ];
-  const ic = vk.IC.flatMap((p, j) => [
-    `    uint256 internal constant IC${j}_X = ${dec(p[0], `IC${j}.x`)};`,
-    `    uint256 internal constant IC${j}_Y = ${dec(p[1], `IC${j}.y`)};`,
-  ]);
+  const words = keyWords(vk);
+  const constants = words.map((w) => `    uint256 internal constant ${w.name} = ${w.value};`);
+  const hashStores = words.map((w, k) => `            mstore(add(m, ${k * 32}), ${w.name})`);
   // vk_x accumulation: skip a public input whose weighted sum is zero (e.g. no deposit in the batch).
   const icTerms = vk.IC.slice(1).map(
     (_, k) =>
@@ -105,9 +129,16 @@ contract BatchVerifier is IBatchVerifier {
     uint256 internal constant PAIRING_PAIR_GAS = ${PRECOMPILE_GAS.pairingPerPair};
     uint256 internal constant CALL_RESERVE = ${PRECOMPILE_CALL_RESERVE};
 
-    uint256 internal constant ALPHA_X = ${dec(vk.vk_alpha_1[0], 'alpha.x')};
-    uint256 internal constant ALPHA_Y = ${dec(vk.vk_alpha_1[1], 'alpha.y')};
-${[...g2('BETA', vk.vk_beta_2), ...g2('GAMMA', vk.vk_gamma_2), ...g2('DELTA', vk.vk_delta_2), ...ic].join('\n')}
+${constants.join('\n')}
+
+    /// @inheritdoc IBatchVerifier
+    function verificationKeyHash() external pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+${hashStores.join('\n')}
+            h := keccak256(m, ${words.length * 32})
+        }
+    }
 
     /// @inheritdoc IBatchVerifier
     function verify(uint256[8][] calldata proofs, uint256[${n}][] calldata publicInputs) external view returns (bool) {

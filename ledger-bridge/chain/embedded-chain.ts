@@ -24,12 +24,19 @@ export interface EmbeddedChain {
   chainId: number;
   /** Private keys of the funded dev accounts (sign locally; the node has no unlocked accounts in use). */
   accounts: Hex[];
+  /**
+   * Key of the funded dev admin account, kept apart from `accounts` (the settler is `accounts[0]`): the
+   * settlement contract's admin must not be its settler.
+   */
+  adminKey: Hex;
   /** The in-process EIP-1193 provider (bypasses HTTP). */
   provider: RequestProvider;
   /** Takes the HTTP front down; the EVM state stays in memory. */
   stopHttp(): Promise<void>;
   /** Brings the HTTP front back on the same port. */
   startHttp(): Promise<void>;
+  /** Moves the chain's clock `seconds` forward and mines a block at the new time. */
+  increaseTime(seconds: number): Promise<void>;
   /** Stops the HTTP front and the EVM. */
   stop(): Promise<void>;
 }
@@ -37,6 +44,11 @@ export interface EmbeddedChain {
 /** Deterministic dev keys: keccak256("drex-swarm/dev-account/<i>"). Never use them outside a dev chain. */
 export function devPrivateKey(i: number): Hex {
   return keccak256(toHex(`drex-swarm/dev-account/${i}`));
+}
+
+/** The dev admin account's key: keccak256("drex-swarm/dev-admin"). Never use it outside a dev chain. */
+export function devAdminKey(): Hex {
+  return keccak256(toHex('drex-swarm/dev-admin'));
 }
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,6 +61,7 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'
 export async function startEmbeddedChain(opts: EmbeddedChainOptions = {}): Promise<EmbeddedChain> {
   const chainId = opts.chainId ?? 1337;
   const accounts = Array.from({ length: opts.accounts ?? 4 }, (_, i) => devPrivateKey(i));
+  const adminKey = devAdminKey();
   const hre = await createHardhatRuntimeEnvironment(
     {
       networks: {
@@ -59,7 +72,7 @@ export async function startEmbeddedChain(opts: EmbeddedChainOptions = {}): Promi
           initialBaseFeePerGas: 0,
           minGasPrice: 0,
           blockGasLimit: opts.blockGasLimit ?? 100_000_000n,
-          accounts: accounts.map((privateKey) => ({ privateKey, balance: 10n ** 24n })),
+          accounts: [...accounts, adminKey].map((privateKey) => ({ privateKey, balance: 10n ** 24n })),
           throwOnTransactionFailures: false,
           throwOnCallFailures: true,
           loggingEnabled: false,
@@ -83,8 +96,13 @@ export async function startEmbeddedChain(opts: EmbeddedChainOptions = {}): Promi
     port,
     chainId,
     accounts,
+    adminKey,
     provider,
     stopHttp,
+    async increaseTime(seconds) {
+      await provider.request({ method: 'evm_increaseTime', params: [seconds] });
+      await provider.request({ method: 'evm_mine', params: [] });
+    },
     async startHttp() {
       if (!server) server = await serveJsonRpc(provider, { port });
     },

@@ -71,3 +71,19 @@ export class NonceConflictError extends DrexError {
   readonly code = 'TX_NONCE_CONFLICT';
   override readonly retryable = true;
 }
+
+/**
+ * The ledger the process was configured for is not the one it reached: another chain id, no settlement
+ * contract at the address, or a batch verifier built from another verification key. The process must not
+ * run against it; `differences` names each mismatch.
+ */
+export class LedgerMismatchError extends DrexError {
+  override name = 'LedgerMismatchError';
+  readonly code = 'LEDGER_MISMATCH';
+  constructor(
+    readonly differences: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`the ledger is not the one configured: ${differences.join('; ')}`, options);
+  }
+}

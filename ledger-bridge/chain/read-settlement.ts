@@ -12,6 +12,10 @@ export interface SettlementRecord {
   rootBefore: bigint;
   rootAfter: bigint;
   transfers: number;
+  /** The batch's summed valueIn public inputs (deposits): what it added to totalSupply. */
+  minted: bigint;
+  /** The batch's summed valueOut public inputs (withdrawals): what it took from totalSupply. */
+  burned: bigint;
 }
 
 const read = <T>(client: ChainReader, what: string, fn: () => Promise<T>) => withRetry(what, fn, client.retry);
@@ -64,6 +68,40 @@ export async function findSettlement(client: ChainReader, address: Address, batc
     rootBefore: log.args.rootBefore,
     rootAfter: log.args.rootAfter,
     transfers: Number(log.args.transfers),
+    minted: log.args.minted,
+    burned: log.args.burned,
+  };
+}
+
+/** The settlement contract's total supply (initial supply + minted - burned). */
+export function getTotalSupply(client: ChainReader, address: Address): Promise<bigint> {
+  return read(client, 'totalSupply', () => client.public.readContract({ address, abi: drexSettlementAbi, functionName: 'totalSupply' }));
+}
+
+/** A settlement policy: the minter id transfers must name and the largest compliance limit accepted. */
+export interface SettlementPolicy {
+  minterId: bigint;
+  complianceLimit: bigint;
+}
+
+/** The policies the contract accepts now, and the one scheduled (see DrexSettlement's NatSpec). */
+export interface SettlementPolicies {
+  current: SettlementPolicy;
+  /** The policy the current one replaced, while it is still accepted. */
+  previous: (SettlementPolicy & { acceptedUntil: bigint }) | null;
+  /** A scheduled policy not active yet. */
+  pending: (SettlementPolicy & { activatesAt: bigint }) | null;
+}
+
+/** Reads the current, still-accepted previous and pending policies. */
+export async function getPolicies(client: ChainReader, address: Address): Promise<SettlementPolicies> {
+  const call = <F extends 'minterId' | 'complianceLimit' | 'previousPolicy' | 'pendingPolicy'>(functionName: F) =>
+    read(client, functionName, () => client.public.readContract({ address, abi: drexSettlementAbi, functionName }));
+  const [minterId, complianceLimit, prev, pending] = await Promise.all([call('minterId'), call('complianceLimit'), call('previousPolicy'), call('pendingPolicy')]);
+  return {
+    current: { minterId, complianceLimit },
+    previous: prev[2] === 0n ? null : { minterId: prev[0], complianceLimit: prev[1], acceptedUntil: prev[2] },
+    pending: pending[2] === 0n ? null : { minterId: pending[0], complianceLimit: pending[1], activatesAt: pending[2] },
   };
 }
 

@@ -106,6 +106,8 @@ export async function settleBatch(client: ChainClient, p: SettleBatchParams): Pr
       rootBefore: log.args.rootBefore,
       rootAfter: log.args.rootAfter,
       transfers: Number(log.args.transfers),
+      minted: log.args.minted,
+      burned: log.args.burned,
       gasUsed: receipt.gasUsed,
       alreadySettled: false,
     };

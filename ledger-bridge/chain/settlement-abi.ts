@@ -5,13 +5,18 @@ import { parseAbi } from 'viem';
  * every item here is in it, so these cannot drift).
  */
 export const drexSettlementAbi = parseAbi([
-  'constructor(uint256 initialRoot, uint256 minterId, uint256 complianceLimit, address batchVerifier, address groth16Verifier, address admin)',
+  'constructor(uint256 initialRoot, uint256 initialSupply, uint256 minterId, uint256 complianceLimit, uint256 policyDelay, address batchVerifier, address groth16Verifier, address admin, address[] settlers, address[] minters)',
   'function settleBatch(bytes32 batchId, uint256[8][] proofs, uint256[11][] publicInputs) returns (bytes32 aggregationRoot)',
   'function settleBatchPerProof(bytes32 batchId, uint256[8][] proofs, uint256[11][] publicInputs) returns (bytes32 aggregationRoot)',
-  'function setPolicy(uint256 minterId, uint256 complianceLimit)',
+  'function schedulePolicy(uint256 minterId, uint256 complianceLimit)',
+  'function activatePolicy()',
   'function currentRoot() view returns (uint256)',
+  'function totalSupply() view returns (uint256)',
+  'function policyDelay() view returns (uint256)',
   'function minterId() view returns (uint256)',
   'function complianceLimit() view returns (uint256)',
+  'function previousPolicy() view returns (uint256 minterId, uint256 complianceLimit, uint256 acceptedUntil)',
+  'function pendingPolicy() view returns (uint256 minterId, uint256 complianceLimit, uint256 activatesAt)',
   'function isSpent(uint256 nullifier) view returns (bool)',
   'function isIntentUsed(uint256 intentNullifier) view returns (bool)',
   'function settledBatch(bytes32 batchId) view returns (bytes32 aggregationRoot, uint256 blockNumber)',
@@ -23,8 +28,9 @@ export const drexSettlementAbi = parseAbi([
   'function hasRole(bytes32 role, address account) view returns (bool)',
   'function grantRole(bytes32 role, address account)',
   'function revokeRole(bytes32 role, address account)',
-  'event BatchSettled(bytes32 indexed batchId, bytes32 aggregationRoot, uint256 rootBefore, uint256 rootAfter, uint256 transfers)',
-  'event PolicyChanged(uint256 minterId, uint256 complianceLimit)',
+  'event BatchSettled(bytes32 indexed batchId, bytes32 aggregationRoot, uint256 rootBefore, uint256 rootAfter, uint256 transfers, uint256 minted, uint256 burned)',
+  'event PolicyScheduled(uint256 minterId, uint256 complianceLimit, uint256 activatesAt)',
+  'event PolicyActivated(uint256 minterId, uint256 complianceLimit, uint256 activatedAt, uint256 previousAcceptedUntil)',
   'event RoleGranted(bytes32 indexed role, address indexed account, address indexed by)',
   'event RoleRevoked(bytes32 indexed role, address indexed account, address indexed by)',
   'error BatchAlreadySettled(bytes32 batchId)',
@@ -39,11 +45,15 @@ export const drexSettlementAbi = parseAbi([
   'error InvalidBatchProof()',
   'error InsufficientGas()',
   'error InvalidProof(uint256 index)',
+  'error SupplyUnderflow(uint256 supply, uint256 burned)',
+  'error PolicyDelayZero()',
   'error MissingRole(bytes32 role, address account)',
+  'error RoleConflict(bytes32 role, address account)',
   'error ZeroAddress()',
 ]);
 
 export const batchVerifierAbi = parseAbi([
+  'function verificationKeyHash() pure returns (bytes32)',
   'function verify(uint256[8][] proofs, uint256[11][] publicInputs) view returns (bool)',
   'error EmptyBatch()',
   'error LengthMismatch(uint256 proofs, uint256 publicInputs)',

@@ -8,12 +8,29 @@ import {IGroth16Verifier} from "./IGroth16Verifier.sol";
 /// @title DrexSettlement
 /// @notice Settles batches of shielded Drex transfers: checks that the batch's chain of note-tree roots
 ///         starts at the current root, that no nullifier or intent nullifier was used, that the public
-///         policy inputs match the configured ones, verifies every Groth16 proof (one batched pairing
-///         check), then records the nullifiers and intents, moves the root and emits BatchSettled.
+///         policy inputs are accepted (below), verifies every Groth16 proof (one batched pairing check),
+///         then records the nullifiers and intents, moves the root and the supply, and emits BatchSettled.
 /// @dev Public inputs per transfer (circuit order): [rootBefore, rootAfter, nullifier0, nullifier1,
 ///      commitment0, commitment1, valueIn, valueOut, limit, minter, intentNullifier].
-///      Policy: `minter` must EQUAL the configured minter id; `limit` must be <= the configured
-///      compliance limit (a proof made under a stricter limit stays acceptable when the limit is raised).
+///
+///      Policy (minter id, compliance limit): a transfer's `minter` must EQUAL the policy's minter id and its
+///      `limit` must be <= the policy's compliance limit (a proof made under a stricter limit stays
+///      acceptable when the limit is raised).
+///
+///      Policy changes are delayed, and never fail a batch proven under the policy they replace:
+///      - the admin schedules a policy; it becomes current `policyDelay` seconds later (PolicyScheduled,
+///        then PolicyActivated, emitted by the first state-changing call at or after that time; any
+///        account may call activatePolicy()). Scheduling again before activation replaces the pending one;
+///      - a transfer is accepted under the CURRENT policy, or under the PREVIOUS one (the policy the
+///        current one replaced) until `policyDelay` seconds after the current one activated;
+///      - a policy still pending is not accepted.
+///      So a batch proven while policy P was current settles until `policyDelay` after P's successor
+///      activated: at least `policyDelay`, and at least `2 * policyDelay` from the moment the change was
+///      scheduled (which is when the operator learns of it). A new activation happens at least
+///      `policyDelay` after its scheduling, so at most two policies are ever accepted at once.
+///
+///      Supply: valueIn is minted (a deposit) and valueOut burned (a withdrawal); `totalSupply` moves by
+///      the batch's minted - burned and never below zero (SupplyUnderflow).
 contract DrexSettlement is Roles {
     uint256 private constant ROOT_BEFORE = 0;
     uint256 private constant ROOT_AFTER = 1;
@@ -30,22 +47,56 @@ contract DrexSettlement is Roles {
         uint64 blockNumber;
     }
 
+    /// @notice What transfers are checked against: `minterId` must equal, `complianceLimit` bounds `limit`.
+    struct Policy {
+        uint256 minterId;
+        uint256 complianceLimit;
+    }
+
+    /// @dev What _checkAndRecord found in a batch.
+    struct Totals {
+        uint256 rootBefore;
+        uint256 rootAfter;
+        uint256 minted;
+        uint256 burned;
+    }
+
     IBatchVerifier public immutable batchVerifier;
     IGroth16Verifier public immutable groth16Verifier;
+    /// @notice Seconds from scheduling a policy to its activation, and how long the previous policy is
+    ///         still accepted after an activation.
+    uint256 public immutable policyDelay;
 
     /// @notice The note tree's current root.
     uint256 public currentRoot;
-    /// @notice The minter's owner id (a BN254 field element) that the circuit's `minter` input must equal.
-    uint256 public minterId;
-    /// @notice The largest `limit` public input accepted.
-    uint256 public complianceLimit;
+    /// @notice Value in notes: the initial supply, plus every batch's minted, minus its burned.
+    uint256 public totalSupply;
+
+    Policy private _current;
+    Policy private _previous;
+    /// @dev The previous policy is accepted while block.timestamp < this.
+    uint256 private _previousUntil;
+    Policy private _pending;
+    /// @dev When the pending policy becomes current; 0 when none is pending.
+    uint256 private _pendingAt;
 
     mapping(uint256 nullifier => bool) private _spent;
     mapping(uint256 intentNullifier => bool) private _intentUsed;
     mapping(bytes32 batchId => Settled) private _batches;
 
-    event BatchSettled(bytes32 indexed batchId, bytes32 aggregationRoot, uint256 rootBefore, uint256 rootAfter, uint256 transfers);
-    event PolicyChanged(uint256 minterId, uint256 complianceLimit);
+    /// @notice `minted` and `burned` are the batch's summed valueIn and valueOut public inputs.
+    event BatchSettled(
+        bytes32 indexed batchId,
+        bytes32 aggregationRoot,
+        uint256 rootBefore,
+        uint256 rootAfter,
+        uint256 transfers,
+        uint256 minted,
+        uint256 burned
+    );
+    event PolicyScheduled(uint256 minterId, uint256 complianceLimit, uint256 activatesAt);
+    /// @notice The policy became current at `activatedAt`; the one it replaced is accepted until `previousAcceptedUntil`.
+    event PolicyActivated(uint256 minterId, uint256 complianceLimit, uint256 activatedAt, uint256 previousAcceptedUntil);
 
     error BatchAlreadySettled(bytes32 batchId);
     error EmptyBatch();
@@ -61,23 +112,36 @@ contract DrexSettlement is Roles {
     ///         to verify the batch: retry with more gas; it says nothing about the proofs.
     error InsufficientGas();
     error InvalidProof(uint256 index);
+    /// @notice The batch burns more than the supply (plus what it mints) holds.
+    error SupplyUnderflow(uint256 supply, uint256 burned);
+    error PolicyDelayZero();
 
+    /// @param admin Gets ADMIN_ROLE (grants roles, schedules policies); it may not be a settler or minter.
+    /// @param settlers Get SETTLER_ROLE. @param minters Get MINTER_ROLE.
     constructor(
         uint256 initialRoot,
+        uint256 initialSupply,
         uint256 minterId_,
         uint256 complianceLimit_,
+        uint256 policyDelay_,
         IBatchVerifier batchVerifier_,
         IGroth16Verifier groth16Verifier_,
-        address admin
+        address admin,
+        address[] memory settlers,
+        address[] memory minters
     ) {
         if (address(batchVerifier_) == address(0) || address(groth16Verifier_) == address(0)) revert ZeroAddress();
+        if (policyDelay_ == 0) revert PolicyDelayZero();
         batchVerifier = batchVerifier_;
         groth16Verifier = groth16Verifier_;
+        policyDelay = policyDelay_;
         currentRoot = initialRoot;
-        minterId = minterId_;
-        complianceLimit = complianceLimit_;
+        totalSupply = initialSupply;
+        _current = Policy(minterId_, complianceLimit_);
         _grant(ADMIN_ROLE, admin);
-        emit PolicyChanged(minterId_, complianceLimit_);
+        for (uint256 i = 0; i < settlers.length; i++) _grant(SETTLER_ROLE, settlers[i]);
+        for (uint256 i = 0; i < minters.length; i++) _grant(MINTER_ROLE, minters[i]);
+        emit PolicyActivated(minterId_, complianceLimit_, block.timestamp, 0);
     }
 
     /// @notice Settles a batch, verifying all its proofs with ONE call to the pairing precompile.
@@ -86,9 +150,9 @@ contract DrexSettlement is Roles {
         onlyRole(SETTLER_ROLE)
         returns (bytes32 aggregationRoot)
     {
-        (uint256 rootBefore, uint256 rootAfter) = _checkAndRecord(batchId, proofs.length, publicInputs);
+        Totals memory t = _checkAndRecord(batchId, proofs.length, publicInputs);
         if (!batchVerifier.verify(proofs, publicInputs)) revert InvalidBatchProof();
-        aggregationRoot = _finish(batchId, proofs, publicInputs, rootBefore, rootAfter);
+        aggregationRoot = _finish(batchId, proofs, publicInputs, t);
     }
 
     /// @notice Same as settleBatch but verifies each proof separately with the snarkjs Groth16Verifier
@@ -98,7 +162,7 @@ contract DrexSettlement is Roles {
         onlyRole(SETTLER_ROLE)
         returns (bytes32 aggregationRoot)
     {
-        (uint256 rootBefore, uint256 rootAfter) = _checkAndRecord(batchId, proofs.length, publicInputs);
+        Totals memory t = _checkAndRecord(batchId, proofs.length, publicInputs);
         for (uint256 i = 0; i < proofs.length; i++) {
             uint256[8] calldata p = proofs[i];
             bool ok = groth16Verifier.verifyProof(
@@ -106,14 +170,47 @@ contract DrexSettlement is Roles {
             );
             if (!ok) revert InvalidProof(i);
         }
-        aggregationRoot = _finish(batchId, proofs, publicInputs, rootBefore, rootAfter);
+        aggregationRoot = _finish(batchId, proofs, publicInputs, t);
     }
 
-    /// @notice Changes the minter id and compliance limit (ADMIN_ROLE).
-    function setPolicy(uint256 minterId_, uint256 complianceLimit_) external onlyRole(ADMIN_ROLE) {
-        minterId = minterId_;
-        complianceLimit = complianceLimit_;
-        emit PolicyChanged(minterId_, complianceLimit_);
+    /// @notice Schedules a policy (ADMIN_ROLE): it becomes current `policyDelay` seconds from now, replacing
+    ///         a policy still pending.
+    function schedulePolicy(uint256 minterId_, uint256 complianceLimit_) external onlyRole(ADMIN_ROLE) {
+        _activatePending();
+        uint256 at = block.timestamp + policyDelay;
+        _pending = Policy(minterId_, complianceLimit_);
+        _pendingAt = at;
+        emit PolicyScheduled(minterId_, complianceLimit_, at);
+    }
+
+    /// @notice Records the activation of a pending policy whose time has come (anyone may call; settling,
+    ///         scheduling and the views already treat it as active).
+    function activatePolicy() external {
+        _activatePending();
+    }
+
+    /// @notice The current policy's minter id (a BN254 field element).
+    function minterId() external view returns (uint256) {
+        (Policy memory cur,,) = _policies();
+        return cur.minterId;
+    }
+
+    /// @notice The current policy's compliance limit.
+    function complianceLimit() external view returns (uint256) {
+        (Policy memory cur,,) = _policies();
+        return cur.complianceLimit;
+    }
+
+    /// @notice The previous policy and until when it is still accepted (0: not accepted, or none).
+    function previousPolicy() external view returns (uint256 minterId_, uint256 complianceLimit_, uint256 acceptedUntil) {
+        (, Policy memory prev, uint256 until) = _policies();
+        return (prev.minterId, prev.complianceLimit, until);
+    }
+
+    /// @notice The scheduled policy not active yet, and when it activates (0 when none is pending).
+    function pendingPolicy() external view returns (uint256 minterId_, uint256 complianceLimit_, uint256 activatesAt) {
+        if (_pendingAt == 0 || block.timestamp >= _pendingAt) return (0, 0, 0);
+        return (_pending.minterId, _pending.complianceLimit, _pendingAt);
     }
 
     function isSpent(uint256 nullifier) external view returns (bool) {
@@ -130,28 +227,66 @@ contract DrexSettlement is Roles {
         return (s.aggregationRoot, s.blockNumber);
     }
 
-    /// @dev Every check that needs no proof verification, recording nullifiers and intents as it goes
-    ///      (a later revert undoes them; this also catches repeats inside the batch).
+    /// @dev The current policy, the previous one and until when it is accepted, as of this block (a pending
+    ///      policy whose time has come counts as current).
+    function _policies() private view returns (Policy memory cur, Policy memory prev, uint256 prevUntil) {
+        uint256 at = _pendingAt;
+        if (at != 0 && block.timestamp >= at) {
+            (cur, prev, prevUntil) = (_pending, _current, at + policyDelay);
+        } else {
+            (cur, prev, prevUntil) = (_current, _previous, _previousUntil);
+        }
+        if (block.timestamp >= prevUntil) prevUntil = 0;
+    }
+
+    /// @dev Moves a pending policy whose time has come to current, the current one to previous.
+    function _activatePending() private {
+        uint256 at = _pendingAt;
+        if (at == 0 || block.timestamp < at) return;
+        _previous = _current;
+        _current = _pending;
+        _previousUntil = at + policyDelay;
+        delete _pending;
+        _pendingAt = 0;
+        emit PolicyActivated(_current.minterId, _current.complianceLimit, at, at + policyDelay);
+    }
+
+    /// @dev Reverts MinterMismatch or LimitExceeded unless the current or (still accepted) previous policy
+    ///      accepts; the previous policy is read only for a transfer the current one refuses.
+    function _checkPolicy(uint256 i, uint256 minter, uint256 limit, Policy memory cur) private view {
+        if (minter == cur.minterId && limit <= cur.complianceLimit) return;
+        bool prevOk = block.timestamp < _previousUntil;
+        Policy memory prev = _previous;
+        if (prevOk && minter == prev.minterId && limit <= prev.complianceLimit) return;
+        if (minter != cur.minterId && !(prevOk && minter == prev.minterId)) revert MinterMismatch(i, minter);
+        revert LimitExceeded(i, limit);
+    }
+
+    /// @dev Every check that needs no proof verification, recording nullifiers, intents and the supply as it
+    ///      goes (a later revert undoes them; this also catches repeats inside the batch).
     function _checkAndRecord(bytes32 batchId, uint256 proofCount, uint256[11][] calldata publicInputs)
         private
-        returns (uint256 rootBefore, uint256 root)
+        returns (Totals memory t)
     {
         uint256 n = publicInputs.length;
         if (n == 0) revert EmptyBatch();
         if (proofCount != n) revert LengthMismatch(proofCount, n);
         if (_batches[batchId].blockNumber != 0) revert BatchAlreadySettled(batchId);
-        rootBefore = currentRoot;
-        root = rootBefore;
-        uint256 minter = minterId;
-        uint256 limit = complianceLimit;
+        _activatePending();
+        Policy memory cur = _current;
+        t.rootBefore = currentRoot;
+        uint256 root = t.rootBefore;
         uint256 firstValueBalance = type(uint256).max;
         for (uint256 i = 0; i < n; i++) {
             uint256[11] calldata x = publicInputs[i];
             if (x[ROOT_BEFORE] != root) revert RootMismatch(i, root, x[ROOT_BEFORE]);
             root = x[ROOT_AFTER];
-            if (x[MINTER] != minter) revert MinterMismatch(i, x[MINTER]);
-            if (x[LIMIT] > limit) revert LimitExceeded(i, x[LIMIT]);
-            if ((x[VALUE_IN] | x[VALUE_OUT]) != 0 && firstValueBalance == type(uint256).max) firstValueBalance = i;
+            _checkPolicy(i, x[MINTER], x[LIMIT], cur);
+            if ((x[VALUE_IN] | x[VALUE_OUT]) != 0) {
+                if (firstValueBalance == type(uint256).max) firstValueBalance = i;
+                t.minted += x[VALUE_IN];
+                t.burned += x[VALUE_OUT];
+            }
             _spend(x[NULLIFIER0]);
             _spend(x[NULLIFIER1]);
             uint256 intent = x[INTENT];
@@ -161,6 +296,12 @@ contract DrexSettlement is Roles {
         if (firstValueBalance != type(uint256).max && !hasRole(MINTER_ROLE, msg.sender)) {
             revert ValueBalanceNotAllowed(firstValueBalance);
         }
+        if (firstValueBalance != type(uint256).max) {
+            uint256 supply = totalSupply + t.minted;
+            if (t.burned > supply) revert SupplyUnderflow(supply, t.burned);
+            totalSupply = supply - t.burned;
+        }
+        t.rootAfter = root;
         currentRoot = root;
     }
 
@@ -169,16 +310,13 @@ contract DrexSettlement is Roles {
         _spent[nullifier] = true;
     }
 
-    function _finish(
-        bytes32 batchId,
-        uint256[8][] calldata proofs,
-        uint256[11][] calldata publicInputs,
-        uint256 rootBefore,
-        uint256 rootAfter
-    ) private returns (bytes32 aggregationRoot) {
+    function _finish(bytes32 batchId, uint256[8][] calldata proofs, uint256[11][] calldata publicInputs, Totals memory t)
+        private
+        returns (bytes32 aggregationRoot)
+    {
         aggregationRoot = _aggregationRoot(proofs, publicInputs);
         _batches[batchId] = Settled(aggregationRoot, uint64(block.number));
-        emit BatchSettled(batchId, aggregationRoot, rootBefore, rootAfter, proofs.length);
+        emit BatchSettled(batchId, aggregationRoot, t.rootBefore, t.rootAfter, proofs.length, t.minted, t.burned);
     }
 
     /// @dev Leaf i = keccak256(abi.encode(uint256[8] proof, uint256[11] publicInputs)); a node is

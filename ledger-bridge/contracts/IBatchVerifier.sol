@@ -12,5 +12,10 @@ interface IBatchVerifier {
     error LengthMismatch(uint256 proofs, uint256 publicInputs);
     error InsufficientGas();
 
+    /// @notice keccak256 of the verification key's words, packed in this order: alpha (x, y), beta, gamma,
+    ///         delta (each x.c1, x.c0, y.c1, y.c0) and IC_0 .. IC_n (x, y), computed from the constants the
+    ///         verifier checks with: a deployment can be compared with the key a process loads.
+    function verificationKeyHash() external pure returns (bytes32);
+
     function verify(uint256[8][] calldata proofs, uint256[11][] calldata publicInputs) external view returns (bool);
 }

@@ -2,6 +2,9 @@
 pragma solidity ^0.8.24;
 
 /// @notice A minimal role map (AccessControl-like, no dependencies). ADMIN_ROLE grants and revokes.
+/// @dev Separation of duties: an account never holds ADMIN_ROLE together with SETTLER_ROLE or MINTER_ROLE
+///      (granting one to a holder of the other reverts RoleConflict), so the hot settler key cannot change
+///      roles or policy, and the admin key cannot settle or mint.
 abstract contract Roles {
     bytes32 public constant ADMIN_ROLE = keccak256("drex.role.admin");
     /// @notice May submit batches for settlement.
@@ -15,6 +18,8 @@ abstract contract Roles {
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed by);
 
     error MissingRole(bytes32 role, address account);
+    /// @notice `account` holds a role that excludes `role` (admin vs settler/minter).
+    error RoleConflict(bytes32 role, address account);
     error ZeroAddress();
 
     modifier onlyRole(bytes32 role) {
@@ -39,6 +44,10 @@ abstract contract Roles {
 
     function _grant(bytes32 role, address account) internal {
         if (account == address(0)) revert ZeroAddress();
+        bool conflict = role == ADMIN_ROLE
+            ? _members[SETTLER_ROLE][account] || _members[MINTER_ROLE][account]
+            : (role == SETTLER_ROLE || role == MINTER_ROLE) && _members[ADMIN_ROLE][account];
+        if (conflict) revert RoleConflict(role, account);
         if (!_members[role][account]) {
             _members[role][account] = true;
             emit RoleGranted(role, account, msg.sender);

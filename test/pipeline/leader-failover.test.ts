@@ -24,7 +24,7 @@ beforeAll(async () => {
     natsUrl: swarm.nats.url,
     natsCreds: swarm.security.creds.aggregator,
     log: testLogger('aggregator-b', swarm.dir),
-    ledger: { rpcUrl: swarm.ledger!.rpc, settlement: swarm.ledger!.contracts.DrexSettlement!, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n },
+    ledger: { rpcUrl: swarm.ledger!.rpc, chainId: swarm.ledger!.chainId, settlement: swarm.ledger!.contracts.DrexSettlement!, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n },
   });
 }, 600_000);
 

@@ -42,7 +42,7 @@ beforeAll(async () => {
     chainRetry: { attempts: 2, initialDelayMs: 100, maxDelayMs: 200 },
   }).start();
   redis = new Redis(swarm.redis.url);
-  chain = createChainClient({ url: swarm.ledger!.rpc, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n });
+  chain = createChainClient({ url: swarm.ledger!.rpc, chainId: swarm.ledger!.chainId, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n });
   settlement = swarm.ledger!.contracts.DrexSettlement! as Hex;
   natsConnection = await connect({ servers: swarm.nats.url, ...(await swarm.connectOptions()) });
 }, 600_000);
@@ -128,8 +128,14 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
       chain.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'minterId' }),
       chain.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'complianceLimit' }),
     ]);
-    const setLimit = (l: bigint) =>
-      sendTransaction(chain, { to: settlement, abi: drexSettlementAbi, what: 'setPolicy', data: encodeFunctionData({ abi: drexSettlementAbi, functionName: 'setPolicy', args: [minter, l] }) });
+    // The admin schedules the limit; the chain's clock then moves past its activation and the previous
+    // policy's grace (one policy delay each), so that only the new limit is accepted.
+    const admin = createChainClient({ url: swarm.ledger!.rpc, privateKey: swarm.ledger!.adminKey, gasPrice: 0n });
+    const delay = await chain.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'policyDelay' });
+    const setLimit = async (l: bigint) => {
+      await sendTransaction(admin, { to: settlement, abi: drexSettlementAbi, what: 'schedulePolicy', data: encodeFunctionData({ abi: drexSettlementAbi, functionName: 'schedulePolicy', args: [minter, l] }) });
+      await swarm.ledger!.chain.increaseTime(2 * Number(delay));
+    };
     const refusedBefore = await swarm.metric('drex_batches_settled_total', { outcome: 'REVERTED' });
     await setLimit(0n); // every proof now exceeds the compliance limit: the ledger refuses the batch
     const client = swarm.client('bank-b');

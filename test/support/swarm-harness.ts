@@ -99,7 +99,7 @@ export class Swarm {
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
       ledger: this.ledger
-        ? { rpcUrl: this.ledger.rpc, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n, retry: this.o.chainRetry }
+        ? { rpcUrl: this.ledger.rpc, chainId: this.ledger.chainId, settlement: this.ledger.contracts.DrexSettlement!, privateKey: this.ledger.settlerKey, gasPrice: 0n, retry: this.o.chainRetry }
         : undefined,
     });
     await Promise.all(Array.from({ length: this.o.workers }, () => this.addWorker()));
@@ -126,7 +126,7 @@ export class Swarm {
       '--lost-job-grace-ms', '10000',
       ...(t.settleAckWaitMs ? ['--settle-ack-wait-ms', String(t.settleAckWaitMs)] : []),
       ...(t.settleMaxDeliver ? ['--settle-max-deliver', String(t.settleMaxDeliver)] : []),
-      ...(this.ledger ? ['--rpc', this.ledger.rpc, '--settlement', this.ledger.contracts.DrexSettlement!] : []),
+      ...(this.ledger ? ['--rpc', this.ledger.rpc, '--chain-id', String(this.ledger.chainId), '--settlement', this.ledger.contracts.DrexSettlement!] : []),
       ...(this.o.orchestratorArgs ?? []),
     ];
   }
