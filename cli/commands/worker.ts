@@ -68,8 +68,11 @@ export function workerCommand(): Command {
           throw err;
         }
         process.stdout.write(`${JSON.stringify({ workerId: worker.id, threads: opts.threads, metricsPort: worker.metricsPort ?? null })}\n`);
-        await stopped;
+        // A worker whose NATS connection is gone for good (e.g. revoked) exits non-zero.
+        let failure: unknown;
+        await Promise.race([stopped, worker.failed.catch((err: unknown) => void (failure = err))]);
         await worker.stop();
+        if (failure) throw failure;
         process.stdout.write(`${JSON.stringify({ workerId: worker.id, stopped: true, ...worker.stats() })}\n`);
       } finally {
         process.off('SIGTERM', onSignal);

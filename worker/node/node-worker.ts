@@ -48,6 +48,11 @@ export interface NodeWorker {
   /** Graceful drain, then closes the prover threads, the metrics endpoint and the NATS connection. */
   stop(): Promise<void>;
   stats(): WorkerStats;
+  /**
+   * Rejects when the worker cannot go on: its NATS connection closed for good (credentials revoked or
+   * expired without renewal, the server refusing it) while it was not stopping.
+   */
+  failed: Promise<never>;
 }
 
 /**
@@ -104,6 +109,14 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
   log.info('node worker started', { id: identity.id, threads, nats: o.natsUrl, metricsPort: server?.port });
   const rt = runtime;
   let stopping: Promise<void> | null = null;
+  const conn = nc;
+  const failed = conn.closed().then((err) => {
+    if (stopping) return new Promise<never>(() => {});
+    const reason = err ?? new Error('the NATS connection closed');
+    log.error('NATS connection closed for good: stopping', { err: reason });
+    throw reason;
+  });
+  failed.catch(() => {});
   return {
     id: identity.id,
     ...(server ? { metricsPort: server.port } : {}),
@@ -115,5 +128,6 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
         log.info('node worker stopped');
       })()),
     stats: () => rt.stats(),
+    failed,
   };
 }
