@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Address, Hex } from 'viem';
 import { DEFAULT_TOPOLOGY, ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/index.ts';
+import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
 import { Settler } from './settlement/settler.ts';
@@ -38,6 +40,7 @@ export interface AggregatorConfig {
 }
 
 export interface RunningAggregator {
+  gateway: JobGateway;
   intake: ResultIntake;
   settler?: Settler;
   registry: Registry;
@@ -56,6 +59,9 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const vkeys = new VkeyCache(topo.artifacts, preset);
   const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys, log, registry });
   await intake.start();
+  const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: log.child({ part: 'gateway' }), registry });
+  await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {
     const chain = createChainClient({ url: c.ledger.rpcUrl, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice, retry: c.ledger.retry });
@@ -75,11 +81,13 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   }
   log.info('aggregator started', { settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
   return {
+    gateway,
     intake,
     settler,
     registry,
     nc,
     stop: async () => {
+      await gateway.stop();
       await settler?.stop();
       await intake.stop();
       await nc.drain().catch(() => {});

@@ -21,6 +21,8 @@ export interface TopologyOptions {
    * orchestrator's reconciler hands the batch over again while it is unsettled.
    */
   settleMaxDeliver?: number;
+  /** How long a job lease is kept after it was last written (an acked lease lets intake attribute its result). */
+  leaseTtlMs?: number;
 }
 
 export const DEFAULT_TOPOLOGY: Required<Omit<TopologyOptions, 'deployment'>> = {
@@ -29,6 +31,7 @@ export const DEFAULT_TOPOLOGY: Required<Omit<TopologyOptions, 'deployment'>> = {
   memberTtlMs: 30_000,
   settleAckWaitMs: 60_000,
   settleMaxDeliver: -1,
+  leaseTtlMs: 3_600_000,
 };
 
 const DEDUPE_WINDOW_MS = 120_000;
@@ -92,6 +95,7 @@ export interface Topology {
   jsm: JetStreamManager;
   jobs: KV;
   members: KV;
+  leases: KV;
   artifacts: ObjectStore;
 }
 
@@ -122,8 +126,9 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   const kvm = new Kvm(nc);
   const jobs = await kvm.create(NATS.jobsBucket, { history: 1 });
   const members = await kvm.create(NATS.membersBucket, { history: 1, ttl: o.memberTtlMs });
+  const leases = await kvm.create(NATS.leasesBucket, { history: 1, ttl: o.leaseTtlMs });
   const artifacts = await new Objm(nc).create(NATS.artifactsBucket);
-  return { names: NATS, jsm, jobs, members, artifacts };
+  return { names: NATS, jsm, jobs, members, leases, artifacts };
 }
 
 /** Object names of one artifact set in the artifacts bucket (by proving-key hash). */

@@ -49,7 +49,7 @@ async function admit(id: Identity, over: Partial<MemberEntryV1> = {}): Promise<v
 function result(exp: JobExpectationV1, worker: Identity, over: Partial<UnsignedResultV1> = {}, signer: Identity = worker): Uint8Array {
   const now = Date.now();
   const unsigned: UnsignedResultV1 = {
-    v: 1, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, workerId: worker.id, proof: proved.proof,
+    v: 1, jobId: exp.jobId, leaseId: `j.x.${'0'.repeat(32)}`, batchId: exp.batchId, index: exp.index, workerId: worker.id, proof: proved.proof,
     publicSignals: proved.publicSignals, witnessMs: 1, proveMs: 1, startedMs: now, finishedMs: now, ...over,
   };
   return Buffer.from(JSON.stringify({ ...unsigned, signature: signer.sign(canonicalBytes(unsigned)) }));

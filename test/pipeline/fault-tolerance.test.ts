@@ -177,7 +177,7 @@ describe('the pipeline survives faults', () => {
     for (const exp of [...expectations.values()].sort((a, b) => a.index - b.index)) {
       const { jobId, batchId, index } = exp;
       const base: UnsignedResultV1 = {
-        v: 1, jobId, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
+        v: 1, jobId, leaseId: `j.x.${'0'.repeat(32)}`, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
         publicSignals: foreign.publicSignals, witnessMs: 1, proveMs: 1, startedMs: Date.now(), finishedMs: Date.now(),
       };
       let body: string;
