@@ -57,7 +57,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const topo = await ensureTopology(nc, { ...c.topology, deployment: c.deployment });
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
   const vkeys = new VkeyCache(topo.artifacts, preset);
-  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys, log, registry });
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, log, registry });
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: log.child({ part: 'gateway' }), registry });

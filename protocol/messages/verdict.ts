@@ -8,6 +8,8 @@ export const rejectionReason = z.enum([
   'BAD_SIGNATURE',
   'NOT_A_MEMBER',
   'UNKNOWN_JOB',
+  /** Not from the worker holding the job's current lease (job gateway). */
+  'NOT_LEASE_HOLDER',
   'WRONG_PUBLIC_SIGNALS',
   'PROOF_INVALID',
 ]);
