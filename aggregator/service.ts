@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Address, Hex } from 'viem';
 import { DEFAULT_TOPOLOGY, ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
+import { loadOrCreateIdentity } from '../swarm/identity/ed25519.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/index.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
@@ -27,6 +28,8 @@ export interface LedgerConfig {
 
 export interface AggregatorConfig {
   natsUrl: string;
+  /** Ed25519 key file of the aggregator (created when missing): it signs verdicts and settlement outcomes. */
+  keyFile: string;
   /** Whose streams (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
   topology?: TopologyOptions;
@@ -45,11 +48,14 @@ export interface RunningAggregator {
   settler?: Settler;
   registry: Registry;
   nc: NatsConnection;
+  /** The aggregator's public key (hex): the orchestrator's `--aggregator-key`. */
+  id: string;
   stop(): Promise<void>;
 }
 
 /** Starts the aggregator: result intake and verdicts, and settlement of verified batches when a ledger is configured. */
 export async function startAggregator(c: AggregatorConfig): Promise<RunningAggregator> {
+  const identity = loadOrCreateIdentity(c.keyFile);
   const log = c.log ?? createLogger('aggregator');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'drex_aggregator_' });
@@ -57,7 +63,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const topo = await ensureTopology(nc, { ...c.topology, deployment: c.deployment });
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
   const vkeys = new VkeyCache(topo.artifacts, preset);
-  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, log, registry });
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, identity, log, registry });
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: log.child({ part: 'gateway' }), registry });
@@ -72,6 +78,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
       chain,
       settlement: c.ledger.settlement,
       vkeys,
+      identity,
       log: log.child({ part: 'settler' }),
       registry,
       retryDelayMs: c.settleRetryMs,
@@ -79,13 +86,14 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
     });
     await settler.start();
   }
-  log.info('aggregator started', { settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
+  log.info('aggregator started', { id: identity.id, settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
   return {
     gateway,
     intake,
     settler,
     registry,
     nc,
+    id: identity.id,
     stop: async () => {
       await gateway.stop();
       await settler?.stop();

@@ -62,6 +62,8 @@ export interface OrchestratorConfig {
   /** Last resort for a job whose queue position was never recorded: re-issued this long after publication. Default 35 min. */
   jobTimeoutMs?: number;
   topology?: TopologyOptions;
+  /** Public keys (hex) of the aggregators: only verdicts and settlement outcomes signed by one of them count. */
+  aggregatorKeys: string[];
   /** The ledger batches settle on: then VERIFIED batches are handed to settlement and only SETTLED is final. */
   ledger?: { rpcUrl: string; settlement: Address };
   /** How often batches handed to settlement are reconciled against the chain. Default 30 s. */
@@ -161,7 +163,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   let handoff: SettlementHandoff | undefined;
   let reconciler: Reconciler | undefined;
   if (c.ledger) {
-    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
+    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, aggregatorKeys: c.aggregatorKeys, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
     reconciler = new Reconciler({
       chain: createChainReader({ url: c.ledger.rpcUrl }),
       settlement: c.ledger.settlement,
@@ -182,6 +184,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     reissuer,
     metrics,
     log,
+    aggregatorKeys: c.aggregatorKeys,
     onVerified: async (id) => {
       if (reconciler) {
         await reconciler.resolve(id, 'now'); // handed over if it can settle now, else when its predecessor settled

@@ -115,7 +115,7 @@ beforeAll(async () => {
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: testLogger('result-intake-test-gateway'), registry: new Registry() });
   await gateway.start();
-  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
+  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, identity: generateIdentity().identity, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
   member = generateIdentity().identity;
   await admit(member);
 }, 120_000);

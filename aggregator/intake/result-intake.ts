@@ -5,10 +5,11 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { ResultV1 } from '../../protocol/messages/result.ts';
-import type { VerdictV1 } from '../../protocol/messages/verdict.ts';
+import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
 import { leaseKeyOfJob } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
-import { verifySignature } from '../../swarm/identity/ed25519.ts';
+import { verifySignature, type Identity } from '../../swarm/identity/ed25519.ts';
+import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { LeaseStore } from '../gateway/lease-store.ts';
 import { membershipProblem } from './member-check.ts';
@@ -25,6 +26,8 @@ export interface ResultIntakeOptions {
   /** The job gateway's leases: a result counts only from the holder of its job's current lease. */
   leases: KV;
   vkeys: VkeyCache;
+  /** The aggregator's identity: it signs every verdict. */
+  identity: Identity;
   log: Logger;
   registry: Registry;
 }
@@ -70,7 +73,7 @@ export class ResultIntake {
         try {
           const verdict = await this.judge(m.data);
           if (verdict) {
-            await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(verdict), {
+            await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(signAsProducer(this.o.identity, verdict)), {
               msgID: `${verdict.jobId}:${verdict.workerId}:${verdict.accepted ? 'ok' : verdict.reason}`,
             });
           }
@@ -89,10 +92,10 @@ export class ResultIntake {
   }
 
   /**
-   * Judges one raw result: its verdict, or null when it is dropped (counted and logged; see the class
-   * comment). Throws only when a service (the KV buckets, the artifacts store) fails: retry then.
+   * Judges one raw result: its verdict (to be signed), or null when it is dropped (counted and logged;
+   * see the class comment). Throws only when a service (the KV buckets, the artifacts store) fails: retry then.
    */
-  async judge(data: Uint8Array, now = Date.now()): Promise<VerdictV1 | null> {
+  async judge(data: Uint8Array, now = Date.now()): Promise<UnsignedVerdictV1 | null> {
     let res: ResultV1;
     let exp: JobExpectationV1;
     try {
@@ -168,7 +171,7 @@ export class ResultIntake {
   }
 
   /** A rejecting verdict on a live member's wrong answer to `exp`'s job. */
-  private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): VerdictV1 {
+  private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): UnsignedVerdictV1 {
     this.rejected.inc({ reason });
     this.bump(workerId, -10);
     this.o.log.warn('result rejected', { jobId: exp.jobId, worker: workerId, reason, detail });

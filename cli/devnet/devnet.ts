@@ -14,6 +14,7 @@ import { ensureServiceBinaries } from './service-binaries.ts';
 import { Supervisor, type Restart } from './supervisor.ts';
 import { createChainReader } from '../../ledger-bridge/index.ts';
 import { deploymentOfLedger } from '../../protocol/subjects.ts';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 
 export interface DevnetOptions {
   workers: number;
@@ -162,6 +163,9 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       deployment = o.deployment ?? deploymentOfLedger(await createChainReader({ url: rpc }).public.getChainId(), ledgerMode.settlement);
       orchestratorArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, ...orchestratorArgs];
     }
+    // The aggregator signs verdicts and settlement outcomes with this key; the orchestrator trusts only it.
+    const aggregatorKeyFile = join(dir, 'aggregator.key.json');
+    orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, ...orchestratorArgs];
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
     let httpPort = o.httpPort;
@@ -176,7 +180,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, '--key', aggregatorKeyFile, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
     const workers = await Promise.all(

@@ -19,3 +19,24 @@ export function isSignedBy(publicKeyHex: string, message: Record<string, unknown
     return false;
   }
 }
+
+/** `unsigned` with `signer` (the identity's id) and its signature over every other field, `signer` included. */
+export function signAsProducer<T extends object>(identity: Identity, unsigned: T): T & { signer: string; signature: string } {
+  return signMessage(identity, { ...unsigned, signer: identity.id });
+}
+
+/** Why a producer-signed message is not trusted. */
+export type SignerProblem = 'UNSIGNED' | 'UNKNOWN_SIGNER' | 'BAD_SIGNATURE';
+
+/**
+ * Why `raw` (a message as received, before any schema) is not signed by one of `trusted` (public keys,
+ * hex): no `signer`/`signature`, a signer not trusted, or a signature that does not verify; null when
+ * it is. Never throws.
+ */
+export function signerProblem(raw: unknown, trusted: ReadonlySet<string>): SignerProblem | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'UNSIGNED';
+  const m = raw as Record<string, unknown>;
+  if (typeof m.signer !== 'string' || typeof m.signature !== 'string') return 'UNSIGNED';
+  if (!trusted.has(m.signer)) return 'UNKNOWN_SIGNER';
+  return isSignedBy(m.signer, m) ? null : 'BAD_SIGNATURE';
+}

@@ -21,6 +21,7 @@ beforeAll(async () => {
   standby = await spawnCli('orchestrator-b', swarm.orchestratorArgs(), { logFile: join(swarm.dir, 'orchestrator-b.log') });
   // A second aggregator: intake and settlement replicas.
   replica = await startAggregator({
+    keyFile: swarm.aggregatorKeyFile,
     natsUrl: swarm.nats.url,
     log: testLogger('aggregator-b', swarm.dir),
     ledger: { rpcUrl: swarm.ledger!.rpc, settlement: swarm.ledger!.contracts.DrexSettlement!, privateKey: swarm.ledger!.settlerKey, gasPrice: 0n },

@@ -16,6 +16,7 @@ import { startNatsServer, type TestNatsServer } from '../../cli/devnet/nats-proc
 import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
 import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { testLogger } from './test-logger.ts';
 
 export interface SwarmOptions {
@@ -51,6 +52,8 @@ export class Swarm {
   workers: CliChild[] = [];
   ledger?: DevLedger;
   readonly dir = mkdtempSync(join(tmpdir(), 'drex-swarm-test-'));
+  /** The aggregator's key file (replicas share it); the orchestrators trust its public key. */
+  readonly aggregatorKeyFile = join(this.dir, 'aggregator.key.json');
   private clients: BankClient[] = [];
   private workerCount = 0;
 
@@ -82,6 +85,7 @@ export class Swarm {
     await this.startOrchestrator();
     this.aggregator = await startAggregator({
       natsUrl: this.nats.url,
+      keyFile: this.aggregatorKeyFile,
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
@@ -100,6 +104,7 @@ export class Swarm {
       'orchestrator',
       '--nats', this.nats.url,
       '--redis', this.redis.url,
+      '--aggregator-key', loadOrCreateIdentity(this.aggregatorKeyFile).id,
       '--grpc-port', '0',
       '--http-port', '0',
       '--job-ack-wait-ms', String(t.jobAckWaitMs),
