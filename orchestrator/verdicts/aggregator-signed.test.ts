@@ -42,9 +42,12 @@ async function consumed<T>(stream: string, consumerName: string, subject: string
   for (const m of messages) await jetstream(nc).publish(subject, JSON.stringify(m));
   const refusedCount = async () => (await metrics.messagesRefused.get()).values.reduce((n, v) => n + v.value, 0);
   for (let i = 0; i < 100 && handled.length + (await refusedCount()) < messages.length; i++) await sleep(50);
+  // Acks and terminations are sent without waiting: give them a moment to remove the messages.
+  const stored = async () => (await topo.jsm.streams.info(stream)).state.messages;
+  for (let i = 0; i < 40 && (await stored()) > 0; i++) await sleep(50);
   await loop.stop();
   const refused = Object.fromEntries((await metrics.messagesRefused.get()).values.map((v) => [v.labels.reason, v.value]));
-  const left = (await topo.jsm.streams.info(stream)).state.messages;
+  const left = await stored();
   return { handled, refused, left };
 }
 
