@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Address, Hex } from 'viem';
 import { DEFAULT_TOPOLOGY, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { openTopology } from '../protocol/open-topology.ts';
 import { credsConnectOptions } from '../swarm/nats-auth/connect.ts';
+import { loadOrCreateIdentity } from '../swarm/identity/ed25519.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/index.ts';
+import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
 import { Settler } from './settlement/settler.ts';
@@ -31,6 +34,8 @@ export interface AggregatorConfig {
   natsUrl: string;
   /** NATS `.creds` file of the aggregator role (none: an open server, for tests of other parts). */
   natsCreds?: string;
+  /** Ed25519 key file of the aggregator (created when missing): it signs verdicts and settlement outcomes. */
+  keyFile: string;
   /** Whose streams (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
   topology?: TopologyOptions;
@@ -44,15 +49,19 @@ export interface AggregatorConfig {
 }
 
 export interface RunningAggregator {
+  gateway: JobGateway;
   intake: ResultIntake;
   settler?: Settler;
   registry: Registry;
   nc: NatsConnection;
+  /** The aggregator's public key (hex): the orchestrator's `--aggregator-key`. */
+  id: string;
   stop(): Promise<void>;
 }
 
 /** Starts the aggregator: result intake and verdicts, and settlement of verified batches when a ledger is configured. */
 export async function startAggregator(c: AggregatorConfig): Promise<RunningAggregator> {
+  const identity = loadOrCreateIdentity(c.keyFile);
   const log = c.log ?? createLogger('aggregator');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'drex_aggregator_' });
@@ -61,8 +70,11 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const topo = await openTopology(nc, { deployment: c.deployment, onWait: (missing) => log.info('waiting for the topology (created by the orchestrator)', { missing }) });
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
   const vkeys = new VkeyCache(topo.artifacts, preset);
-  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys, log, registry });
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, identity, log, registry });
   await intake.start();
+  const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: log.child({ part: 'gateway' }), registry });
+  await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {
     const chain = createChainClient({ url: c.ledger.rpcUrl, chainId: c.ledger.chainId, privateKey: c.ledger.privateKey, gasPrice: c.ledger.gasPrice, retry: c.ledger.retry });
@@ -74,6 +86,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
       chainId: c.ledger.chainId,
       settlement: c.ledger.settlement,
       vkeys,
+      identity,
       log: log.child({ part: 'settler' }),
       registry,
       retryDelayMs: c.settleRetryMs,
@@ -81,13 +94,16 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
     });
     await settler.start();
   }
-  log.info('aggregator started', { settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
+  log.info('aggregator started', { id: identity.id, settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
   return {
+    gateway,
     intake,
     settler,
     registry,
     nc,
+    id: identity.id,
     stop: async () => {
+      await gateway.stop();
       await settler?.stop();
       await intake.stop();
       await nc.drain().catch(() => {});

@@ -11,6 +11,12 @@ export function createMetrics() {
     batchesFinished: new Counter({ name: 'drex_batches_finished_total', help: 'Batches reaching a final state', labelNames: ['state'], registers: [registry] }),
     jobsPublished: new Counter({ name: 'drex_jobs_published_total', help: 'Proving jobs published', registers: [registry] }),
     jobsReissued: new Counter({ name: 'drex_jobs_reissued_total', help: 'Jobs published again, by reason', labelNames: ['reason'], registers: [registry] }),
+    messagesRefused: new Counter({
+      name: 'drex_messages_refused_total',
+      help: 'Verdicts and settlement outcomes dropped unhandled, by message and reason (MALFORMED, UNSIGNED, UNKNOWN_SIGNER, BAD_SIGNATURE, INDEX_OUT_OF_RANGE)',
+      labelNames: ['what', 'reason'],
+      registers: [registry],
+    }),
     proofsAccepted: new Counter({ name: 'drex_proofs_accepted_total', help: 'Verified proofs recorded', registers: [registry] }),
     jobLatency: new Histogram({
       name: 'drex_job_latency_seconds',

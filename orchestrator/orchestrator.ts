@@ -84,6 +84,8 @@ export interface OrchestratorConfig {
    * verification key, or the orchestrator refuses to start (LedgerMismatchError).
    */
   ledger?: { rpcUrl: string; chainId: number; settlement: Address };
+  /** Public keys (hex) of the aggregators: only verdicts and settlement outcomes signed by one of them count. */
+  aggregatorKeys: string[];
   /** How often batches handed to settlement are reconciled against the chain. Default 30 s. */
   reconcileIntervalMs?: number;
   /** A batch that can settle now and was handed over this long ago without settling is handed over again. Default 2 min. */
@@ -206,7 +208,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   let handoff: SettlementHandoff | undefined;
   let reconciler: Reconciler | undefined;
   if (c.ledger && chain) {
-    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
+    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, aggregatorKeys: c.aggregatorKeys, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
     reconciler = new Reconciler({
       chain,
       settlement: c.ledger.settlement,
@@ -227,6 +229,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     reissuer,
     metrics,
     log,
+    aggregatorKeys: c.aggregatorKeys,
     onVerified: async (id) => {
       if (reconciler) {
         await reconciler.resolve(id, 'now'); // handed over if it can settle now, else when its predecessor settled

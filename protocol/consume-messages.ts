@@ -30,11 +30,19 @@ export interface ConsumeOptions<T> {
   errorRetryMs?: number;
   /** While `handle` runs, an in-progress signal this often (set it below the consumer's ack wait). */
   workingIntervalMs?: number;
+  /**
+   * Checks the message as received (parsed JSON, before the schema): a reason to refuse it (e.g. its
+   * signature), or null. A refused message is terminated and logged, and changes nothing.
+   */
+  authenticate?: (raw: unknown) => string | null;
+  /** Called with the reason of each message terminated unhandled (`MALFORMED`, or `authenticate`'s). */
+  onRefused?: (reason: string) => void;
 }
 
 /**
- * The one JetStream consume loop of the pipeline: each message is validated with `schema` (a message
- * that is not JSON or not of the schema is terminated: logged, never retried), handed to `handle` with
+ * The one JetStream consume loop of the pipeline: each message is checked by `authenticate` and
+ * validated with `schema` (a message refused, not JSON or not of the schema is terminated: logged,
+ * counted through `onRefused`, never retried), handed to `handle` with
  * in-progress signals while it runs, then acked, or nak'ed with the delay `handle` asks for, or after
  * `errorRetryMs` when `handle` throws.
  */
@@ -43,13 +51,19 @@ export async function consumeMessages<T>(consumer: Consumer, o: ConsumeOptions<T
   const loop = (async () => {
     for await (const m of messages) {
       let parsed: ReturnType<typeof o.schema.safeParse>;
+      let refused: string | null = null;
       try {
-        parsed = o.schema.safeParse(JSON.parse(m.string()));
+        const raw: unknown = JSON.parse(m.string());
+        refused = o.authenticate?.(raw) ?? null;
+        parsed = o.schema.safeParse(raw);
       } catch {
         parsed = { success: false } as ReturnType<typeof o.schema.safeParse>;
       }
-      if (!parsed.success) {
-        o.log.error(`malformed ${o.what} dropped`, { seq: m.seq });
+      if (refused || !parsed.success) {
+        const reason = refused ?? 'MALFORMED';
+        if (refused) o.log.error(`${o.what} refused: dropped`, { seq: m.seq, reason });
+        else o.log.error(`malformed ${o.what} dropped`, { seq: m.seq });
+        o.onRefused?.(reason);
         m.term();
         continue;
       }

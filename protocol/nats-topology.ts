@@ -47,6 +47,8 @@ export interface TopologyOptions {
   membersKvMaxBytes?: number;
   /** Bytes of the artifacts object store (-1: unlimited). Full: a new artifact set is refused, none in use is dropped. */
   artifactsMaxBytes?: number;
+  /** How long a job lease is kept after it was last written (an acked lease lets intake attribute its result). */
+  leaseTtlMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -63,6 +65,7 @@ export const DEFAULT_TOPOLOGY: Required<Omit<TopologyOptions, 'deployment'>> = {
   jobsKvMaxBytes: 1024 * MiB,
   membersKvMaxBytes: 64 * MiB,
   artifactsMaxBytes: 8192 * MiB,
+  leaseTtlMs: 3_600_000,
 };
 
 const DEDUPE_WINDOW_MS = 120_000;
@@ -158,6 +161,7 @@ export interface Topology {
   jsm: JetStreamManager;
   jobs: KV;
   members: KV;
+  leases: KV;
   artifacts: ObjectStore;
 }
 
@@ -195,9 +199,10 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   await ensureLimits(jsm, kvStream(NATS.jobsBucket), { maxAgeMs: 0, maxBytes: o.jobsKvMaxBytes, discard: 'new' });
   const members = await kvm.create(NATS.membersBucket, { history: 1, ttl: o.memberTtlMs, max_bytes: o.membersKvMaxBytes });
   await ensureLimits(jsm, kvStream(NATS.membersBucket), { maxAgeMs: o.memberTtlMs, maxBytes: o.membersKvMaxBytes, discard: 'new' });
+  const leases = await kvm.create(NATS.leasesBucket, { history: 1, ttl: o.leaseTtlMs, max_bytes: o.jobsKvMaxBytes });
   const artifacts = await new Objm(nc).create(NATS.artifactsBucket, { max_bytes: o.artifactsMaxBytes });
   await ensureLimits(jsm, objectStream(NATS.artifactsBucket), { maxAgeMs: 0, maxBytes: o.artifactsMaxBytes, discard: 'new' });
-  return { names: NATS, jsm, jobs, members, artifacts };
+  return { names: NATS, jsm, jobs, members, leases, artifacts };
 }
 
 /** The options a caller set (an explicit `undefined` keeps the default). */

@@ -34,7 +34,14 @@ export async function openTopology(nc: NatsConnection, o: OpenTopologyOptions = 
     try {
       for (const s of [names.jobsStream, names.resultsStream, names.verdictsStream, names.readyStream, names.settledStream]) await jsm.streams.info(s);
       const kvm = new Kvm(nc);
-      return { names, jsm, jobs: await kvm.open(names.jobsBucket), members: await kvm.open(names.membersBucket), artifacts: await new Objm(nc).open(names.artifactsBucket) };
+      return {
+        names,
+        jsm,
+        jobs: await kvm.open(names.jobsBucket),
+        members: await kvm.open(names.membersBucket),
+        leases: await kvm.open(names.leasesBucket),
+        artifacts: await new Objm(nc).open(names.artifactsBucket),
+      };
     } catch (err) {
       if (Date.now() > deadline) throw new TopologyMissingError(`the ${names.deployment} streams and buckets do not exist (${(err as Error).message}); start the orchestrator, which creates them`, { cause: err });
       if (!waited) o.onWait?.((err as Error).message);

@@ -65,6 +65,13 @@ export function natsNames(deployment: string) {
     settledSubject: `drex.${d}.settled.v1.batch`,
     settledConsumer: 'batch-settled',
 
+    /** Job gateway (request/reply, queue group `gateway`): the only client of the `provers` consumer. */
+    workTake: `drex.${d}.work.v1.take`,
+    workProgress: `drex.${d}.work.v1.progress`,
+    workRelease: `drex.${d}.work.v1.release`,
+    /** Queue group of the job gateway's subscriptions: any aggregator replica serves any request. */
+    gatewayQueue: 'gateway',
+
     /** Advisory published by JetStream when a job exceeded its delivery limit. */
     maxDeliveriesAdvisory: (stream: string, consumer: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`,
 
@@ -72,6 +79,8 @@ export function natsNames(deployment: string) {
     jobsBucket: `drex_${b}_jobs`,
     /** KV bucket of signed worker membership entries (expire unless refreshed). */
     membersBucket: `drex_${b}_members`,
+    /** KV bucket of job leases: who holds each job's current delivery (see protocol/messages/work.ts). */
+    leasesBucket: `drex_${b}_leases`,
     /** Object store of circuit artifacts, by content hash. */
     artifactsBucket: `drex_${b}_artifacts`,
   } as const;

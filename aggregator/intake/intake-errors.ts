@@ -5,7 +5,7 @@ import type { RejectionReason } from '../../protocol/messages/verdict.ts';
  * Why a result is dropped without a verdict: it cannot be attributed to a live worker answering the job
  * it names, so it must not touch the job (anyone who can publish could send it).
  */
-export type DropReason = Extract<RejectionReason, 'MALFORMED' | 'UNKNOWN_JOB' | 'BAD_SIGNATURE' | 'NOT_A_MEMBER'>;
+export type DropReason = Extract<RejectionReason, 'MALFORMED' | 'UNKNOWN_JOB' | 'BAD_SIGNATURE' | 'NOT_A_MEMBER' | 'NOT_LEASE_HOLDER'>;
 
 /** Why an attributed result (signed by a live member) is rejected with a verdict that re-issues its job. */
 export type VerdictReason = Extract<RejectionReason, 'WRONG_PUBLIC_SIGNALS' | 'PROOF_INVALID'>;

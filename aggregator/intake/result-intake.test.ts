@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +9,14 @@ import { canonicalBytes } from '../../protocol/canonical.ts';
 import type { JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
+import type { TakeReplyV1, WorkReplyV1 } from '../../protocol/messages/work.ts';
 import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { generateIdentity, type Identity } from '../../swarm/identity/ed25519.ts';
+import { signMessage } from '../../swarm/identity/signed-message.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 import { provedDeposits } from '../test-batch.ts';
+import { JobGateway } from '../gateway/job-gateway.ts';
 import { ResultIntake } from './result-intake.ts';
 import { VkeyCache } from './vkey-cache.ts';
 
@@ -25,6 +29,9 @@ let artifact: string;
 /** One real proof of a planned transfer, and its public signals. */
 let proved: { proof: UnsignedResultV1['proof']; publicSignals: string[] };
 let member: Identity;
+let gateway: JobGateway;
+/** A lease id of no lease (for results dropped before their lease is looked at). */
+const NO_LEASE = `j.eA.${'0'.repeat(32)}`;
 
 const newBatchId = () => `0x${randomBytes(32).toString('hex')}`;
 
@@ -49,11 +56,33 @@ async function admit(id: Identity, over: Partial<MemberEntryV1> = {}): Promise<v
 function result(exp: JobExpectationV1, worker: Identity, over: Partial<UnsignedResultV1> = {}, signer: Identity = worker): Uint8Array {
   const now = Date.now();
   const unsigned: UnsignedResultV1 = {
-    v: 1, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, workerId: worker.id, proof: proved.proof,
+    v: 1, jobId: exp.jobId, leaseId: NO_LEASE, batchId: exp.batchId, index: exp.index, workerId: worker.id, proof: proved.proof,
     publicSignals: proved.publicSignals, witnessMs: 1, proveMs: 1, startedMs: now, finishedMs: now, ...over,
   };
   return Buffer.from(JSON.stringify({ ...unsigned, signature: signer.sign(canonicalBytes(unsigned)) }));
 }
+
+/** A signed request from `who` to the job gateway. */
+async function ask<T>(subject: string, who: Identity, body: Record<string, unknown>): Promise<T> {
+  const m = await nc.request(subject, JSON.stringify(signMessage(who, { v: 1, workerId: who.id, ts: Date.now(), ...body })), { timeout: 10_000 });
+  return m.json<T>();
+}
+
+/** Queues `exp`'s job alone and has `worker` take it through the job gateway; answers its lease id. */
+async function holdLease(exp: JobExpectationV1, worker: Identity): Promise<string> {
+  await topo.jsm.streams.purge(topo.names.jobsStream);
+  await jetstream(nc).publish(topo.names.jobSubject('transfer'), JSON.stringify({ v: 1, jobId: exp.jobId }));
+  return takeLease(worker);
+}
+
+/** `worker` takes the one queued job; answers its lease id. */
+async function takeLease(worker: Identity): Promise<string> {
+  const r = await ask<TakeReplyV1>(topo.names.workTake, worker, { max: 1, waitMs: 2_000 });
+  if (!r.ok || r.jobs.length !== 1) throw new Error(`no job taken: ${JSON.stringify(r)}`);
+  return r.jobs[0]!.leaseId;
+}
+
+const release = (worker: Identity, leaseId: string, outcome: 'ack' | 'nak') => ask<WorkReplyV1>(topo.names.workRelease, worker, { leaseId, outcome });
 
 /** drex_results_rejected_total{reason}. */
 async function rejected(reason: string): Promise<number> {
@@ -63,7 +92,7 @@ async function rejected(reason: string): Promise<number> {
 
 /** Judges `data` and answers the verdict and by how much each rejection reason's count grew. */
 async function judged(data: Uint8Array | string) {
-  const reasons = ['MALFORMED', 'UNKNOWN_JOB', 'BAD_SIGNATURE', 'NOT_A_MEMBER', 'WRONG_PUBLIC_SIGNALS', 'PROOF_INVALID'] as const;
+  const reasons = ['MALFORMED', 'UNKNOWN_JOB', 'BAD_SIGNATURE', 'NOT_A_MEMBER', 'NOT_LEASE_HOLDER', 'WRONG_PUBLIC_SIGNALS', 'PROOF_INVALID'] as const;
   const before = await Promise.all(reasons.map(rejected));
   const verdict = await intake.judge(typeof data === 'string' ? Buffer.from(data) : data);
   const after = await Promise.all(reasons.map(rejected));
@@ -83,12 +112,16 @@ beforeAll(async () => {
   const item = (await provedDeposits(1)).items[0]!;
   proved = { proof: item.proof as UnsignedResultV1['proof'], publicSignals: [...item.publicSignals] };
   registry = new Registry();
-  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
+  const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
+  gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: testLogger('result-intake-test-gateway'), registry: new Registry() });
+  await gateway.start();
+  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, identity: generateIdentity().identity, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
   member = generateIdentity().identity;
   await admit(member);
 }, 120_000);
 
 afterAll(async () => {
+  await gateway?.stop();
   await nc?.close();
   await server?.stop();
 });
@@ -128,7 +161,8 @@ describe('results nobody can attribute to a live worker are dropped, with no ver
 
   it('drops a member\'s result whose batch or index is not the job\'s', async () => {
     const exp = await putJob();
-    expect(await judged(result(exp, member, { index: 1 }))).toEqual({ verdict: null, counted: { UNKNOWN_JOB: 1 } });
+    const leaseId = await holdLease(exp, member);
+    expect(await judged(result(exp, member, { index: 1, leaseId }))).toEqual({ verdict: null, counted: { UNKNOWN_JOB: 1 } });
   });
 });
 
@@ -139,7 +173,8 @@ describe('a live member\'s answer is judged', () => {
     other[0] = (BigInt(other[0]!) + 1n).toString();
     const worker = generateIdentity().identity;
     await admit(worker);
-    const { verdict, counted } = await judged(result(exp, worker, { publicSignals: other }));
+    const leaseId = await holdLease(exp, worker);
+    const { verdict, counted } = await judged(result(exp, worker, { publicSignals: other, leaseId }));
     expect(counted).toEqual({ WRONG_PUBLIC_SIGNALS: 1 });
     expect(verdict).toMatchObject({ accepted: false, reason: 'WRONG_PUBLIC_SIGNALS', jobId: exp.jobId, batchId: exp.batchId, index: 0, planVersion: 3, workerId: worker.id });
     expect(intake.reputationOf(worker.id)).toBeLessThan(100);
@@ -148,15 +183,64 @@ describe('a live member\'s answer is judged', () => {
   it('rejects a proof that does not verify with a verdict on the job', async () => {
     const exp = await putJob();
     const bad = { ...proved.proof, pi_a: proved.proof.pi_c, pi_c: proved.proof.pi_a };
-    const { verdict, counted } = await judged(result(exp, member, { proof: bad }));
+    const leaseId = await holdLease(exp, member);
+    const { verdict, counted } = await judged(result(exp, member, { proof: bad, leaseId }));
     expect(counted).toEqual({ PROOF_INVALID: 1 });
     expect(verdict).toMatchObject({ accepted: false, reason: 'PROOF_INVALID', jobId: exp.jobId });
   });
 
   it('accepts the planned public signals with a proof that verifies', async () => {
     const exp = await putJob();
-    const { verdict, counted } = await judged(result(exp, member));
+    const leaseId = await holdLease(exp, member);
+    const { verdict, counted } = await judged(result(exp, member, { leaseId }));
     expect(counted).toEqual({});
     expect(verdict).toMatchObject({ accepted: true, jobId: exp.jobId, workerId: member.id, publicSignals: proved.publicSignals, enqueuedMs: exp.enqueuedMs });
+  });
+
+  it('accepts the holder\'s result judged after it acked the job (the lease is kept, marked acked)', async () => {
+    const exp = await putJob();
+    const leaseId = await holdLease(exp, member);
+    const data = result(exp, member, { leaseId });
+    expect(await release(member, leaseId, 'ack')).toEqual({ ok: true });
+    const { verdict, counted } = await judged(data);
+    expect(counted).toEqual({});
+    expect(verdict).toMatchObject({ accepted: true, jobId: exp.jobId, workerId: member.id });
+  });
+});
+
+describe('only the holder of the job\'s current lease is heard', () => {
+  it('drops a live member\'s signed result with a valid proof when another worker holds the job, and hears the holder', async () => {
+    const exp = await putJob();
+    const holder = generateIdentity().identity;
+    await admit(holder);
+    const leaseId = await holdLease(exp, holder);
+    const reputation = intake.reputationOf(member.id);
+    // The interloper is a live member, signs correctly, has the right proof; it names the holder's lease or none.
+    expect(await judged(result(exp, member, { leaseId }))).toEqual({ verdict: null, counted: { NOT_LEASE_HOLDER: 1 } });
+    expect(await judged(result(exp, member))).toEqual({ verdict: null, counted: { NOT_LEASE_HOLDER: 1 } });
+    // A wrong answer from a non-holder re-issues nothing either.
+    const other = [...proved.publicSignals];
+    other[1] = (BigInt(other[1]!) + 1n).toString();
+    expect(await judged(result(exp, member, { leaseId, publicSignals: other }))).toEqual({ verdict: null, counted: { NOT_LEASE_HOLDER: 1 } });
+    expect(intake.reputationOf(member.id)).toBe(reputation);
+    const { verdict, counted } = await judged(result(exp, holder, { leaseId }));
+    expect(counted).toEqual({});
+    expect(verdict).toMatchObject({ accepted: true, workerId: holder.id });
+  });
+
+  it('drops a result for a job nobody holds', async () => {
+    const exp = await putJob();
+    expect(await judged(result(exp, member))).toEqual({ verdict: null, counted: { NOT_LEASE_HOLDER: 1 } });
+  });
+
+  it('drops the result of a delivery that is no longer current: the job went to another worker', async () => {
+    const exp = await putJob();
+    const first = await holdLease(exp, member);
+    expect(await release(member, first, 'nak')).toEqual({ ok: true });
+    const next = generateIdentity().identity;
+    await admit(next);
+    const second = await takeLease(next);
+    expect(await judged(result(exp, member, { leaseId: first }))).toEqual({ verdict: null, counted: { NOT_LEASE_HOLDER: 1 } });
+    expect((await judged(result(exp, next, { leaseId: second }))).verdict).toMatchObject({ accepted: true, workerId: next.id });
   });
 });

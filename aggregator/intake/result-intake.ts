@@ -5,10 +5,13 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { ResultV1 } from '../../protocol/messages/result.ts';
-import type { VerdictV1 } from '../../protocol/messages/verdict.ts';
+import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
+import { leaseKeyOfJob } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
-import { verifySignature } from '../../swarm/identity/ed25519.ts';
+import { verifySignature, type Identity } from '../../swarm/identity/ed25519.ts';
+import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
+import { LeaseStore } from '../gateway/lease-store.ts';
 import { membershipProblem } from './member-check.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VkeyCache } from './vkey-cache.ts';
@@ -20,16 +23,27 @@ export interface ResultIntakeOptions {
   names: NatsNames;
   jobs: KV;
   members: KV;
+  /** The job gateway's leases: a result counts only from the holder of its job's current lease. */
+  leases: KV;
   vkeys: VkeyCache;
+  /** The aggregator's identity: it signs every verdict. */
+  identity: Identity;
   log: Logger;
   registry: Registry;
 }
 
 /**
  * The aggregator's result intake. A result that cannot be attributed to a live worker answering the
- * job it names (malformed, unknown job, not signed by the worker it names, not a live member, batch or
- * index not the job's) is dropped: counted by reason in `drex_results_rejected_total`, logged, and no
- * verdict, so it cannot touch the job. A result of a live member is judged: accepted only if its public
+ * job it names (malformed, unknown job, not signed by the worker it names, not a live member, not from
+ * the holder of the job's current lease, batch or index not the job's) is dropped: counted by reason in
+ * `drex_results_rejected_total`, logged, and no verdict, so it cannot touch the job.
+ *
+ * Lease ordering: a worker publishes its result before it acks, and the gateway keeps an acked lease
+ * (marked acked) until the leases bucket's TTL, so the lease read here is the one the result was proved
+ * under unless the job was delivered again meanwhile (the holder's ack wait ran out, or it nak'ed):
+ * then the result is dropped and the new holder's counts. A result judged after its lease expired (intake
+ * stalled past the TTL) is dropped too; its job left the queue, so housekeeping re-issues it. Either way
+ * a late result can only delay a job, never decide it. A result of a live member is judged: accepted only if its public
  * signals are exactly those the planner expected and the proof verifies; otherwise a rejecting verdict on
  * `drex.verdicts.v1.<batch>` lowers the worker's reputation and makes the orchestrator re-issue the job.
  */
@@ -41,9 +55,11 @@ export class ResultIntake {
   private readonly accepted: Counter;
   private readonly reputation: Gauge<'worker'>;
   private readonly scores = new Map<string, number>();
+  private readonly leases: LeaseStore;
 
   constructor(private readonly o: ResultIntakeOptions) {
     this.js = jetstream(o.nc);
+    this.leases = new LeaseStore(o.leases);
     this.rejected = new Counter({ name: 'drex_results_rejected_total', help: 'Worker results refused, by reason (dropped without a verdict, or rejected with one)', labelNames: ['reason'], registers: [o.registry] });
     this.accepted = new Counter({ name: 'drex_results_accepted_total', help: 'Worker results accepted', registers: [o.registry] });
     this.reputation = new Gauge({ name: 'drex_worker_reputation', help: 'Reputation score per worker (starts at 100)', labelNames: ['worker'], registers: [o.registry] });
@@ -57,7 +73,7 @@ export class ResultIntake {
         try {
           const verdict = await this.judge(m.data);
           if (verdict) {
-            await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(verdict), {
+            await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(signAsProducer(this.o.identity, verdict)), {
               msgID: `${verdict.jobId}:${verdict.workerId}:${verdict.accepted ? 'ok' : verdict.reason}`,
             });
           }
@@ -76,10 +92,10 @@ export class ResultIntake {
   }
 
   /**
-   * Judges one raw result: its verdict, or null when it is dropped (counted and logged; see the class
-   * comment). Throws only when a service (the KV buckets, the artifacts store) fails: retry then.
+   * Judges one raw result: its verdict (to be signed), or null when it is dropped (counted and logged;
+   * see the class comment). Throws only when a service (the KV buckets, the artifacts store) fails: retry then.
    */
-  async judge(data: Uint8Array, now = Date.now()): Promise<VerdictV1 | null> {
+  async judge(data: Uint8Array, now = Date.now()): Promise<UnsignedVerdictV1 | null> {
     let res: ResultV1;
     let exp: JobExpectationV1;
     try {
@@ -134,6 +150,11 @@ export class ResultIntake {
     if (!verifySignature(res.workerId, canonicalBytes(unsigned), signature)) throw new DroppedResult('BAD_SIGNATURE', 'the result is not signed by the worker it names', claimed);
     const notMember = await membershipProblem(this.o.members, res.workerId, now);
     if (notMember) throw new DroppedResult('NOT_A_MEMBER', notMember, claimed);
+    const held = await this.leases.read(leaseKeyOfJob(res.jobId));
+    if (!held || held.lease.leaseId !== res.leaseId || held.lease.workerId !== res.workerId) {
+      // Also a slow holder whose job went to another worker: not necessarily malice, so no reputation change.
+      throw new DroppedResult('NOT_LEASE_HOLDER', held ? 'the job\'s current lease is not this result\'s or not its worker\'s' : 'the job has no current lease', claimed);
+    }
     if (res.batchId !== exp.batchId || res.index !== exp.index) {
       this.bump(res.workerId, -10); // signed by a live member: it is this worker's doing
       throw new DroppedResult('UNKNOWN_JOB', 'batch or index differ from the job it names', claimed);
@@ -150,7 +171,7 @@ export class ResultIntake {
   }
 
   /** A rejecting verdict on a live member's wrong answer to `exp`'s job. */
-  private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): VerdictV1 {
+  private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): UnsignedVerdictV1 {
     this.rejected.inc({ reason });
     this.bump(workerId, -10);
     this.o.log.warn('result rejected', { jobId: exp.jobId, worker: workerId, reason, detail });

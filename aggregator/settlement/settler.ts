@@ -4,8 +4,10 @@ import type { Address, Hex } from 'viem';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { consumeMessages, type ConsumeLoop, type HandleOutcome } from '../../protocol/consume-messages.ts';
 import { DrexError } from '../../protocol/errors.ts';
-import { batchReadyV1, type BatchReadyV1, type BatchSettledV1 } from '../../protocol/messages/settlement.ts';
+import { batchReadyV1, type BatchReadyV1, type BatchSettledV1, type UnsignedBatchSettledV1 } from '../../protocol/messages/settlement.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
+import type { Identity } from '../../swarm/identity/ed25519.ts';
+import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { verifyBatch, type ProofItem } from '../batch-verify.ts';
 import { buildSettlementPackage, SettlementPackageError } from '../settlement-package.ts';
@@ -33,6 +35,8 @@ export interface SettlerOptions {
   chainId: number;
   settlement: Address;
   vkeys: VkeyCache;
+  /** The aggregator's identity: it signs every settlement outcome. */
+  identity: Identity;
   log: Logger;
   registry: Registry;
   /** How long to wait before retrying a batch whose predecessor has not settled yet, or when the chain is down. */
@@ -41,7 +45,7 @@ export interface SettlerOptions {
   workingIntervalMs?: number;
 }
 
-type Outcome = BatchSettledV1 | 'wait';
+type Outcome = UnsignedBatchSettledV1 | 'wait';
 
 /**
  * Settles ready batches, in order: verifies all of a batch's proofs off chain with one randomized
@@ -123,11 +127,11 @@ export class Settler {
       }
     }
     if (outcome === 'wait') return; // dropped: the orchestrator hands it over again once its predecessor settled
-    await this.js.publish(this.o.names.settledSubject, JSON.stringify(outcome), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
+    await this.js.publish(this.o.names.settledSubject, JSON.stringify(signAsProducer(this.o.identity, outcome)), { msgID: `settled:${ready.batchId}:v${ready.planVersion}:${outcome.ok ? 'ok' : outcome.code}` });
     this.settled.inc({ outcome: outcome.ok ? 'settled' : outcome.code });
   }
 
-  private refused(ready: BatchReadyV1, code: Extract<BatchSettledV1, { ok: false }>['code'], reason: string, badIndices: number[] = []): BatchSettledV1 {
+  private refused(ready: BatchReadyV1, code: Extract<BatchSettledV1, { ok: false }>['code'], reason: string, badIndices: number[] = []): UnsignedBatchSettledV1 {
     return { v: 1, batchId: ready.batchId, planVersion: ready.planVersion, ok: false, code, badIndices, reason };
   }
 

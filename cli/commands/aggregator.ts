@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Address, Hex } from 'viem';
 import { startAggregator } from '../../aggregator/service.ts';
@@ -9,6 +11,7 @@ export const parseChainId = (v: string): number => {
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('--chain-id must be a positive integer');
   return n;
 };
+const DEFAULT_KEY = join(homedir(), '.config', 'drex-swarm', 'aggregator-key.json');
 
 const hexOf = (bytes: number, what: string) => (v: string) => {
   if (!new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw new InvalidArgumentError(`${what} must be 0x and ${bytes * 2} hex digits`);
@@ -20,6 +23,7 @@ export function aggregatorCommand(): Command {
   return new Command('aggregator')
     .description('run the aggregator: verify worker results, and settle verified batches when --rpc is given')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
+    .option('--key <file>', 'Ed25519 identity file that signs verdicts and settlement outcomes (created when missing; give its public key to the orchestrator as --aggregator-key)', DEFAULT_KEY)
     .option('--deployment <id>', 'whose streams, subjects and buckets: one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
     .option('--chain-id <id>', 'chain id the ledger must have (required with --rpc; checked at start)', parseChainId)
@@ -27,16 +31,17 @@ export function aggregatorCommand(): Command {
     .option('--settler-key <hex>', "settler account's private key (or DREX_SETTLER_KEY)", hexOf(32, '--settler-key'))
     .option('--gas-price <wei>', 'fixed gas price (0 on a zero-base-fee Besu network)')
     .option('--nats-creds <file>', 'NATS .creds file of the aggregator role (or DREX_NATS_CREDS)', process.env.DREX_NATS_CREDS)
-    .action(async (o: { nats: string; natsCreds?: string; deployment: string; rpc?: string; chainId?: number; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
+    .action(async (o: { nats: string; natsCreds?: string; key: string; deployment: string; rpc?: string; chainId?: number; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
       const key = o.settlerKey ?? process.env.DREX_SETTLER_KEY;
       if (o.rpc && (!o.settlement || !key || o.chainId === undefined)) throw new InvalidArgumentError('--rpc needs --chain-id, --settlement and --settler-key (or DREX_SETTLER_KEY)');
       const agg = await startAggregator({
         natsUrl: o.nats,
         natsCreds: o.natsCreds,
+        keyFile: resolve(o.key),
         deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, chainId: o.chainId!, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });
-      process.stdout.write(`${JSON.stringify({ pid: process.pid, settles: Boolean(o.rpc) })}\n`);
+      process.stdout.write(`${JSON.stringify({ pid: process.pid, id: agg.id, settles: Boolean(o.rpc) })}\n`);
       // A settler that finds the ledger is not the configured one stops: so does the process (non-zero).
       const failed = agg.settler?.whenFailed() ?? new Promise<never>(() => {});
       const end = await Promise.race([untilSignal(), failed]);

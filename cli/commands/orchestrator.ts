@@ -11,7 +11,14 @@ const positive = (what: string) => (v: string) => {
   return n;
 };
 
+/** Collects repeated `--aggregator-key` values: Ed25519 public keys, 32 bytes of hex. */
+const aggregatorKey = (v: string, prev: string[]) => {
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError('--aggregator-key must be an Ed25519 public key: 64 hex digits');
+  return [...prev, v.toLowerCase()];
+};
+
 interface OrchestratorFlags {
+  aggregatorKey: string[];
   nats: string;
   redis: string;
   grpcPort: number;
@@ -57,6 +64,7 @@ export function orchestratorCommand(): Command {
     .option('--grpc-port <port>', 'gRPC port on 127.0.0.1 (0 = any free port)', parsePort, 50051)
     .option('--grpc-host <host>', 'gRPC listen host', '127.0.0.1')
     .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
+    .option('--aggregator-key <hex>', 'public key of an aggregator whose signed verdicts and settlement outcomes count (repeatable; at least one)', aggregatorKey, [] as string[])
     .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
     .option('--deployment <id>', 'whose streams, subjects and buckets (and Redis keys and batch ids): one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--redis-prefix <prefix>', 'Redis key prefix (default drex:<deployment>:)')
@@ -84,6 +92,7 @@ export function orchestratorCommand(): Command {
     .action(async (o: OrchestratorFlags) => {
       const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
       if (tlsGiven > 0 && tlsGiven < 3) throw new InvalidArgumentError('mTLS needs --tls-cert, --tls-key and --tls-ca together');
+      if (o.aggregatorKey.length === 0) throw new InvalidArgumentError('--aggregator-key is required: the public key printed by `drex-swarm aggregator` (its "id")');
       if (Boolean(o.rpc) !== Boolean(o.settlement) || Boolean(o.rpc) !== (o.chainId !== undefined)) throw new InvalidArgumentError('--rpc, --chain-id and --settlement go together');
       if (o.settlement && !/^0x[0-9a-fA-F]{40}$/.test(o.settlement)) throw new InvalidArgumentError('--settlement must be 0x and 40 hex digits');
       const abort = new AbortController();
@@ -106,6 +115,7 @@ export function orchestratorCommand(): Command {
         httpPort: o.httpPort,
         banks: o.banks ? loadBankRegistry(o.banks) : undefined,
         deployment: o.deployment,
+        aggregatorKeys: o.aggregatorKey,
         redisPrefix: o.redisPrefix,
         jobTimeoutMs: o.jobTimeoutMs,
         housekeepingIntervalMs: o.housekeepingIntervalMs,

@@ -17,7 +17,7 @@ function intOption(name: string, min: number, max: number) {
 /** `drex-swarm worker --nats URL`: run one Node proving worker until SIGTERM/SIGINT (graceful drain). */
 export function workerCommand(): Command {
   return new Command('worker')
-    .description('run a Node proving worker: pull jobs from NATS JetStream, prove in a thread pool, publish signed results')
+    .description('run a Node proving worker: take jobs through the job gateway (served by the aggregator), prove in a thread pool, publish signed results')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
     .option('--deployment <id>', 'whose streams, subjects and buckets : one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--key <file>', 'Ed25519 identity file (created when missing)', DEFAULT_KEY)

@@ -202,6 +202,9 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
         redis.disconnect();
       }
     }
+    // The aggregator signs verdicts and settlement outcomes with this key; the orchestrator trusts only it.
+    const aggregatorKeyFile = join(dir, 'aggregator.key.json');
+    orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, ...orchestratorArgs];
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
     let httpPort = o.httpPort;
@@ -216,7 +219,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const admissionUrl = String(orch.info.http);
     const workers = await Promise.all(

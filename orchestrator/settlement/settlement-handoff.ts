@@ -8,6 +8,7 @@ import type { Logger } from '../../swarm/log/logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { FailBatch, Reissuer } from '../reissue/reissuer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
+import { aggregatorSigned } from '../verdicts/aggregator-signed.ts';
 
 export interface SettlementHandoffOptions {
   nc: NatsConnection;
@@ -18,6 +19,8 @@ export interface SettlementHandoffOptions {
   failBatch: FailBatch;
   metrics: Metrics;
   log: Logger;
+  /** Public keys (hex) of the aggregators whose signed settlement outcomes count; any other is dropped. */
+  aggregatorKeys: readonly string[];
   /** sha256 of the proving key (names the verification key the settler uses). */
   artifact: string;
   /** Resolves a batch the settler reports settled against the chain (the reconciler). */
@@ -46,6 +49,7 @@ export class SettlementHandoff {
       log: this.o.log,
       what: 'settlement outcome',
       maxMessages: 16,
+      ...aggregatorSigned(this.o.aggregatorKeys, this.o.metrics, 'settlement outcome'),
     });
   }
 
@@ -91,6 +95,11 @@ export class SettlementHandoff {
     const { store, metrics, log } = this.o;
     const rec = await store.get(s.batchId);
     if (!rec || rec.planVersion !== s.planVersion || rec.state !== 'VERIFIED') return;
+    if (!s.ok && s.badIndices.some((i) => i >= rec.transfers)) {
+      log.error('settlement outcome names a transfer index the batch does not have: dropped', { batchId: s.batchId, badIndices: s.badIndices, transfers: rec.transfers });
+      metrics.messagesRefused.inc({ what: 'settlement outcome', reason: 'INDEX_OUT_OF_RANGE' });
+      return;
+    }
     if (s.ok) {
       await this.o.resolve(s.batchId);
       return;

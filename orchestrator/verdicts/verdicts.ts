@@ -8,6 +8,7 @@ import { jobIdOf } from '../dispatch/dispatcher.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Reissuer } from '../reissue/reissuer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
+import { aggregatorSigned } from './aggregator-signed.ts';
 
 export interface VerdictsOptions {
   nc: NatsConnection;
@@ -16,6 +17,8 @@ export interface VerdictsOptions {
   reissuer: Reissuer;
   metrics: Metrics;
   log: Logger;
+  /** Public keys (hex) of the aggregators whose signed verdicts count; any other verdict is dropped. */
+  aggregatorKeys: readonly string[];
   /** Called once when a batch's every proof is verified. */
   onVerified: (batchId: string) => Promise<void>;
 }
@@ -24,13 +27,21 @@ export interface VerdictsOptions {
 const REISSUING_REASONS: ReadonlySet<string> = new Set(['WRONG_PUBLIC_SIGNALS', 'PROOF_INVALID']);
 
 /**
- * Verdicts: consumes the aggregator's verdicts on worker results. An accepted proof is recorded once
+ * Verdicts: consumes the aggregator's verdicts on worker results, only those signed by a configured
+ * aggregator key and naming a transfer of the batch (else dropped and counted). An accepted proof is recorded once
  * (the last one makes the batch VERIFIED); a live member's wrong answer (other public signals, an invalid
  * proof) to a job's current attempt re-issues it.
  */
 export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> {
   const onVerdict = async (v: VerdictV1): Promise<void> => {
     const { store, metrics, log } = o;
+    const batch = await store.get(v.batchId);
+    if (!batch) return;
+    if (v.index >= batch.transfers) {
+      log.error('verdict for a transfer index the batch does not have: dropped', { batchId: v.batchId, index: v.index, transfers: batch.transfers });
+      metrics.messagesRefused.inc({ what: 'verdict', reason: 'INDEX_OUT_OF_RANGE' });
+      return;
+    }
     if (v.accepted) {
       const n = await store.acceptProof(v.batchId, v.planVersion, {
         index: v.index,
@@ -59,8 +70,8 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
       log.warn('rejecting verdict for a reason that does not re-issue a job: ignored', { jobId: v.jobId, reason: v.reason });
       return;
     }
-    const rec = await store.get(v.batchId);
-    if (!rec || rec.state !== 'PROVING' || rec.planVersion !== v.planVersion) return;
+    const rec = batch;
+    if (rec.state !== 'PROVING' || rec.planVersion !== v.planVersion) return;
     if (v.jobId !== jobIdOf(v.batchId, v.planVersion, v.index, await store.attempt(v.batchId, v.index))) return; // an older attempt
     log.warn('result rejected; re-issuing the job', { jobId: v.jobId, reason: v.reason, detail: v.detail, worker: v.workerId });
     await o.reissuer.reissue(v.batchId, v.planVersion, v.index, `rejected:${v.reason}`);
@@ -71,5 +82,6 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
     log: o.log,
     what: 'verdict',
     maxMessages: 256,
+    ...aggregatorSigned(o.aggregatorKeys, o.metrics, 'verdict'),
   });
 }

@@ -24,3 +24,15 @@ export const groth16Proof = z.object({
   protocol: z.literal('groth16'),
   curve: z.literal('bn128'),
 });
+
+/**
+ * Fields of a message signed by its producer (the aggregator's verdicts and settlement outcomes): its
+ * Ed25519 public key, and its signature over the canonical bytes of every other field.
+ */
+export const producerSignature = {
+  signer: hex(32),
+  signature: hex(64),
+};
+
+/** A message type without its producer's signature fields (what the producer builds, then signs). */
+export type Unsigned<T> = T extends unknown ? Omit<T, 'signer' | 'signature'> : never;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchId, fieldString, groth16Proof } from './fields.ts';
+import { batchId, fieldString, groth16Proof, producerSignature, type Unsigned } from './fields.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
 /** A batch whose every proof is verified (v1), on `drex.ready.v1.batch`: the input of settlement. */
@@ -17,7 +17,10 @@ export const batchReadyV1 = z.object({
 });
 export type BatchReadyV1 = z.infer<typeof batchReadyV1>;
 
-/** The outcome of settling one batch (v1), on `drex.settled.v1.batch`. */
+/**
+ * The outcome of settling one batch (v1), on `drex.settled.v1.batch`, signed by the aggregator that
+ * settled it (`signer`, `signature`); the orchestrator acts only on outcomes signed by a configured key.
+ */
 export const batchSettledV1 = z.discriminatedUnion('ok', [
   z.object({
     v: z.literal(1),
@@ -28,6 +31,7 @@ export const batchSettledV1 = z.discriminatedUnion('ok', [
     block: z.number().int().min(0),
     gasUsed: z.number().int().min(0),
     aggregationRoot: z.string().regex(/^0x[0-9a-f]{64}$/),
+    ...producerSignature,
   }),
   z.object({
     v: z.literal(1),
@@ -42,6 +46,8 @@ export const batchSettledV1 = z.discriminatedUnion('ok', [
     code: z.enum(['PROOF_INVALID', 'REVERTED', 'PACKAGE_INVALID', 'DIVERGED']),
     badIndices: z.array(z.number().int().min(0)).default([]),
     reason: z.string(),
+    ...producerSignature,
   }),
 ]);
 export type BatchSettledV1 = z.infer<typeof batchSettledV1>;
+export type UnsignedBatchSettledV1 = Unsigned<BatchSettledV1>;

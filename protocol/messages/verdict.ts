@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchId, fieldString, groth16Proof, hex } from './fields.ts';
+import { batchId, fieldString, groth16Proof, hex, producerSignature, type Unsigned } from './fields.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
 /** Why the aggregator refused a result. */
@@ -8,12 +8,17 @@ export const rejectionReason = z.enum([
   'BAD_SIGNATURE',
   'NOT_A_MEMBER',
   'UNKNOWN_JOB',
+  /** Not from the worker holding the job's current lease (job gateway). */
+  'NOT_LEASE_HOLDER',
   'WRONG_PUBLIC_SIGNALS',
   'PROOF_INVALID',
 ]);
 export type RejectionReason = z.infer<typeof rejectionReason>;
 
-/** The aggregator's verdict on one result (v1), on `drex.verdicts.v1.<batchId>`. */
+/**
+ * The aggregator's verdict on one result (v1), on `drex.verdicts.v1.<batchId>`, signed by the aggregator
+ * (`signer`, `signature`): the orchestrator acts only on verdicts signed by a key it is configured with.
+ */
 export const verdictV1 = z.discriminatedUnion('accepted', [
   z.object({
     v: z.literal(1),
@@ -32,6 +37,7 @@ export const verdictV1 = z.discriminatedUnion('accepted', [
     finishedMs: z.number().int().positive().optional(),
     enqueuedMs: z.number().int().positive(),
     verifiedMs: z.number().int().positive(),
+    ...producerSignature,
   }),
   z.object({
     v: z.literal(1),
@@ -44,6 +50,8 @@ export const verdictV1 = z.discriminatedUnion('accepted', [
     reason: rejectionReason,
     detail: z.string(),
     verifiedMs: z.number().int().positive(),
+    ...producerSignature,
   }),
 ]);
 export type VerdictV1 = z.infer<typeof verdictV1>;
+export type UnsignedVerdictV1 = Unsigned<VerdictV1>;

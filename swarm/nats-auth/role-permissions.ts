@@ -52,16 +52,13 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
       return {
         pub: {
           allow: [
-            `drex.${d}.work.v1.>`,
+            names.workTake,
+            names.workProgress,
+            names.workRelease,
             names.resultSubjects,
             `$KV.${names.membersBucket}.${workerId}`,
             `$JS.API.STREAM.INFO.KV_${names.membersBucket}`,
             ...objectStoreReads(names.artifactsBucket),
-            // INTERIM: direct pulls until the job gateway lands.
-            '$JS.API.INFO',
-            `$JS.API.CONSUMER.INFO.${names.jobsStream}.${names.proversConsumer}`,
-            `$JS.API.CONSUMER.MSG.NEXT.${names.jobsStream}.${names.proversConsumer}`,
-            `$JS.ACK.${names.jobsStream}.${names.proversConsumer}.>`,
           ],
         },
         sub: { allow: [inbox] },
@@ -83,10 +80,12 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             '$JS.FC.>',
             names.verdictSubjects,
             names.settledSubject,
-            `$KV.drex_${d.replace(/-/g, '_')}_leases.>`,
+            `$KV.${names.leasesBucket}.>`,
           ],
         },
-        sub: { allow: [inbox, `drex.${d}.work.v1.>`] },
+        sub: { allow: [inbox, names.workTake, names.workProgress, names.workRelease] },
+        // The job gateway answers each worker request on the requester's inbox.
+        resp: { max: 1, ttl: 0 },
       };
     case 'orchestrator':
       return {

@@ -13,6 +13,7 @@ import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
+import { GatewayClient } from '../../worker/runtime/gateway-client.ts';
 import type { StoredProof } from '../../orchestrator/store/batch-store.ts';
 import type { WatchedEvent } from '../../cli/bank/bank-client.ts';
 import { Swarm } from '../support/swarm-harness.ts';
@@ -116,14 +117,17 @@ describe('the pipeline survives faults', () => {
     await expectProvedOnceEach(res.batchId, 4);
   }, 600_000);
 
-  it('re-issues the job of a member\'s result for other public signals; drops a malformed and an unsigned one (counted, no re-issue)', async () => {
+  it('re-issues the job of its lease holder\'s result for other public signals; drops a malformed, an unsigned one and those of a member not holding the job (counted, no re-issue)', async () => {
     const js = jetstream(nc);
     const kv = await new Kvm(nc).open(NATS.jobsBucket);
     const members = await new Kvm(nc).open(NATS.membersBucket);
     const { identity: evil } = generateIdentity();
     const { identity: other } = generateIdentity();
-    const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: evil.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 600_000 };
-    await members.put(evil.id, JSON.stringify({ ...entry, signature: evil.sign(canonicalBytes(entry)) }));
+    const { identity: bystander } = generateIdentity();
+    for (const who of [evil, bystander]) {
+      const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: who.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 600_000 };
+      await members.put(who.id, JSON.stringify({ ...entry, signature: who.sign(canonicalBytes(entry)) }));
+    }
     // A valid proof of another transfer (the funding batch's first one).
     const fundingId = (await redis.keys('drex:dev:batch:*:proofs'))[0]!.split(':')[3]!;
     const foreign = (await storedProofs(fundingId))[0]!;
@@ -132,6 +136,7 @@ describe('the pipeline survives faults', () => {
       wrong: await swarm.metric('drex_results_rejected_total', { reason: 'WRONG_PUBLIC_SIGNALS' }),
       malformed: await swarm.metric('drex_results_rejected_total', { reason: 'MALFORMED' }),
       unsigned: await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' }),
+      notHolder: await swarm.metric('drex_results_rejected_total', { reason: 'NOT_LEASE_HOLDER' }),
     };
     // Hold the honest workers off the batch until every forged result was judged: with a worker running,
     // an honest proof accepted first makes the forged result for that index obsolete (no re-issue).
@@ -174,30 +179,48 @@ describe('the pipeline survives faults', () => {
       if (expectations.size === 3) break;
     }
     watcher.stop();
+    // The evil member takes the batch's jobs through the job gateway: it holds their current leases.
+    const gateway = new GatewayClient({ nc, names: NATS, identity: evil });
+    const leases = new Map<number, string>();
+    for (let tries = 0; leases.size < 3 && tries < 30; tries++) {
+      const taken = await gateway.take(3 - leases.size, 2_000);
+      for (const j of taken.jobs) {
+        const job = JSON.parse(Buffer.from(j.job, 'base64').toString('utf8')) as { batchId: string; index: number };
+        if (job.batchId === res.batchId) leases.set(job.index, j.leaseId);
+        else await gateway.release(j.leaseId, 'nak');
+      }
+    }
+    expect(leases.size).toBe(3);
     for (const exp of [...expectations.values()].sort((a, b) => a.index - b.index)) {
       const { jobId, batchId, index } = exp;
       const base: UnsignedResultV1 = {
-        v: 1, jobId, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
+        v: 1, jobId, leaseId: leases.get(index)!, batchId, index, workerId: evil.id, proof: foreign.proof as UnsignedResultV1['proof'],
         publicSignals: foreign.publicSignals, witnessMs: 1, proveMs: 1, startedMs: Date.now(), finishedMs: Date.now(),
       };
       let body: string;
-      if (index === 0) body = JSON.stringify({ ...base, signature: evil.sign(canonicalBytes(base)) }); // valid proof, other signals
+      if (index === 0) body = JSON.stringify({ ...base, signature: evil.sign(canonicalBytes(base)) }); // the holder: valid proof, other signals
       else if (index === 1) body = JSON.stringify({ v: 1, jobId, batchId, index, workerId: evil.id, signature: 'zz' }); // malformed
       else body = JSON.stringify({ ...base, publicSignals: exp.publicSignals, signature: other.sign(canonicalBytes(base)) }); // not signed by its worker
       await js.publish(NATS.resultSubject(batchId), body, { msgID: `${jobId}:evil` });
+      // A live member that does not hold the job, signing correctly, naming the holder's lease.
+      const stray: UnsignedResultV1 = { ...base, workerId: bystander.id, publicSignals: index === 0 ? exp.publicSignals : foreign.publicSignals };
+      await js.publish(NATS.resultSubject(batchId), JSON.stringify({ ...stray, signature: bystander.sign(canonicalBytes(stray)) }), { msgID: `${jobId}:bystander` });
     }
 
-    // The member-signed result with other signals is rejected with a verdict and its job re-issued. The
-    // malformed one and the one not signed by the worker it names cannot be attributed to a live worker:
-    // dropped and counted, no verdict, no re-issue (anyone who can publish could send them).
+    // The holder's result with other signals is rejected with a verdict and its job re-issued. The
+    // malformed one, the one not signed by the worker it names and those of a member that does not hold
+    // the job cannot be attributed to the job's holder: dropped and counted, no verdict, no re-issue.
     const expectedReissue = 'transfer 0: job re-issued (attempt 2, rejected:WRONG_PUBLIC_SIGNALS)';
     await whenEvents((es) => es.some((e) => e.message === expectedReissue));
     await waitFor(async () =>
       (await swarm.metric('drex_results_rejected_total', { reason: 'MALFORMED' })) >= before.malformed + 2 &&
-      (await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' })) > before.unsigned
+      (await swarm.metric('drex_results_rejected_total', { reason: 'BAD_SIGNATURE' })) > before.unsigned &&
+      (await swarm.metric('drex_results_rejected_total', { reason: 'NOT_LEASE_HOLDER' })) >= before.notHolder + 3
         ? true
         : undefined,
     );
+    // The evil member hands its jobs back (else they come back after their ack wait).
+    for (const leaseId of leases.values()) await gateway.release(leaseId, 'nak');
     expect(await storedProofs(res.batchId)).toEqual([]);
     expect(await swarm.metric('drex_results_rejected_total', { reason: 'WRONG_PUBLIC_SIGNALS' })).toBeGreaterThan(before.wrong);
     expect(seen.filter((e) => /^transfer [12]: job re-issued/.test(e.message)).map((e) => e.message)).toEqual([]);
@@ -209,7 +232,7 @@ describe('the pipeline survives faults', () => {
     expect(events.at(-1)!.state).toBe('VERIFIED');
     const reissued = events.filter((e) => /re-issued/.test(e.message)).map((e) => e.message);
     expect(reissued).toContain(expectedReissue);
-    expect(reissued.filter((m) => /rejected:(MALFORMED|BAD_SIGNATURE|NOT_A_MEMBER|UNKNOWN_JOB)/.test(m))).toEqual([]);
+    expect(reissued.filter((m) => /rejected:(MALFORMED|BAD_SIGNATURE|NOT_A_MEMBER|UNKNOWN_JOB|NOT_LEASE_HOLDER)/.test(m))).toEqual([]);
     await expectProvedOnceEach(res.batchId, 3);
   }, 600_000);
 

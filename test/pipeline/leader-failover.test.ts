@@ -21,6 +21,7 @@ beforeAll(async () => {
   standby = await spawnCli('orchestrator-b', swarm.orchestratorArgs(), { logFile: join(swarm.dir, 'orchestrator-b.log') });
   // A second aggregator: intake and settlement replicas.
   replica = await startAggregator({
+    keyFile: swarm.aggregatorKeyFile,
     natsUrl: swarm.nats.url,
     natsCreds: swarm.security.creds.aggregator,
     log: testLogger('aggregator-b', swarm.dir),

@@ -76,10 +76,13 @@ describe('the NATS trust boundary', () => {
     await refused("pull from the aggregator's intake", () => api(`$JS.API.CONSUMER.MSG.NEXT.${N.resultsStream}.${N.intakeConsumer}`, JSON.stringify({ batch: 1 })));
     await refused("pull from the orchestrator's verdicts", () => api(`$JS.API.CONSUMER.MSG.NEXT.${N.verdictsStream}.${N.stateConsumer}`, JSON.stringify({ batch: 1 })));
     await refused('pull ready batches', () => api(`$JS.API.CONSUMER.MSG.NEXT.${N.readyStream}.${N.settleConsumer}`, JSON.stringify({ batch: 1 })));
+    await refused('pull jobs from the provers consumer (only the job gateway may)', () => api(`$JS.API.CONSUMER.MSG.NEXT.${N.jobsStream}.${N.proversConsumer}`, JSON.stringify({ batch: 1 })));
+    await refused("ack, nak or terminate a job delivery", () => api(`$JS.ACK.${N.jobsStream}.${N.proversConsumer}.1.1.1.1.0`, '+ACK'));
     await refused('delete the provers consumer', () => api(`$JS.API.CONSUMER.DELETE.${N.jobsStream}.${N.proversConsumer}`));
     await refused('read account info', () => api('$JS.API.ACCOUNT.INFO'));
     // KV and object-store writes: job expectations, another worker's membership, the artifacts.
     await refused('overwrite a job expectation', () => js.publish(`$KV.${N.jobsBucket}.somejob`, '{}'));
+    await refused('write a job lease', () => js.publish(`$KV.${N.leasesBucket}.j.x`, '{}'));
     await refused("overwrite another worker's membership", () => js.publish(`$KV.${N.membersBucket}.${'cd'.repeat(32)}`, '{}'));
     await refused('write an artifact chunk', () => js.publish(`$O.${N.artifactsBucket}.C.evil`, 'x'));
     await refused('write artifact metadata', () => js.publish(`$O.${N.artifactsBucket}.M.evil`, '{}'));

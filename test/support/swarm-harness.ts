@@ -16,6 +16,7 @@ import { startNatsServer, type TestNatsServer } from '../../cli/devnet/nats-proc
 import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-process.ts';
 import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { testLogger } from './test-logger.ts';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
@@ -62,6 +63,8 @@ export class Swarm {
   workers: CliChild[] = [];
   ledger?: DevLedger;
   readonly dir = mkdtempSync(join(tmpdir(), 'drex-swarm-test-'));
+  /** The aggregator's key file (replicas share it); the orchestrators trust its public key. */
+  readonly aggregatorKeyFile = join(this.dir, 'aggregator.key.json');
   private clients: BankClient[] = [];
   private workerCount = 0;
 
@@ -95,6 +98,7 @@ export class Swarm {
     this.aggregator = await startAggregator({
       natsUrl: this.nats.url,
       natsCreds: this.security.creds.aggregator,
+      keyFile: this.aggregatorKeyFile,
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
@@ -115,6 +119,7 @@ export class Swarm {
       '--nats-creds', this.security.creds.orchestrator,
       '--admission-dir', this.security.admissionDir,
       '--redis', this.redis.url,
+      '--aggregator-key', loadOrCreateIdentity(this.aggregatorKeyFile).id,
       '--grpc-port', '0',
       '--http-port', '0',
       '--job-ack-wait-ms', String(t.jobAckWaitMs),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.ts';
 import { funded } from '../../circuits/model/test-fixtures.ts';
@@ -13,6 +14,7 @@ import { canonicalBytes } from '../../protocol/canonical.ts';
 import { memberEntryV1 } from '../../protocol/messages/member.ts';
 import { resultV1, type ResultV1 } from '../../protocol/messages/result.ts';
 import type { JobV1 } from '../../protocol/messages/job.ts';
+import { leaseKeyOfJob, leaseV1 } from '../../protocol/messages/work.ts';
 import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { verifySignature } from '../../swarm/identity/ed25519.ts';
@@ -20,6 +22,7 @@ import { startNatsServer, type TestNatsServer } from '../../test/support/nats-se
 import { verifyProof } from '../prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
 import { startNodeWorker, type NodeWorker } from './node-worker.ts';
+import { JobGateway } from '../../aggregator/gateway/job-gateway.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 
 /** The deployment the swarm under test runs as (the default). */
@@ -34,6 +37,8 @@ let artifacts: Artifacts;
 let vkey: unknown;
 let transfers: PlannedTransfer[];
 let dir: string;
+/** The aggregator's job gateway: the workers' only way to the jobs. */
+let gateway: JobGateway;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,6 +104,9 @@ async function expectValidResult(r: ResultV1, workerId: string, expectedSignals:
   expect(r.publicSignals).toEqual(expectedSignals);
   expect(await verifyProof(vkey, r.publicSignals, r.proof)).toBe(true);
   expect(r.finishedMs).toBeGreaterThanOrEqual(r.startedMs);
+  // Proved under the job's lease, granted by the gateway to this worker.
+  const lease = leaseV1.parse((await topo.leases.get(leaseKeyOfJob(r.jobId)))!.json());
+  expect(lease).toMatchObject({ leaseId: r.leaseId, workerId });
 }
 
 function startWorker(name: string, over: Partial<Parameters<typeof startNodeWorker>[0]> = {}): Promise<NodeWorker> {
@@ -119,6 +127,9 @@ beforeAll(async () => {
   nc = await connect({ servers: server.url });
   js = jetstream(nc);
   topo = await ensureTopology(nc, { jobAckWaitMs: 6_000, jobMaxDeliver: 5, memberTtlMs: 10_000 });
+  const consumer = await js.consumers.get(NATS.jobsStream, NATS.proversConsumer);
+  gateway = new JobGateway({ nc, names: NATS, consumer, leases: topo.leases, members: topo.members, log: testLogger('worker-test-gateway'), registry: new Registry() });
+  await gateway.start();
   artifacts = await ensureArtifacts();
   vkey = JSON.parse(readFileSync(artifacts.vkey, 'utf8'));
   const names = artifactObjects(artifacts.manifest.zkeyHash);
@@ -138,6 +149,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await gateway?.stop();
   await nc?.close();
   await server?.stop();
   await releaseSnarkjs();

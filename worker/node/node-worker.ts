@@ -24,7 +24,7 @@ export interface NodeWorkerOptions {
   retryDelayMs?: number;
   /** Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0 picks a free port). */
   metricsPort?: number;
-  /** Give up waiting for the JetStream topology after this long (default: wait). */
+  /** Give up waiting for the members bucket after this long (default: wait). */
   topologyTimeoutMs?: number;
   /** Whose jobs (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
@@ -57,7 +57,7 @@ export interface NodeWorker {
 
 /**
  * Starts a Node worker: a pool of `threads` prover threads, and on the main thread the shared runtime
- * (membership heartbeat, pull loop with explicit ack, signed results) over its own NATS connection.
+ * (membership heartbeat, jobs taken through the job gateway, signed results) over its own NATS connection.
  */
 export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker> {
   const identity = loadOrCreateIdentity(o.keyFile);

@@ -7,8 +7,9 @@ export class WorkerError extends DrexError {
   constructor(
     readonly code: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -57,5 +58,22 @@ export class ProveFailedError extends WorkerError {
   override name = 'ProveFailedError';
   constructor(message: string) {
     super('PROVE_FAILED', message);
+  }
+}
+
+/** The job gateway refused a request (its code: LEASE_LOST, NOT_A_MEMBER, STALE_REQUEST, ...). */
+export class GatewayRefusedError extends WorkerError {
+  override name = 'GatewayRefusedError';
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** No job gateway answered (none running, a timeout) or its answer was not a reply of the protocol. */
+export class GatewayUnavailableError extends WorkerError {
+  override name = 'GatewayUnavailableError';
+  override readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('GATEWAY_UNAVAILABLE', message, options);
   }
 }

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Why a job was not proved (label `reason` of drex_worker_jobs_failed_total). */
-export type JobFailureReason = 'malformed' | 'artifact' | 'witness' | 'prover' | 'publish' | 'abandoned';
+export type JobFailureReason = 'malformed' | 'artifact' | 'witness' | 'prover' | 'publish' | 'abandoned' | 'lease_lost';
 
 /** The worker's Prometheus metrics, in a registry of their own (several workers may share a process). */
 export interface WorkerMetrics {

@@ -5,11 +5,12 @@ import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { ProofResult } from '../prover/groth16-prover.ts';
 import { ProverOutputError } from './errors.ts';
 
-/** Builds the result of `job`, signs it over its canonical bytes and checks it against resultV1. */
-export function signedResult(identity: Identity, job: JobV1, proof: ProofResult, startedMs: number, finishedMs: number): ResultV1 {
+/** Builds the result of `job` under lease `leaseId`, signs it over its canonical bytes and checks it against resultV1. */
+export function signedResult(identity: Identity, job: JobV1, leaseId: string, proof: ProofResult, startedMs: number, finishedMs: number): ResultV1 {
   const unsigned: UnsignedResultV1 = {
     v: 1,
     jobId: job.jobId,
+    leaseId,
     batchId: job.batchId,
     index: job.index,
     workerId: identity.id,

@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -6,20 +6,31 @@ import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { TopologyUnavailableError } from './errors.ts';
 
-/** The JetStream handles a worker uses. */
+/** The JetStream handles a worker uses: publishing results, its own membership entry, reading artifacts. */
 export interface WorkerTopology {
   names: NatsNames;
   js: JetStreamClient;
-  consumer: Consumer;
   members: KV;
   artifacts: ObjectStore;
-  /** The `provers` consumer's ack wait. */
-  ackWaitMs: number;
 }
 
-export interface WaitTopologyOptions {
-  /** The deployment's NATS names. */
-  names: NatsNames;
+/**
+ * Binds to the members and artifacts buckets without any JetStream API call (no account, stream or
+ * consumer info: a worker's credentials do not allow them). Whether they exist shows at first use.
+ */
+export async function bindTopology(nc: NatsConnection, names: NatsNames): Promise<WorkerTopology> {
+  const js = jetstream(nc, { checkAPI: false });
+  return {
+    names,
+    js,
+    members: await new Kvm(js).open(names.membersBucket),
+    artifacts: await new Objm(js).open(names.artifactsBucket, false),
+  };
+}
+
+export interface UntilAvailableOptions {
+  /** What is waited for, for the log and the error. */
+  what: string;
   log: Logger;
   /** Give up after this long (default: wait until aborted). */
   timeoutMs?: number;
@@ -27,43 +38,23 @@ export interface WaitTopologyOptions {
 }
 
 /**
- * Waits until the jobs stream with its `provers` consumer, the members bucket and the artifacts bucket
- * exist (created by `ensureTopology`, which a worker does not call so that it never rewrites the
- * consumer's ack wait or delivery limit), then binds to them.
+ * Runs `attempt` until it succeeds, once a second (the topology is created by the orchestrator and the
+ * aggregator, which may start after the worker); throws TopologyUnavailableError at the timeout or abort.
  */
-export async function waitForTopology(nc: NatsConnection, o: WaitTopologyOptions): Promise<WorkerTopology> {
-  const NATS = o.names;
-  const jsm = await jetstreamManager(nc);
+export async function untilAvailable<T>(attempt: () => Promise<T>, o: UntilAvailableOptions): Promise<T> {
   const started = Date.now();
   let logged = false;
-  let ackWaitNanos: number;
   for (;;) {
     try {
-      const ci = await jsm.consumers.info(NATS.jobsStream, NATS.proversConsumer);
-      await jsm.streams.info(`KV_${NATS.membersBucket}`);
-      await jsm.streams.info(`OBJ_${NATS.artifactsBucket}`);
-      ackWaitNanos = ci.config.ack_wait ?? 30_000_000_000;
-      break;
+      return await attempt();
     } catch (err) {
-      if (o.signal?.aborted) throw new TopologyUnavailableError('stopped while waiting for the JetStream topology');
+      if (o.signal?.aborted) throw new TopologyUnavailableError(`stopped while waiting for ${o.what}`);
       if (o.timeoutMs !== undefined && Date.now() - started > o.timeoutMs) {
-        throw new TopologyUnavailableError(
-          `stream ${NATS.jobsStream} with consumer ${NATS.proversConsumer} and buckets ${NATS.membersBucket}, ${NATS.artifactsBucket} ` +
-            `do not exist after ${o.timeoutMs} ms (${(err as Error).message}); start the orchestrator, which creates them`,
-        );
+        throw new TopologyUnavailableError(`${o.what} not available after ${o.timeoutMs} ms (${(err as Error).message}); start the orchestrator and the aggregator, which create it`);
       }
-      if (!logged) o.log.info('waiting for the JetStream topology (created by the orchestrator)', { missing: (err as Error).message });
+      if (!logged) o.log.info(`waiting for ${o.what}`, { missing: (err as Error).message });
       logged = true;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
-  const js = jetstream(nc);
-  return {
-    names: NATS,
-    js,
-    consumer: await js.consumers.get(NATS.jobsStream, NATS.proversConsumer),
-    members: await new Kvm(js).open(NATS.membersBucket),
-    artifacts: await new Objm(js).open(NATS.artifactsBucket),
-    ackWaitMs: Math.round(ackWaitNanos / 1e6),
-  };
 }

@@ -2,12 +2,13 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { createArtifactCache } from './artifact-cache.ts';
+import { gatewayDelivery } from './delivery.ts';
+import { GatewayClient } from './gateway-client.ts';
 import { runJob, type JobContext, type JobInHand, type JobProver } from './job-runner.ts';
 import { startHeartbeat, type Capabilities } from './membership.ts';
 import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
 import { startPullLoop } from './pull-loop.ts';
-import { terminator } from './terminate.ts';
-import { waitForTopology } from './topology.ts';
+import { bindTopology, untilAvailable } from './topology.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 
 export interface WorkerRuntimeOptions {
@@ -19,7 +20,7 @@ export interface WorkerRuntimeOptions {
   concurrency: number;
   metrics: WorkerMetrics;
   log: Logger;
-  /** Basis of the in-progress signal interval (ackWait/3); default: the `provers` consumer's ack wait. */
+  /** Basis of the in-progress signal interval (ackWait/3); default: the `provers` consumer's ack wait, as the gateway reports it. */
   ackWaitMs?: number;
   /** Membership heartbeat interval (default 5000 ms). */
   heartbeatMs?: number;
@@ -29,9 +30,9 @@ export interface WorkerRuntimeOptions {
   drainTimeoutMs?: number;
   /** Redelivery delay of a job nak'ed for a retryable failure (default 5000 ms). */
   retryDelayMs?: number;
-  /** How long one pull request waits on the server (default 5000 ms, at least 1000). */
+  /** How long one take waits at the job gateway for a job (default 5000 ms, at least 1000). */
   pullExpiresMs?: number;
-  /** Give up waiting for the topology after this long (default: wait). */
+  /** Give up waiting for the members bucket after this long (default: wait). */
   topologyTimeoutMs?: number;
   /** Whose jobs (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
@@ -62,26 +63,32 @@ export interface WorkerRuntime {
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 /**
- * The runtime every worker shares: binds to the JetStream topology, joins the membership (first
- * heartbeat before any pull), then pulls, proves with `prover`, signs and reports jobs until stop().
+ * The runtime every worker shares: binds to the members and artifacts buckets, joins the membership
+ * (first heartbeat before any take), then takes jobs through the job gateway, proves with `prover`,
+ * signs and reports them until stop(). It never touches the `provers` consumer itself.
  */
 export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const log = o.log;
-  const topo = await waitForTopology(o.nc, { names: natsNames(o.deployment ?? DEFAULT_DEPLOYMENT), log, timeoutMs: o.topologyTimeoutMs, signal: o.signal });
-  const ackWaitMs = o.ackWaitMs ?? topo.ackWaitMs;
+  const topo = await bindTopology(o.nc, natsNames(o.deployment ?? DEFAULT_DEPLOYMENT));
   const heartbeatMs = o.heartbeatMs ?? 5_000;
   const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
+  const pullExpiresMs = Math.max(1_000, o.pullExpiresMs ?? 5_000);
   let provingEwmaMs = 0;
   const score = () => (provingEwmaMs > 0 ? (o.concurrency * 60_000) / provingEwmaMs : 0);
-  const heartbeat = await startHeartbeat({
-    kv: topo.members,
-    identity: o.identity,
-    capabilities: o.capabilities,
-    score,
-    intervalMs: heartbeatMs,
-    ttlMs: Math.round(clamp(o.memberTtlMs ?? heartbeatMs * 3, 1_000, 600_000)),
-    log,
-  });
+  const heartbeat = await untilAvailable(
+    () =>
+      startHeartbeat({
+        kv: topo.members,
+        identity: o.identity,
+        capabilities: o.capabilities,
+        score,
+        intervalMs: heartbeatMs,
+        ttlMs: Math.round(clamp(o.memberTtlMs ?? heartbeatMs * 3, 1_000, 600_000)),
+        log,
+      }),
+    { what: `the members bucket ${topo.names.membersBucket} (created by the orchestrator)`, log, timeoutMs: o.topologyTimeoutMs, signal: o.signal },
+  );
+  const gateway = new GatewayClient({ nc: o.nc, names: topo.names, identity: o.identity });
   const artifacts = createArtifactCache(topo.artifacts, log);
   const ctx: JobContext = {
     names: topo.names,
@@ -91,9 +98,8 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
     prover: o.prover,
     metrics: o.metrics,
     log,
-    workingIntervalMs: Math.max(200, Math.floor(ackWaitMs / 3)),
+    workingIntervalMs: o.ackWaitMs === undefined ? undefined : Math.max(200, Math.floor(o.ackWaitMs / 3)),
     retryDelayMs: o.retryDelayMs ?? 5_000,
-    terminate: terminator(o.nc),
     onProved: (ms) => {
       provingEwmaMs = provingEwmaMs === 0 ? ms : provingEwmaMs * 0.8 + ms * 0.2;
     },
@@ -101,12 +107,15 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
   const inHand = new Set<JobInHand>();
   let proved = 0;
   const failed: Partial<Record<JobFailureReason, number>> = {};
-  const pull = startPullLoop(topo.consumer, {
+  const pull = startPullLoop({
     concurrency: o.concurrency,
-    expiresMs: Math.max(1_000, o.pullExpiresMs ?? 5_000),
+    take: async (max) => {
+      const taken = await gateway.take(max, pullExpiresMs);
+      return taken.jobs.map((j) => gatewayDelivery(gateway, j, o.ackWaitMs ?? taken.ackWaitMs, log));
+    },
     log,
-    handle: async (msg) => {
-      const hand: JobInHand = { msg, abandoned: false };
+    handle: async (delivery) => {
+      const hand: JobInHand = { delivery, abandoned: false };
       inHand.add(hand);
       o.metrics.jobsInHand.inc();
       try {
@@ -119,7 +128,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
       }
     },
   });
-  log.info('worker pulling jobs', { concurrency: o.concurrency, ackWaitMs, workingIntervalMs: ctx.workingIntervalMs, heartbeatMs });
+  log.info('worker taking jobs', { concurrency: o.concurrency, ackWaitMs: o.ackWaitMs, takeWaitMs: pullExpiresMs, heartbeatMs });
 
   let stopping: Promise<void> | null = null;
   const drain = async () => {
@@ -135,16 +144,20 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
       const left = [...inHand].filter((h) => !h.abandoned);
       for (const h of left) {
         h.abandoned = true;
-        h.msg.nak();
+        h.delivery.nak();
       }
       log.warn('drain timeout: jobs in hand nak\'ed for immediate redelivery', { count: left.length });
     }
+    await gateway.settled();
     await heartbeat.stop();
     log.info('drained', { proved, failed });
   };
   return {
     stop: () => (stopping ??= drain()),
-    idle: () => pull.idle(),
+    idle: async () => {
+      await pull.idle();
+      await gateway.settled();
+    },
     stats: () => ({
       id: o.identity.id,
       proved,

@@ -1,0 +1,183 @@
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import {
+  progressRequestV1,
+  releaseRequestV1,
+  takeRequestV1,
+  type GrantedJobV1,
+  type ProgressRequestV1,
+  type ReleaseRequestV1,
+  type TakeReplyV1,
+  type TakeRequestV1,
+  type WorkReplyV1,
+} from '../../protocol/messages/work.ts';
+import type { NatsNames } from '../../protocol/subjects.ts';
+import type { Logger } from '../../swarm/log/logger.ts';
+import { membershipProblem } from '../intake/member-check.ts';
+import { AckSubject } from './ack-subject.ts';
+import { WorkRefusal } from './gateway-errors.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
+import { LeaseStore } from './lease-store.ts';
+import { parseSignedRequest } from './signed-request.ts';
+
+export interface JobGatewayOptions {
+  nc: NatsConnection;
+  names: NatsNames;
+  /** The `provers` consumer: the gateway is its only client. */
+  consumer: Consumer;
+  leases: KV;
+  members: KV;
+  log: Logger;
+  registry: Registry;
+  /** Longest a take waits for a first job (a worker asking more gets this). Default 10 s. */
+  maxWaitMs?: number;
+  /** Largest clock difference accepted between a request's time and the gateway's. Default 60 s. */
+  maxSkewMs?: number;
+}
+
+type Op = 'take' | 'progress' | 'release';
+
+/**
+ * The job gateway: workers take jobs, signal progress and release them here, never on the `provers`
+ * consumer itself (whose ack subjects any holder of consume permissions could guess). Each request is
+ * signed by the worker; a take needs a live member and writes a lease per job (leases KV: the delivery's
+ * ack subject, its holder); progress and release are served only for the current lease's holder and go
+ * to the stored ack subject, so any replica serves any lease. Bad requests get a named error; the
+ * handlers never throw.
+ */
+export class JobGateway {
+  private readonly subs: Subscription[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly store: LeaseStore;
+  private readonly acks: AckSubject;
+  private readonly metrics: GatewayMetrics;
+  private ackWait: { ms: number; readMs: number } = { ms: 30_000, readMs: 0 };
+
+  constructor(private readonly o: JobGatewayOptions) {
+    this.store = new LeaseStore(o.leases);
+    this.acks = new AckSubject(o.nc);
+    this.metrics = createGatewayMetrics(o.registry);
+  }
+
+  /** Subscribes to the gateway subjects in queue group `gateway`. */
+  async start(): Promise<void> {
+    await this.ackWaitMs();
+    const { names } = this.o;
+    this.serve('take', names.workTake, takeRequestV1, (r) => this.take(r));
+    this.serve('progress', names.workProgress, progressRequestV1, (r) => this.progress(r));
+    this.serve('release', names.workRelease, releaseRequestV1, (r) => this.release(r));
+    await this.o.nc.flush();
+  }
+
+  /** Stops taking requests and waits for those in hand. */
+  async stop(): Promise<void> {
+    await Promise.all(this.subs.map((s) => s.drain().catch(() => {})));
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private serve<T extends { workerId: string; ts: number }>(op: Op, subject: string, schema: z.ZodType<T>, handle: (r: T) => Promise<TakeReplyV1 | WorkReplyV1>): void {
+    const sub = this.o.nc.subscribe(subject, {
+      queue: this.o.names.gatewayQueue,
+      callback: (err, msg) => {
+        if (err) return void this.o.log.error('gateway subscription failed', { op, error: err });
+        const p = this.answer(op, msg, schema, handle).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      },
+    });
+    this.subs.push(sub);
+  }
+
+  private async answer<T extends { workerId: string; ts: number }>(op: Op, msg: Msg, schema: z.ZodType<T>, handle: (r: T) => Promise<TakeReplyV1 | WorkReplyV1>): Promise<void> {
+    this.metrics.requests.inc({ op });
+    let reply: TakeReplyV1 | WorkReplyV1;
+    try {
+      const req = parseSignedRequest(msg.data, schema, { now: Date.now(), maxSkewMs: this.o.maxSkewMs ?? 60_000 });
+      reply = await handle(req);
+    } catch (err) {
+      const refusal = err instanceof WorkRefusal ? err : new WorkRefusal('UNAVAILABLE', 'the gateway could not serve the request; try again', { cause: err });
+      if (!(err instanceof WorkRefusal)) this.o.log.error('gateway request failed', { op, error: err });
+      else this.o.log.warn('gateway request refused', { op, code: refusal.code, detail: refusal.message });
+      this.metrics.refused.inc({ op, reason: refusal.code });
+      reply = { ok: false, code: refusal.code, message: refusal.message };
+    }
+    try {
+      if (msg.reply) msg.respond(JSON.stringify(reply));
+    } catch (err) {
+      this.o.log.warn('gateway reply not sent', { op, error: err });
+    }
+  }
+
+  /** The provers consumer's ack wait (read again at most once a minute). */
+  private async ackWaitMs(): Promise<number> {
+    if (Date.now() - this.ackWait.readMs > 60_000) {
+      const ci = await this.o.consumer.info(false).catch(() => null);
+      if (ci?.config.ack_wait) this.ackWait = { ms: Math.round(ci.config.ack_wait / 1e6), readMs: Date.now() };
+    }
+    return this.ackWait.ms;
+  }
+
+  private async take(r: TakeRequestV1): Promise<TakeReplyV1> {
+    const notMember = await membershipProblem(this.o.members, r.workerId);
+    if (notMember) throw new WorkRefusal('NOT_A_MEMBER', notMember);
+    const ackWaitMs = await this.ackWaitMs();
+    const msgs = await this.fetch(r.max, Math.min(Math.max(r.waitMs, 1_000), this.o.maxWaitMs ?? 10_000));
+    const jobs: GrantedJobV1[] = [];
+    for (const m of msgs) {
+      try {
+        const lease = await this.store.grant(m, r.workerId);
+        jobs.push({ leaseId: lease.leaseId, deliveryCount: lease.deliveryCount, job: Buffer.from(m.data).toString('base64') });
+      } catch (err) {
+        // No lease, no holder: hand the job straight back to the queue.
+        this.o.log.error('lease not written: job handed back', { seq: m.seq, error: err });
+        m.nak();
+      }
+    }
+    this.metrics.granted.inc(jobs.length);
+    return { ok: true, ackWaitMs, jobs };
+  }
+
+  /**
+   * Up to `max` deliveries: waits at most `waitMs` for the first, then takes what is already pending
+   * (a pull request is never abandoned while the server may still deliver to it).
+   */
+  private async fetch(max: number, waitMs: number): Promise<JsMsg[]> {
+    const first = await this.o.consumer.next({ expires: waitMs });
+    if (!first) return [];
+    const out = [first];
+    const more = Math.min(max - 1, first.info.pending);
+    if (more > 0) {
+      const batch = await this.o.consumer.fetch({ max_messages: more, expires: 1_000 });
+      for await (const m of batch) out.push(m);
+    }
+    return out;
+  }
+
+  private async progress(r: ProgressRequestV1): Promise<WorkReplyV1> {
+    const h = await this.store.held(r.leaseId, r.workerId);
+    this.acks.working(h.lease.ackSubject);
+    return { ok: true };
+  }
+
+  private async release(r: ReleaseRequestV1): Promise<WorkReplyV1> {
+    const h = await this.store.held(r.leaseId, r.workerId);
+    if (r.outcome === 'ack') {
+      try {
+        await this.acks.ack(h.lease.ackSubject);
+      } catch (err) {
+        throw new WorkRefusal('UNAVAILABLE', 'JetStream did not confirm the ack; the job may be delivered again', { cause: err });
+      }
+      // Kept, marked acked, until the bucket's TTL: result intake attributes the holder's result by it.
+      await this.store.markAcked(h);
+    } else {
+      if (r.outcome === 'nak') this.acks.nak(h.lease.ackSubject, r.delayMs);
+      else this.acks.term(h.lease.ackSubject, r.reason);
+      await this.o.nc.flush();
+      await this.store.remove(h);
+    }
+    this.metrics.released.inc({ outcome: r.outcome });
+    return { ok: true };
+  }
+}

@@ -1,0 +1,42 @@
+import { canonicalBytes } from '../../protocol/canonical.ts';
+import { verifySignature, type Identity } from './ed25519.ts';
+
+/** `unsigned` with `signature`: `identity`'s Ed25519 signature over the canonical bytes of every field of `unsigned`. */
+export function signMessage<T extends object>(identity: Identity, unsigned: T): T & { signature: string } {
+  return { ...unsigned, signature: identity.sign(canonicalBytes(unsigned)) };
+}
+
+/**
+ * True when `message.signature` is `publicKeyHex`'s signature over the canonical bytes of every other
+ * field of `message` (as received: check before a schema strips or defaults anything). Never throws.
+ */
+export function isSignedBy(publicKeyHex: string, message: Record<string, unknown>): boolean {
+  const { signature, ...unsigned } = message;
+  if (typeof signature !== 'string') return false;
+  try {
+    return verifySignature(publicKeyHex, canonicalBytes(unsigned), signature);
+  } catch {
+    return false;
+  }
+}
+
+/** `unsigned` with `signer` (the identity's id) and its signature over every other field, `signer` included. */
+export function signAsProducer<T extends object>(identity: Identity, unsigned: T): T & { signer: string; signature: string } {
+  return signMessage(identity, { ...unsigned, signer: identity.id });
+}
+
+/** Why a producer-signed message is not trusted. */
+export type SignerProblem = 'UNSIGNED' | 'UNKNOWN_SIGNER' | 'BAD_SIGNATURE';
+
+/**
+ * Why `raw` (a message as received, before any schema) is not signed by one of `trusted` (public keys,
+ * hex): no `signer`/`signature`, a signer not trusted, or a signature that does not verify; null when
+ * it is. Never throws.
+ */
+export function signerProblem(raw: unknown, trusted: ReadonlySet<string>): SignerProblem | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'UNSIGNED';
+  const m = raw as Record<string, unknown>;
+  if (typeof m.signer !== 'string' || typeof m.signature !== 'string') return 'UNSIGNED';
+  if (!trusted.has(m.signer)) return 'UNKNOWN_SIGNER';
+  return isSignedBy(m.signer, m) ? null : 'BAD_SIGNATURE';
+}
