@@ -6,6 +6,7 @@ import { orchestratorCommand } from './commands/orchestrator.ts';
 import { aggregatorCommand } from './commands/aggregator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { submitCommand } from './commands/submit.ts';
+import { statusCommand } from './commands/status.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { chaosCommand } from './commands/chaos.ts';
 import { releaseSnarkjs } from '../circuits/snarkjs-runtime.ts';
@@ -15,7 +16,7 @@ const program = new Command('drex-swarm')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand]) {
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, statusCommand, chaosCommand]) {
   program.addCommand(c());
 }
 

@@ -25,6 +25,7 @@ export function createMetrics() {
       registers: [registry],
     }),
     isLeader: new Gauge({ name: 'drex_orchestrator_leader', help: '1 while this orchestrator holds the leader lease', registers: [registry] }),
+    watchers: new Gauge({ name: 'drex_bank_watchers', help: 'WatchBatch streams open, all banks together', registers: [registry] }),
     openBatches: new Gauge({ name: 'drex_open_batches', help: 'Planned batches not yet final', registers: [registry] }),
   };
 }

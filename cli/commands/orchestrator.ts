@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Address } from 'viem';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
 import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
+import { DEFAULT_QUOTAS } from '../../orchestrator/api/batch-service.ts';
+import { DEFAULT_LIMITS } from '../../orchestrator/api/validate-submit.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 
 const positive = (what: string) => (v: string) => {
@@ -33,6 +35,9 @@ interface OrchestratorFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  maxWatchersPerBank: number;
+  maxOpenBatchesPerBank: number;
+  maxClockSkewMs: number;
 }
 
 /**
@@ -63,12 +68,15 @@ export function orchestratorCommand(): Command {
     .option('--lost-job-grace-ms <ms>', 're-issue a job gone from the queue without a verified proof after this long', positive('--lost-job-grace-ms'), 60_000)
     .option('--settle-ack-wait-ms <ms>', 'JetStream ack wait of hand-offs to the settler', positive('--settle-ack-wait-ms'))
     .option('--settle-max-deliver <n>', 'deliveries of one hand-off (default unlimited; the reconciler hands a batch over again anyway)', positive('--settle-max-deliver'))
-    .option('--tls-cert <pem>', 'mTLS: server certificate (with --tls-key and --tls-ca); banks then authenticate by client certificate')
-    .option('--tls-key <pem>', 'mTLS: server private key')
-    .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id)')
+    .option('--tls-cert <pem>', 'TLS: server certificate (with --tls-key); banks verify it with their CA file')
+    .option('--tls-key <pem>', 'TLS: server private key')
+    .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id); needs --tls-cert and --tls-key')
+    .option('--max-watchers-per-bank <n>', 'WatchBatch streams one bank may hold open at once', positive('--max-watchers-per-bank'), DEFAULT_QUOTAS.maxWatchersPerBank)
+    .option('--max-open-batches-per-bank <n>', 'batches one bank may have submitted that are not final yet', positive('--max-open-batches-per-bank'), DEFAULT_QUOTAS.maxOpenBatchesPerBank)
+    .option('--max-clock-skew-ms <ms>', 'signed requests are refused when their timestamp is further than this from the server clock', positive('--max-clock-skew-ms'), DEFAULT_LIMITS.maxClockSkewMs)
     .action(async (o: OrchestratorFlags) => {
-      const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
-      if (tlsGiven > 0 && tlsGiven < 3) throw new InvalidArgumentError('mTLS needs --tls-cert, --tls-key and --tls-ca together');
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new InvalidArgumentError('TLS needs --tls-cert and --tls-key together');
+      if (o.tlsCa && !o.tlsCert) throw new InvalidArgumentError('--tls-ca (mTLS) needs --tls-cert and --tls-key');
       if (Boolean(o.rpc) !== Boolean(o.settlement)) throw new InvalidArgumentError('--rpc and --settlement go together');
       if (o.settlement && !/^0x[0-9a-fA-F]{40}$/.test(o.settlement)) throw new InvalidArgumentError('--settlement must be 0x and 40 hex digits');
       const abort = new AbortController();
@@ -91,7 +99,9 @@ export function orchestratorCommand(): Command {
         reconcileIntervalMs: o.reconcileIntervalMs,
         handoffTimeoutMs: o.handoffTimeoutMs,
         leaseTtlMs: o.leaseTtlMs,
-        tls: tlsGiven === 3 ? { cert: o.tlsCert!, key: o.tlsKey!, ca: o.tlsCa! } : undefined,
+        tls: o.tlsCert ? { cert: o.tlsCert, key: o.tlsKey!, ca: o.tlsCa } : undefined,
+        limits: { ...DEFAULT_LIMITS, maxClockSkewMs: o.maxClockSkewMs },
+        quotas: { maxWatchersPerBank: o.maxWatchersPerBank, maxOpenBatchesPerBank: o.maxOpenBatchesPerBank },
         signal: abort.signal,
         onStandby: () => process.stdout.write(`${JSON.stringify({ standby: true, pid: process.pid })}\n`),
         onLeadershipLost: () => process.exit(75),
