@@ -1,7 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Address } from 'viem';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
-import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
+import { loadCrypto } from '../../circuits/model/crypto.ts';
+import { devMinter } from '../../circuits/sample/dev-accounts.ts';
+import { DEV_COMPLIANCE_LIMIT } from '../../circuits/sample/sample-transfer.ts';
+import { devKeysIn, loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
+import { DevModeGuard } from '../config/dev-mode.ts';
 import { DEFAULT_QUOTAS } from '../../orchestrator/api/batch-service.ts';
 import { DEFAULT_LIMITS } from '../../orchestrator/api/validate-submit.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
@@ -38,7 +42,20 @@ interface OrchestratorFlags {
   maxWatchersPerBank: number;
   maxOpenBatchesPerBank: number;
   maxClockSkewMs: number;
+  minter?: string;
+  complianceLimit: bigint;
+  dev?: boolean;
 }
+
+const ownerId = (v: string): string => {
+  if (!/^(0|[1-9]\d{0,76})$/.test(v)) throw new InvalidArgumentError('--minter must be an owner id (a decimal field element)');
+  return v;
+};
+
+const amount = (v: string): bigint => {
+  if (!/^[1-9]\d{0,19}$/.test(v) || BigInt(v) >= 1n << 64n) throw new InvalidArgumentError('--compliance-limit must be a positive integer below 2^64');
+  return BigInt(v);
+};
 
 /**
  * `drex-swarm orchestrator`: the bank gRPC API, planner, dispatcher, batch state and reconciliation.
@@ -54,7 +71,10 @@ export function orchestratorCommand(): Command {
     .option('--grpc-port <port>', 'gRPC port on 127.0.0.1 (0 = any free port)', parsePort, 50051)
     .option('--grpc-host <host>', 'gRPC listen host', '127.0.0.1')
     .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
-    .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
+    .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); required unless --dev (then default: the dev banks)')
+    .option('--minter <owner-id>', "owner id of the minter role (the only sender allowed deposits and withdrawals); required unless --dev (then default: the dev minter)", ownerId)
+    .option('--compliance-limit <amount>', 'largest amount one transfer may move', amount, DEV_COMPLIANCE_LIMIT)
+    .option('--dev', 'development run: allow the dev bank registry, dev bank keys and the dev minter')
     .option('--deployment <id>', 'whose streams, subjects and buckets (and Redis keys and batch ids): one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--redis-prefix <prefix>', 'Redis key prefix (default drex:<deployment>:)')
     .option('--job-timeout-ms <ms>', 'last resort: re-issue a job whose queue position was never recorded this long after it was published', positive('--job-timeout-ms'), 35 * 60_000)
@@ -79,7 +99,17 @@ export function orchestratorCommand(): Command {
       if (o.tlsCa && !o.tlsCert) throw new InvalidArgumentError('--tls-ca (mTLS) needs --tls-cert and --tls-key');
       if (Boolean(o.rpc) !== Boolean(o.settlement)) throw new InvalidArgumentError('--rpc and --settlement go together');
       if (o.settlement && !/^0x[0-9a-fA-F]{40}$/.test(o.settlement)) throw new InvalidArgumentError('--settlement must be 0x and 40 hex digits');
-      const abort = new AbortController();
+      const banks = o.banks ? loadBankRegistry(o.banks) : undefined;
+      const crypto = await loadCrypto();
+      const devMinterOwner = String(devMinter(crypto).owner);
+      const devBankKeys = banks ? devKeysIn(banks) : [];
+      new DevModeGuard('drex-swarm orchestrator', Boolean(o.dev))
+        .refuse(!banks, '--banks FILE is missing: the bank registry (without it the dev banks, whose keys are public, would be trusted)')
+        .refuse(devBankKeys.length > 0, `the bank registry holds dev keys (public knowledge) for: ${devBankKeys.join(', ')}`)
+        .refuse(!o.minter, '--minter OWNER_ID is missing: the minter role (without it the dev minter, whose key is public, could mint)')
+        .refuse(o.minter === devMinterOwner, '--minter is the dev minter (its key is public knowledge)')
+        .check();
+      const minter = o.minter ?? devMinterOwner;      const abort = new AbortController();
       const signal = untilSignal();
       void signal.then(() => abort.abort());
       const orch = await startOrchestrator({
@@ -88,7 +118,8 @@ export function orchestratorCommand(): Command {
         grpcHost: o.grpcHost,
         grpcPort: o.grpcPort,
         httpPort: o.httpPort,
-        banks: o.banks ? loadBankRegistry(o.banks) : undefined,
+        banks,
+        policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
         deployment: o.deployment,
         redisPrefix: o.redisPrefix,
         jobTimeoutMs: o.jobTimeoutMs,

@@ -162,13 +162,14 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       deployment = o.deployment ?? deploymentOfLedger(await createChainReader({ url: rpc }).public.getChainId(), ledgerMode.settlement);
       orchestratorArgs = ['--rpc', rpc, '--settlement', ledgerMode.settlement, ...orchestratorArgs];
     }
+    // Devnet runs the dev banks, the dev minter and dev keys: its processes run with --dev.
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
     let httpPort = o.httpPort;
     const orch = await sup.add('orchestrator', async () => {
       const c = await spawnCli(
         'orchestrator',
-        ['orchestrator', '--deployment', deployment, '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
+        ['orchestrator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
         { logFile: join(logs, 'orchestrator.log'), env },
       );
       grpcPort = portOf(c.info.grpc, grpcPort);
@@ -176,7 +177,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--http-port', '0', ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
     const workers = await Promise.all(

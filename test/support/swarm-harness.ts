@@ -98,6 +98,7 @@ export class Swarm {
     const t = this.topology;
     return [
       'orchestrator',
+      '--dev', // the dev banks and the dev minter
       '--nats', this.nats.url,
       '--redis', this.redis.url,
       '--grpc-port', '0',
