@@ -4,6 +4,11 @@ import { bankClientOf, withBankOptions, type BankFlags } from '../bank/bank-opti
 
 const BATCH_ID = /^0x[0-9a-f]{64}$/;
 
+function batchIdArg(v: string): string {
+  if (!BATCH_ID.test(v)) throw new InvalidArgumentError(`batch id must be 0x and 64 lowercase hex digits, got "${v.slice(0, 80)}"`);
+  return v;
+}
+
 function eventLine(e: WatchedEvent): string {
   const bar = e.transfers ? ` ${e.verified}/${e.transfers}` : '';
   const tx = e.settlementTx ? ` tx ${e.settlementTx}` : '';
@@ -12,7 +17,7 @@ function eventLine(e: WatchedEvent): string {
 
 /** `drex-swarm status BATCH_ID`: a bank's view of one of its batches (signed GetBatch and WatchBatch). */
 export function statusCommand(): Command {
-  return withBankOptions(new Command('status').description("show one of the bank's batches: state, transfers, transaction, roots and its last events").argument('<batch-id>', 'the batch id (0x and 64 hex digits)'))
+  return withBankOptions(new Command('status').description("show one of the bank's batches: state, transfers, transaction, roots and its last events").argument('<batch-id>', 'the batch id (0x and 64 hex digits)', batchIdArg))
     .option('--events <n>', 'how many of the last events to show', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
@@ -20,7 +25,6 @@ export function statusCommand(): Command {
     }, 5)
     .option('--json', 'print one JSON line instead')
     .action(async (batchId: string, o: BankFlags & { events: number; json?: boolean }) => {
-      if (!BATCH_ID.test(batchId)) throw new InvalidArgumentError(`batch id must be 0x and 64 lowercase hex digits, got "${batchId.slice(0, 80)}"`);
       const client = bankClientOf(o);
       try {
         const b = await client.get(batchId);
