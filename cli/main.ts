@@ -6,6 +6,7 @@ import { orchestratorCommand } from './commands/orchestrator.ts';
 import { aggregatorCommand } from './commands/aggregator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { submitCommand } from './commands/submit.ts';
+import { statusCommand } from './commands/status.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { chaosCommand } from './commands/chaos.ts';
 import { admitCommand } from './commands/admit.ts';
@@ -17,7 +18,7 @@ const program = new Command('drex-swarm')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, chaosCommand, admitCommand, natsAuthCommand]) {
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, statusCommand, chaosCommand, admitCommand, natsAuthCommand]) {
   program.addCommand(c());
 }
 
@@ -28,7 +29,12 @@ try {
   process.exit(process.exitCode ?? 0);
 } catch (err) {
   await releaseSnarkjs();
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  // Commander reports its own parse errors and exits; one thrown by an action (a flag combination it
+  // checks) is reported here.
+  if (err instanceof CommanderError) {
+    process.stderr.write(`drex-swarm: ${err.message.replace(/^error: /, '')}\n`);
+    process.exit(err.exitCode);
+  }
   const e = err as Error & { code?: string };
   process.stderr.write(`drex-swarm: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
   process.exit(1);

@@ -33,6 +33,7 @@ export function createMetrics() {
     admissions: new Counter({ name: 'drex_admissions_total', help: 'Worker credentials issued by admission', registers: [registry] }),
     admissionsRefused: new Counter({ name: 'drex_admissions_refused_total', help: 'Admission requests refused, by code', labelNames: ['code'], registers: [registry] }),
     isLeader: new Gauge({ name: 'drex_orchestrator_leader', help: '1 while this orchestrator holds the leader lease', registers: [registry] }),
+    watchers: new Gauge({ name: 'drex_bank_watchers', help: 'WatchBatch streams open, all banks together', registers: [registry] }),
     openBatches: new Gauge({ name: 'drex_open_batches', help: 'Planned batches not yet final', registers: [registry] }),
   };
 }

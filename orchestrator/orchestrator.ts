@@ -13,7 +13,8 @@ import { checkLedger, createChainReader, type Groth16VerificationKey } from '../
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { checkDeployment, DEFAULT_DEPLOYMENT } from '../protocol/subjects.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
-import { batchService } from './api/batch-service.ts';
+import { batchService, type BankQuotas } from './api/batch-service.ts';
+import { EventFanout } from './api/event-fanout.ts';
 import { startGrpcServer, type TlsFiles } from './api/grpc-server.ts';
 import { DEFAULT_LIMITS, type SubmitLimits } from './api/validate-submit.ts';
 import { publishArtifacts } from './artifacts/publish-artifacts.ts';
@@ -60,6 +61,8 @@ export interface OrchestratorConfig {
   policy?: TransferPolicy;
   depth?: number;
   limits?: SubmitLimits;
+  /** Per-bank caps of the bank API (watches, batches not final). */
+  quotas?: BankQuotas;
   /**
    * Whose batches: names this deployment's NATS streams, subjects and buckets, its Redis keys (unless
    * `redisPrefix` is given) and its batch ids. Default `dev`.
@@ -92,7 +95,7 @@ export interface OrchestratorConfig {
   handoffTimeoutMs?: number;
   /** Leader lease TTL: a standby takes over within 1.25 x this after the leader dies. Default 10 s. */
   leaseTtlMs?: number;
-  /** mTLS: server certificate, key and the CA that signs bank client certificates (PEM paths). */
+  /** TLS: server certificate and key; with a CA, mTLS (banks may then authenticate by client certificate). */
   tls?: TlsFiles;
   log?: Logger;
   /** Called once if this orchestrator has to wait for another one's lease (it is a standby). */
@@ -278,8 +281,9 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   planning.wake();
   const poll = setInterval(planning.wake, 1000);
 
+  const fanout = new EventFanout({ redis, store, log: log.child({ part: 'watch' }) });
   const grpc = await startGrpcServer({
-    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, limits: c.limits ?? DEFAULT_LIMITS, log, metrics, settles, onAccepted: planning.wake, deployment }),
+    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, redis, fanout, limits: c.limits ?? DEFAULT_LIMITS, quotas: c.quotas, log, metrics, settles, onAccepted: planning.wake, deployment }),
     host: c.grpcHost ?? '127.0.0.1',
     port: c.grpcPort ?? 50051,
     tls: c.tls,
@@ -298,6 +302,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
       pruner.stop();
       deadLetters.stop();
       await grpc.stop();
+      await fanout.close();
       await planning.idle();
       await verdicts.stop();
       await handoff?.stop();

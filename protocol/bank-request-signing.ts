@@ -16,13 +16,15 @@ export interface SignedBatchFields {
   bankId: string;
   idempotencyKey: string;
   timestampMs: string;
+  /** The request nonce: unique per bank within the clock-skew window (a replay is refused). */
+  nonce: string;
   transfers: readonly WireIntent[];
 }
 
 /**
  * The bytes a bank signs for SubmitBatch: the canonical JSON (sorted keys, no whitespace) of
- * `{ domain: "drex.swarm.v1.SubmitBatch", bankId, idempotencyKey, timestampMs, transfers }`, with every
- * number as a decimal string.
+ * `{ domain: "drex.swarm.v1.SubmitBatch", bankId, idempotencyKey, timestampMs, nonce, transfers }`, with
+ * every number as a decimal string.
  */
 export function batchSigningBytes(f: SignedBatchFields): Buffer {
   return canonicalBytes({
@@ -30,6 +32,7 @@ export function batchSigningBytes(f: SignedBatchFields): Buffer {
     bankId: f.bankId,
     idempotencyKey: f.idempotencyKey,
     timestampMs: f.timestampMs,
+    nonce: f.nonce,
     transfers: f.transfers.map((t) => ({
       sender: t.sender,
       recipient: t.recipient,
@@ -39,5 +42,32 @@ export function batchSigningBytes(f: SignedBatchFields): Buffer {
       signature: { r8x: t.signature.r8x, r8y: t.signature.r8y, s: t.signature.s },
       auth: { ax: t.auth.ax, ay: t.auth.ay, nk: t.auth.nk },
     })),
+  });
+}
+
+/** The fields of a GetBatchRequest or WatchBatchRequest that its Ed25519 signature covers. */
+export interface SignedReadFields {
+  method: 'GetBatch' | 'WatchBatch';
+  bankId: string;
+  batchId: string;
+  /** WatchBatch only: the sequence number the watch starts after ('0' from the first). */
+  fromSeq?: string;
+  timestampMs: string;
+  nonce: string;
+}
+
+/**
+ * The bytes a bank signs for GetBatch and WatchBatch: the canonical JSON of
+ * `{ domain: "drex.swarm.v1.<method>", bankId, batchId, timestampMs, nonce }` (WatchBatch adds `fromSeq`).
+ * The domain keeps a signature of one method from being replayed as another.
+ */
+export function readSigningBytes(f: SignedReadFields): Buffer {
+  return canonicalBytes({
+    domain: `drex.swarm.v1.${f.method}`,
+    bankId: f.bankId,
+    batchId: f.batchId,
+    ...(f.method === 'WatchBatch' ? { fromSeq: f.fromSeq ?? '0' } : {}),
+    timestampMs: f.timestampMs,
+    nonce: f.nonce,
   });
 }

@@ -2,7 +2,14 @@
 export const ErrorCode = {
   UNKNOWN_BANK: 'UNKNOWN_BANK',
   BAD_BANK_SIGNATURE: 'BAD_BANK_SIGNATURE',
-  STALE_REQUEST: 'STALE_REQUEST',
+  /** A signed request's timestamp is outside the server's clock-skew window. */
+  REQUEST_EXPIRED: 'REQUEST_EXPIRED',
+  /** A signed request's nonce was already used by this bank within the window. */
+  REQUEST_REPLAYED: 'REQUEST_REPLAYED',
+  /** The bank has as many status watches open as it may. */
+  TOO_MANY_WATCHERS: 'TOO_MANY_WATCHERS',
+  /** The bank has as many batches that are not final yet as it may. */
+  TOO_MANY_OPEN_BATCHES: 'TOO_MANY_OPEN_BATCHES',
   INVALID_FIELD: 'INVALID_FIELD',
   EMPTY_BATCH: 'EMPTY_BATCH',
   BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',

@@ -1,6 +1,7 @@
-import { credentials, Metadata, type ServiceError, type ClientReadableStream } from '@grpc/grpc-js';
+import { credentials, Metadata, status, type ServiceError, type ClientReadableStream } from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { batchSigningBytes } from '../../protocol/bank-request-signing.ts';
+import { batchSigningBytes, readSigningBytes } from '../../protocol/bank-request-signing.ts';
 import { loadBankApi } from '../../protocol/bank-proto.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
@@ -32,10 +33,32 @@ export class BankApiError extends DrexError {
   }
 }
 
-function apiError(e: ServiceError): BankApiError {
+/** The BankApiError of a failed call: its gRPC status and the `drex-error-code` and `drex-field` trailers. */
+export function apiError(e: ServiceError): BankApiError {
   const code = String(e.metadata?.get('drex-error-code')[0] ?? 'UNKNOWN');
   const field = e.metadata?.get('drex-field')[0];
   return new BankApiError(e.code, code, field === undefined ? undefined : String(field), e.details || e.message);
+}
+
+/** The client was configured inconsistently. */
+export class BankClientConfigError extends DrexError {
+  override name = 'BankClientConfigError';
+  readonly code = 'BANK_CLIENT_CONFIG';
+}
+
+/** A BatchEvent message as the client sees it. */
+function eventOf(m: Record<string, string | number>): WatchedEvent {
+  return {
+    seq: Number(m.seq),
+    state: String(m.state).replace('BATCH_STATE_', ''),
+    verified: Number(m.verified),
+    transfers: Number(m.transfers),
+    message: String(m.message),
+    settlementTx: String(m.settlement_tx),
+    block: Number(m.block),
+    errorCode: String(m.error_code),
+    atMs: Number(m.at_ms),
+  };
 }
 
 const FINAL = new Set(['SETTLED', 'FAILED']);
@@ -44,14 +67,30 @@ type Callback<T> = (err: ServiceError | null, res: T) => void;
 /** The dynamically loaded BatchService client's methods. */
 interface BatchServiceStub {
   SubmitBatch(req: Record<string, unknown>, md: Metadata, cb: Callback<{ batch_id: string; state: string; duplicate: boolean }>): void;
-  GetBatch(req: { batch_id: string }, cb: Callback<Record<string, string | number>>): void;
-  WatchBatch(req: { batch_id: string; from_seq: string }): ClientReadableStream<Record<string, string | number>>;
+  GetBatch(req: Record<string, unknown>, cb: Callback<Record<string, string | number>>): void;
+  WatchBatch(req: Record<string, unknown>): ClientReadableStream<Record<string, string | number>>;
   close(): void;
 }
 
+/** A fresh request nonce: 16 random bytes, hex. */
+export function requestNonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
 /**
- * A bank's client of the BatchService: signs SubmitBatch requests with the bank's Ed25519 key, and
- * follows batches.
+ * TLS to the orchestrator: `ca` verifies the server's certificate; `cert` and `key` add a client
+ * certificate (mTLS). `serverName` overrides the name checked in the server's certificate.
+ */
+export interface BankTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+  serverName?: string;
+}
+
+/**
+ * A bank's client of the BatchService: signs every request (SubmitBatch, GetBatch, WatchBatch) with the
+ * bank's Ed25519 key, a fresh timestamp and a new nonce, and follows batches.
  */
 export class BankClient {
   private readonly client: BatchServiceStub;
@@ -61,23 +100,34 @@ export class BankClient {
       address: string;
       bankId: string;
       identity: Identity;
-      tls?: { ca: string; cert: string; key: string };
+      tls?: BankTls;
     },
   ) {
     const { Client } = loadBankApi();
+    if (o.tls && Boolean(o.tls.cert) !== Boolean(o.tls.key)) throw new BankClientConfigError('a client certificate needs its key (cert and key go together)');
     const creds = o.tls
-      ? credentials.createSsl(readFileSync(o.tls.ca), readFileSync(o.tls.key), readFileSync(o.tls.cert))
+      ? credentials.createSsl(readFileSync(o.tls.ca), o.tls.key ? readFileSync(o.tls.key) : null, o.tls.cert ? readFileSync(o.tls.cert) : null)
       : credentials.createInsecure();
-    this.client = new Client(o.address, creds) as unknown as BatchServiceStub;
+    const options = o.tls?.serverName ? { 'grpc.ssl_target_name_override': o.tls.serverName } : {};
+    this.client = new Client(o.address, creds, options) as unknown as BatchServiceStub;
+  }
+
+  /** The signed fields of a GetBatch or WatchBatch request for `batchId`. */
+  signedRead(method: 'GetBatch' | 'WatchBatch', batchId: string, fromSeq = '0', opts: { timestampMs?: number; nonce?: string } = {}): Record<string, unknown> {
+    const timestampMs = String(opts.timestampMs ?? Date.now());
+    const nonce = opts.nonce ?? requestNonce();
+    const signature = Buffer.from(this.o.identity.sign(readSigningBytes({ method, bankId: this.o.bankId, batchId, fromSeq, timestampMs, nonce })), 'hex');
+    return { batch_id: batchId, ...(method === 'WatchBatch' ? { from_seq: fromSeq } : {}), bank_id: this.o.bankId, timestamp_ms: timestampMs, nonce, signature };
   }
 
   /** Signs and submits a batch; retrying with the same key returns the same batch id. */
-  submit(transfers: WireIntent[], idempotencyKey: string, opts: { timestampMs?: number; signature?: Buffer } = {}): Promise<{ batchId: string; state: string; duplicate: boolean }> {
+  submit(transfers: WireIntent[], idempotencyKey: string, opts: { timestampMs?: number; nonce?: string; signature?: Buffer } = {}): Promise<{ batchId: string; state: string; duplicate: boolean }> {
     const timestampMs = String(opts.timestampMs ?? Date.now());
+    const nonce = opts.nonce ?? requestNonce();
     const signature =
       opts.signature ??
-      Buffer.from(this.o.identity.sign(batchSigningBytes({ bankId: this.o.bankId, idempotencyKey, timestampMs, transfers })), 'hex');
-    const req = { bank_id: this.o.bankId, idempotency_key: idempotencyKey, transfers, timestamp_ms: timestampMs, signature };
+      Buffer.from(this.o.identity.sign(batchSigningBytes({ bankId: this.o.bankId, idempotencyKey, timestampMs, nonce, transfers })), 'hex');
+    const req = { bank_id: this.o.bankId, idempotency_key: idempotencyKey, transfers, timestamp_ms: timestampMs, nonce, signature };
     return this.submitRaw(req).then((r) => ({ batchId: r.batch_id, state: r.state.replace('BATCH_STATE_', ''), duplicate: r.duplicate }));
   }
 
@@ -90,10 +140,50 @@ export class BankClient {
     );
   }
 
+  /** The batch's current record (a signed GetBatch). */
   get(batchId: string): Promise<Record<string, string | number>> {
+    return this.getRaw(this.signedRead('GetBatch', batchId));
+  }
+
+  /** Sends a GetBatch request as given (for tests of the server's checks). */
+  getRaw(req: Record<string, unknown>): Promise<Record<string, string | number>> {
     return new Promise((resolve, reject) =>
-      this.client.GetBatch({ batch_id: batchId }, (err, res) => (err ? reject(apiError(err)) : resolve(res))),
+      this.client.GetBatch(req, (err, res) => (err ? reject(apiError(err)) : resolve(res))),
     );
+  }
+
+  /** Opens a WatchBatch stream with the request as given (for tests of the server's checks). */
+  watchRaw(req: Record<string, unknown>): ClientReadableStream<Record<string, string | number>> {
+    return this.client.WatchBatch(req);
+  }
+
+  /**
+   * The batch's events so far: a signed watch from the first event, read until the stream ends (the
+   * batch is final) or no event arrived for `quietMs`.
+   */
+  recentEvents(batchId: string, quietMs = 500): Promise<WatchedEvent[]> {
+    return new Promise((resolve, reject) => {
+      const events: WatchedEvent[] = [];
+      const stream = this.client.WatchBatch(this.signedRead('WatchBatch', batchId));
+      let timer = setTimeout(() => finish(), quietMs);
+      const finish = () => {
+        clearTimeout(timer);
+        stream.removeAllListeners();
+        stream.on('error', () => {});
+        stream.cancel();
+        resolve(events);
+      };
+      stream.on('data', (m: Record<string, string | number>) => {
+        events.push(eventOf(m));
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(), quietMs);
+      });
+      stream.on('end', finish);
+      stream.on('error', (err: ServiceError) => {
+        clearTimeout(timer);
+        reject(apiError(err));
+      });
+    });
   }
 
   /**
@@ -108,19 +198,9 @@ export class BankClient {
       const from = events.at(-1)?.seq ?? 0;
       try {
         await new Promise<void>((resolve, reject) => {
-          const stream: ClientReadableStream<Record<string, string | number>> = this.client.WatchBatch({ batch_id: batchId, from_seq: String(from) });
+          const stream: ClientReadableStream<Record<string, string | number>> = this.client.WatchBatch(this.signedRead('WatchBatch', batchId, String(from)));
           stream.on('data', (m: Record<string, string | number>) => {
-            const e: WatchedEvent = {
-              seq: Number(m.seq),
-              state: String(m.state).replace('BATCH_STATE_', ''),
-              verified: Number(m.verified),
-              transfers: Number(m.transfers),
-              message: String(m.message),
-              settlementTx: String(m.settlement_tx),
-              block: Number(m.block),
-              errorCode: String(m.error_code),
-              atMs: Number(m.at_ms),
-            };
+            const e = eventOf(m);
             events.push(e);
             onEvent(e);
             if (final.has(e.state)) {
@@ -134,7 +214,7 @@ export class BankClient {
         return events;
       } catch (err) {
         const e = err as BankApiError;
-        if (e.code === 'BATCH_NOT_FOUND' || retries-- <= 0) throw err;
+        if (e.code === 'BATCH_NOT_FOUND' || e.grpcCode === status.UNAUTHENTICATED || e.grpcCode === status.PERMISSION_DENIED || retries-- <= 0) throw err;
         if (events.length && final.has(events.at(-1)!.state)) return events;
         await new Promise((r) => setTimeout(r, 1000));
       }

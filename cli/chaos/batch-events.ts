@@ -1,5 +1,5 @@
-import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
-import { loadBankApi } from '../../protocol/bank-proto.ts';
+import type { Identity } from '../../swarm/identity/ed25519.ts';
+import { BankClient } from '../bank/bank-client.ts';
 
 /** A status event as the stream carries it (state without the BATCH_STATE_ prefix). */
 export interface StatusEvent {
@@ -7,20 +7,15 @@ export interface StatusEvent {
   state: string;
 }
 
-interface WatchStub {
-  WatchBatch(req: { batch_id: string; from_seq: string }): ClientReadableStream<Record<string, string | number>>;
-  close(): void;
-}
-
 /**
  * The events of a batch's status stream after `fromSeq` that arrive within `quietMs` (the server ends
  * the stream at the first final event; later events, which should not exist, show up when asked from
  * after it). Never throws: a broken stream returns what arrived.
  */
-function readWindow(stub: WatchStub, batchId: string, fromSeq: number, quietMs: number): Promise<StatusEvent[]> {
+function readWindow(client: BankClient, batchId: string, fromSeq: number, quietMs: number): Promise<StatusEvent[]> {
   return new Promise((resolve) => {
     const out: StatusEvent[] = [];
-    const stream = stub.WatchBatch({ batch_id: batchId, from_seq: String(fromSeq) });
+    const stream = client.watchRaw(client.signedRead('WatchBatch', batchId, String(fromSeq)));
     let timer = setTimeout(() => finish(), quietMs);
     const finish = () => {
       clearTimeout(timer);
@@ -40,18 +35,17 @@ function readWindow(stub: WatchStub, batchId: string, fromSeq: number, quietMs: 
 }
 
 /**
- * Every event of a final batch's status stream: up to the first final event, then whatever follows it
+ * Every event of a final batch's status stream (signed by the bank that owns it): up to the first final event, then whatever follows it
  * within `quietMs` (a second SETTLED would be a duplicate settlement).
  */
-export async function readStatusEvents(address: string, batchId: string, quietMs = 1500): Promise<StatusEvent[]> {
-  const { Client } = loadBankApi();
-  const stub = new Client(address, credentials.createInsecure()) as unknown as WatchStub;
+export async function readStatusEvents(bank: { address: string; bankId: string; identity: Identity }, batchId: string, quietMs = 1500): Promise<StatusEvent[]> {
+  const client = new BankClient(bank);
   try {
-    const first = await readWindow(stub, batchId, 0, 10_000);
+    const first = await readWindow(client, batchId, 0, 10_000);
     const last = first.at(-1)?.seq ?? 0;
-    const rest = await readWindow(stub, batchId, last, quietMs);
+    const rest = await readWindow(client, batchId, last, quietMs);
     return [...first, ...rest];
   } finally {
-    stub.close();
+    client.close();
   }
 }

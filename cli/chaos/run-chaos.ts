@@ -141,7 +141,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const views = await tracker.follow({ deadline: Date.now() + o.timeoutMs });
     const settledEvents: number[] = [];
     for (const v of views) {
-      settledEvents.push(FINAL_STATES.has(v.state) ? (await readStatusEvents(net.endpoints.grpc, v.batchId)).filter((e) => e.state === 'SETTLED').length : 0);
+      settledEvents.push(FINAL_STATES.has(v.state) ? (await readStatusEvents({ address: net.endpoints.grpc, bankId: BANK, identity: devBankIdentity(BANK) }, v.batchId)).filter((e) => e.state === 'SETTLED').length : 0);
     }
     const chain = await readChain({ rpc, settlement, batchIds: ids, nullifiers: batches.flatMap((b) => b.nullifiers) });
 

@@ -3,7 +3,11 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Address, Hex } from 'viem';
 import { startAggregator } from '../../aggregator/service.ts';
-import { untilSignal } from '../run-until-signal.ts';
+import { devPrivateKey } from '../../ledger-bridge/index.ts';
+import { serveMetrics } from '../../worker/runtime/metrics-server.ts';
+import { DevModeGuard } from '../config/dev-mode.ts';
+import { readSecret } from '../config/secret-source.ts';
+import { parsePort, untilSignal } from '../run-until-signal.ts';
 
 /** Commander parser of a chain id (a positive integer). */
 export const parseChainId = (v: string): number => {
@@ -18,6 +22,24 @@ const hexOf = (bytes: number, what: string) => (v: string) => {
   return v;
 };
 
+/** The embedded chain's well-known accounts: anyone can sign with them. */
+const DEV_KEYS = new Set(Array.from({ length: 4 }, (_, i) => devPrivateKey(i).toLowerCase()));
+
+interface AggregatorFlags {
+  nats: string;
+  natsCreds?: string;
+  key: string;
+  deployment: string;
+  rpc?: string;
+  chainId?: number;
+  settlement?: string;
+  settlerKey?: string;
+  settlerKeyFile?: string;
+  gasPrice?: string;
+  httpPort?: number;
+  dev?: boolean;
+}
+
 /** `drex-swarm aggregator`: result intake and verdicts, and settlement when a ledger is configured. */
 export function aggregatorCommand(): Command {
   return new Command('aggregator')
@@ -28,12 +50,21 @@ export function aggregatorCommand(): Command {
     .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
     .option('--chain-id <id>', 'chain id the ledger must have (required with --rpc; checked at start)', parseChainId)
     .option('--settlement <address>', 'DrexSettlement contract address', hexOf(20, '--settlement'))
-    .option('--settler-key <hex>', "settler account's private key (or DREX_SETTLER_KEY)", hexOf(32, '--settler-key'))
+    .option('--settler-key-file <file>', "file holding the settler account's private key (0x and 64 hex digits); or DREX_SETTLER_KEY")
+    .option('--settler-key <hex>', "settler account's private key on the command line (--dev only: it shows in the process list)", hexOf(32, '--settler-key'))
     .option('--gas-price <wei>', 'fixed gas price (0 on a zero-base-fee Besu network)')
     .option('--nats-creds <file>', 'NATS .creds file of the aggregator role (or DREX_NATS_CREDS)', process.env.DREX_NATS_CREDS)
-    .action(async (o: { nats: string; natsCreds?: string; key: string; deployment: string; rpc?: string; chainId?: number; settlement?: string; settlerKey?: string; gasPrice?: string }) => {
-      const key = o.settlerKey ?? process.env.DREX_SETTLER_KEY;
-      if (o.rpc && (!o.settlement || !key || o.chainId === undefined)) throw new InvalidArgumentError('--rpc needs --chain-id, --settlement and --settler-key (or DREX_SETTLER_KEY)');
+    .option('--http-port <port>', 'serve Prometheus metrics on http://127.0.0.1:PORT/metrics (0 = any free port)', parsePort)
+    .option('--dev', 'development run: allow the settler key on the command line, the embedded chain\'s well-known keys and NATS without credentials')
+    .action(async (o: AggregatorFlags) => {
+      const secret = readSecret({ file: o.settlerKeyFile, env: 'DREX_SETTLER_KEY', argv: o.settlerKey });
+      if (o.rpc && (!o.settlement || !secret || o.chainId === undefined)) throw new InvalidArgumentError('--rpc needs --chain-id, --settlement and --settler-key-file (or DREX_SETTLER_KEY)');
+      const key = secret ? hexOf(32, 'the settler key')(secret.value) : undefined;
+      new DevModeGuard('drex-swarm aggregator', Boolean(o.dev))
+        .refuse(secret?.origin === 'argv', '--settler-key puts a secret on the command line: use --settler-key-file FILE or DREX_SETTLER_KEY')
+        .refuse(key !== undefined && DEV_KEYS.has(key.toLowerCase()), 'the settler key is a well-known dev key of the embedded chain')
+        .refuse(!o.natsCreds, "--nats-creds FILE (or DREX_NATS_CREDS) is missing: the aggregator role's NATS credentials")
+        .check();
       const agg = await startAggregator({
         natsUrl: o.nats,
         natsCreds: o.natsCreds,
@@ -41,10 +72,12 @@ export function aggregatorCommand(): Command {
         deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, chainId: o.chainId!, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });
-      process.stdout.write(`${JSON.stringify({ pid: process.pid, id: agg.id, settles: Boolean(o.rpc) })}\n`);
+      const metrics = o.httpPort === undefined ? undefined : await serveMetrics(agg.registry, o.httpPort, '127.0.0.1');
+      process.stdout.write(`${JSON.stringify({ pid: process.pid, id: agg.id, settles: Boolean(o.rpc), http: metrics ? `http://127.0.0.1:${metrics.port}` : null })}\n`);
       // A settler that finds the ledger is not the configured one stops: so does the process (non-zero).
       const failed = agg.settler?.whenFailed() ?? new Promise<never>(() => {});
       const end = await Promise.race([untilSignal(), failed]);
+      await metrics?.close();
       await agg.stop();
       if (typeof end !== 'string') throw end;
     });

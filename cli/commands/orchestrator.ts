@@ -1,7 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Address } from 'viem';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
-import { loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
+import { loadCrypto } from '../../circuits/model/crypto.ts';
+import { devMinter } from '../../circuits/sample/dev-accounts.ts';
+import { DEV_COMPLIANCE_LIMIT } from '../../circuits/sample/sample-transfer.ts';
+import { devKeysIn, loadBankRegistry } from '../../orchestrator/banks/bank-registry.ts';
+import { DevModeGuard } from '../config/dev-mode.ts';
+import { DEFAULT_QUOTAS } from '../../orchestrator/api/batch-service.ts';
+import { DEFAULT_LIMITS } from '../../orchestrator/api/validate-submit.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 import { parseChainId } from './aggregator.ts';
 
@@ -48,7 +54,23 @@ interface OrchestratorFlags {
   admissionPolicy: string;
   admissionQuota: number;
   workerCredsTtlMs: number;
+  maxWatchersPerBank: number;
+  maxOpenBatchesPerBank: number;
+  maxClockSkewMs: number;
+  minter?: string;
+  complianceLimit: bigint;
+  dev?: boolean;
 }
+
+const ownerId = (v: string): string => {
+  if (!/^(0|[1-9]\d{0,76})$/.test(v)) throw new InvalidArgumentError('--minter must be an owner id (a decimal field element)');
+  return v;
+};
+
+const amount = (v: string): bigint => {
+  if (!/^[1-9]\d{0,19}$/.test(v) || BigInt(v) >= 1n << 64n) throw new InvalidArgumentError('--compliance-limit must be a positive integer below 2^64');
+  return BigInt(v);
+};
 
 /**
  * `drex-swarm orchestrator`: the bank gRPC API, planner, dispatcher, batch state and reconciliation.
@@ -65,7 +87,10 @@ export function orchestratorCommand(): Command {
     .option('--grpc-host <host>', 'gRPC listen host', '127.0.0.1')
     .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
     .option('--aggregator-key <hex>', 'public key of an aggregator whose signed verdicts and settlement outcomes count (repeatable; at least one)', aggregatorKey, [] as string[])
-    .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); default: the dev banks')
+    .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); required unless --dev (then default: the dev banks)')
+    .option('--minter <owner-id>', "owner id of the minter role (the only sender allowed deposits and withdrawals); required unless --dev (then default: the dev minter)", ownerId)
+    .option('--compliance-limit <amount>', 'largest amount one transfer may move', amount, DEV_COMPLIANCE_LIMIT)
+    .option('--dev', 'development run: allow the dev bank registry, dev bank keys and the dev minter')
     .option('--deployment <id>', 'whose streams, subjects and buckets (and Redis keys and batch ids): one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--redis-prefix <prefix>', 'Redis key prefix (default drex:<deployment>:)')
     .option('--job-timeout-ms <ms>', 'last resort: re-issue a job whose queue position was never recorded this long after it was published', positive('--job-timeout-ms'), 35 * 60_000)
@@ -86,15 +111,30 @@ export function orchestratorCommand(): Command {
     .option('--admission-policy <policy>', 'allowlist (keys added with `drex-swarm admit allow`) or open (any key, up to --admission-quota per operator)', 'allowlist')
     .option('--admission-quota <n>', 'open admission: most admitted workers per operator', positive('--admission-quota'), 16)
     .option('--worker-creds-ttl-ms <ms>', 'lifetime of the NATS credentials admission issues (workers renew them)', positive('--worker-creds-ttl-ms'), 3_600_000)
-    .option('--tls-cert <pem>', 'mTLS: server certificate (with --tls-key and --tls-ca); banks then authenticate by client certificate')
-    .option('--tls-key <pem>', 'mTLS: server private key')
-    .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id)')
+    .option('--tls-cert <pem>', 'TLS: server certificate (with --tls-key); banks verify it with their CA file')
+    .option('--tls-key <pem>', 'TLS: server private key')
+    .option('--tls-ca <pem>', 'mTLS: CA that signs the banks\' client certificates (CN = bank id); needs --tls-cert and --tls-key')
+    .option('--max-watchers-per-bank <n>', 'WatchBatch streams one bank may hold open at once', positive('--max-watchers-per-bank'), DEFAULT_QUOTAS.maxWatchersPerBank)
+    .option('--max-open-batches-per-bank <n>', 'batches one bank may have submitted that are not final yet', positive('--max-open-batches-per-bank'), DEFAULT_QUOTAS.maxOpenBatchesPerBank)
+    .option('--max-clock-skew-ms <ms>', 'signed requests are refused when their timestamp is further than this from the server clock', positive('--max-clock-skew-ms'), DEFAULT_LIMITS.maxClockSkewMs)
     .action(async (o: OrchestratorFlags) => {
-      const tlsGiven = [o.tlsCert, o.tlsKey, o.tlsCa].filter(Boolean).length;
-      if (tlsGiven > 0 && tlsGiven < 3) throw new InvalidArgumentError('mTLS needs --tls-cert, --tls-key and --tls-ca together');
-      if (o.aggregatorKey.length === 0) throw new InvalidArgumentError('--aggregator-key is required: the public key printed by `drex-swarm aggregator` (its "id")');
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new InvalidArgumentError('TLS needs --tls-cert and --tls-key together');
+      if (o.tlsCa && !o.tlsCert) throw new InvalidArgumentError('--tls-ca (mTLS) needs --tls-cert and --tls-key');
       if (Boolean(o.rpc) !== Boolean(o.settlement) || Boolean(o.rpc) !== (o.chainId !== undefined)) throw new InvalidArgumentError('--rpc, --chain-id and --settlement go together');
       if (o.settlement && !/^0x[0-9a-fA-F]{40}$/.test(o.settlement)) throw new InvalidArgumentError('--settlement must be 0x and 40 hex digits');
+      const banks = o.banks ? loadBankRegistry(o.banks) : undefined;
+      const crypto = await loadCrypto();
+      const devMinterOwner = String(devMinter(crypto).owner);
+      const devBankKeys = banks ? devKeysIn(banks) : [];
+      new DevModeGuard('drex-swarm orchestrator', Boolean(o.dev))
+        .refuse(!banks, '--banks FILE is missing: the bank registry (without it the dev banks, whose keys are public, would be trusted)')
+        .refuse(devBankKeys.length > 0, `the bank registry holds dev keys (public knowledge) for: ${devBankKeys.join(', ')}`)
+        .refuse(!o.minter, '--minter OWNER_ID is missing: the minter role (without it the dev minter, whose key is public, could mint)')
+        .refuse(o.minter === devMinterOwner, '--minter is the dev minter (its key is public knowledge)')
+        .refuse(!o.natsCreds, '--nats-creds FILE (or DREX_NATS_CREDS) is missing: the orchestrator role\'s NATS credentials (without them only an open NATS server, which any client can break, would accept it)')
+        .check();
+      if (o.aggregatorKey.length === 0) throw new InvalidArgumentError('--aggregator-key is required: the public key printed by `drex-swarm aggregator` (its "id")');
+      const minter = o.minter ?? devMinterOwner;
       const abort = new AbortController();
       const signal = untilSignal();
       void signal.then(() => abort.abort());
@@ -113,7 +153,8 @@ export function orchestratorCommand(): Command {
         grpcHost: o.grpcHost,
         grpcPort: o.grpcPort,
         httpPort: o.httpPort,
-        banks: o.banks ? loadBankRegistry(o.banks) : undefined,
+        banks,
+        policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
         deployment: o.deployment,
         aggregatorKeys: o.aggregatorKey,
         redisPrefix: o.redisPrefix,
@@ -126,7 +167,9 @@ export function orchestratorCommand(): Command {
         reconcileIntervalMs: o.reconcileIntervalMs,
         handoffTimeoutMs: o.handoffTimeoutMs,
         leaseTtlMs: o.leaseTtlMs,
-        tls: tlsGiven === 3 ? { cert: o.tlsCert!, key: o.tlsKey!, ca: o.tlsCa! } : undefined,
+        tls: o.tlsCert ? { cert: o.tlsCert, key: o.tlsKey!, ca: o.tlsCa } : undefined,
+        limits: { ...DEFAULT_LIMITS, maxClockSkewMs: o.maxClockSkewMs },
+        quotas: { maxWatchersPerBank: o.maxWatchersPerBank, maxOpenBatchesPerBank: o.maxOpenBatchesPerBank },
         signal: abort.signal,
         onStandby: () => process.stdout.write(`${JSON.stringify({ standby: true, pid: process.pid })}\n`),
         onLeadershipLost: () => process.exit(75),

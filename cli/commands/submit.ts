@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
-import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
-import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
-import { BankClient, type WatchedEvent } from '../bank/bank-client.ts';
+import type { WatchedEvent } from '../bank/bank-client.ts';
+import { bankClientOf, withBankOptions, type BankFlags } from '../bank/bank-options.ts';
 import { sampleIntents } from '../bank/sample-intents.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 
@@ -28,18 +27,14 @@ function progressLine(batchId: string, e: WatchedEvent): string {
 
 /** `drex-swarm submit`: a bank client that signs, submits and follows a batch. */
 export function submitCommand(): Command {
-  return new Command('submit')
-    .description('sign and submit a batch as a bank, then follow it until it is final')
-    .option('--grpc <address>', 'orchestrator gRPC address', '127.0.0.1:50051')
-    .option('--bank <id>', 'bank id', 'bank-a')
-    .option('--key <file>', "bank's Ed25519 key file ({\"type\":\"ed25519\",\"seed\"}); default: the dev bank's key")
+  return withBankOptions(new Command('submit').description('sign and submit a batch as a bank, then follow it until it is final'))
     .option('--file <batch.json>', 'batch file: {"idempotencyKey"?, "transfers": [TransferIntent...]}')
     .option('--sample <n>', 'submit n valid demo transfers between dev accounts', positiveInt)
     .option('--idempotency-key <key>', 'idempotency key (default: from the file, else random)')
     .option('--until <state>', 'stop following at this state (VERIFIED or SETTLED)', 'final')
     .option('--no-wait', 'return once the batch is accepted')
     .option('--json', 'print {"batchId","state","settlementTx","block"} as the last line')
-    .action(async (o: { grpc: string; bank: string; key?: string; file?: string; sample?: number; idempotencyKey?: string; until: string; wait: boolean; json?: boolean }) => {
+    .action(async (o: BankFlags & { file?: string; sample?: number; idempotencyKey?: string; until: string; wait: boolean; json?: boolean }) => {
       if (!o.file === !o.sample) throw new InvalidArgumentError('give exactly one of --file or --sample');
       let transfers: WireIntent[];
       let key = o.idempotencyKey;
@@ -51,8 +46,7 @@ export function submitCommand(): Command {
         transfers = sampleIntents(await loadCrypto(), o.bank, o.sample!);
       }
       key ??= `submit-${randomUUID()}`;
-      const identity = o.key ? loadOrCreateIdentity(o.key) : devBankIdentity(o.bank);
-      const client = new BankClient({ address: o.grpc, bankId: o.bank, identity });
+      const client = bankClientOf(o);
       try {
         const t0 = Date.now();
         const res = await client.submit(transfers, key);

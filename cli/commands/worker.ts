@@ -24,13 +24,17 @@ export function workerCommand(): Command {
     .option('--admission <url>', "the orchestrator's HTTP URL: obtain (and renew) NATS credentials bound to the worker key")
     .option('--operator <name>', 'who runs this worker (the admission allowlist or quota it counts against)')
     .option('--nats-creds <file>', 'NATS .creds file (instead of --admission)', process.env.DREX_NATS_CREDS)
+    .option('--dev', 'development run: allow a NATS server without credentials (neither --admission nor --nats-creds)')
     .option('--threads <n>', 'prover threads (one proof per thread at a time)', intOption('threads', 1, 1024), 1)
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://0.0.0.0:PORT/metrics', intOption('metrics port', 0, 65535))
     .option('--heartbeat-ms <ms>', 'membership heartbeat interval', intOption('heartbeat', 200, 300_000), 5_000)
     .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
-    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string; admission?: string; operator?: string; natsCreds?: string }) => {
+    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean }) => {
       const log = createLogger('worker');
       if (opts.admission && !opts.operator) throw new InvalidArgumentError('--admission needs --operator NAME');
+      if (!opts.admission && !opts.natsCreds && !opts.dev) {
+        throw new InvalidArgumentError('NATS credentials are missing: --admission URL --operator NAME (credentials from the orchestrator) or --nats-creds FILE; --dev allows an open NATS server');
+      }
       const natsAuth = opts.admission ? { admissionUrl: opts.admission, operator: opts.operator! } : opts.natsCreds ? { credsFile: resolve(opts.natsCreds) } : undefined;
       const abort = new AbortController();
       let stopRequested: (signal: string) => void = () => undefined;

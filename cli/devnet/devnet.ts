@@ -205,13 +205,14 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     // The aggregator signs verdicts and settlement outcomes with this key; the orchestrator trusts only it.
     const aggregatorKeyFile = join(dir, 'aggregator.key.json');
     orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, ...orchestratorArgs];
+    // Devnet runs the dev banks, the dev minter and dev keys: its processes run with --dev.
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
     let httpPort = o.httpPort;
     const orch = await sup.add('orchestrator', async () => {
       const c = await spawnCli(
         'orchestrator',
-        ['orchestrator', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.orchestrator, '--admission-dir', admissionDir, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
+        ['orchestrator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.orchestrator, '--admission-dir', admissionDir, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
         { logFile: join(logs, 'orchestrator.log'), env },
       );
       grpcPort = portOf(c.info.grpc, grpcPort);
@@ -219,7 +220,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, '--http-port', '0', ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const admissionUrl = String(orch.info.http);
     const workers = await Promise.all(

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Crypto } from '../../circuits/model/crypto.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
@@ -7,13 +8,24 @@ import type { BatchEventRecord, BatchRecord, BatchStore } from '../store/batch-s
 import { isFinal, type BatchStateName } from '../store/batch-states.ts';
 import type { Metrics } from '../metrics.ts';
 import { ApiError } from './api-error.ts';
+import type { EventFanout } from './event-fanout.ts';
+import { NonceGuard } from './nonce-guard.ts';
+import { OpenBatchQuota } from './open-batch-quota.ts';
+import { authenticateRead, type ReadRequestWire } from './read-auth.ts';
+import { tlsBankOf } from './tls-peer.ts';
+import { WatcherLimit } from './watcher-limit.ts';
 import { validateSubmit, type SubmitBatchWire, type SubmitLimits } from './validate-submit.ts';
 
 export interface BatchServiceOptions {
   crypto: Crypto;
   banks: BankRegistry;
   store: BatchStore;
+  /** The store's Redis connection (for request nonces and open-batch quotas under the store's prefix). */
+  redis: Redis;
+  /** Wakes status watchers over one shared Redis connection. */
+  fanout: EventFanout;
   limits: SubmitLimits;
+  quotas?: BankQuotas;
   log: Logger;
   metrics: Metrics;
   /** True when a ledger settles batches (VERIFIED is then not final). */
@@ -59,23 +71,37 @@ function eventMessage(batchId: string, e: BatchEventRecord) {
   };
 }
 
-/** The common name of a verified mTLS client certificate, if the call came over mTLS. */
-function tlsCommonName(call: ServerUnaryCall<unknown, unknown>): string | undefined {
-  try {
-    const cert = call.getAuthContext?.().sslPeerCertificate;
-    const cn = cert?.subject?.CN;
-    return Array.isArray(cn) ? cn[0] : cn;
-  } catch {
-    return undefined;
-  }
+/** Caps per bank on the bank API. */
+export interface BankQuotas {
+  /** Status watches one bank may hold open at once (per orchestrator). */
+  maxWatchersPerBank: number;
+  /** Batches one bank may have submitted that are not final yet. */
+  maxOpenBatchesPerBank: number;
 }
 
-/** The gRPC implementation of drex.swarm.v1.BatchService. */
+export const DEFAULT_QUOTAS: BankQuotas = { maxWatchersPerBank: 16, maxOpenBatchesPerBank: 32 };
+
+/** The answer to a batch the caller may not see: the same as to one that does not exist. */
+const notFound = (id: string) => new ApiError(status.NOT_FOUND, ErrorCode.BATCH_NOT_FOUND, `no batch "${id.slice(0, 80)}"`, 'batch_id');
+
+/**
+ * The gRPC implementation of drex.swarm.v1.BatchService. Every call is authenticated (mTLS, or the
+ * bank's signature with a fresh timestamp and an unused nonce); a bank sees only its own batches.
+ */
 export function batchService(o: BatchServiceOptions): UntypedServiceImplementation {
+  const quotas = o.quotas ?? DEFAULT_QUOTAS;
+  const nonces = new NonceGuard({ redis: o.redis, prefix: o.store.prefix, maxClockSkewMs: o.limits.maxClockSkewMs });
+  const openBatches = new OpenBatchQuota({ redis: o.redis, prefix: o.store.prefix, store: o.store, settles: o.settles, maxPerBank: quotas.maxOpenBatchesPerBank });
+  const watchers = new WatcherLimit(quotas.maxWatchersPerBank);
+  const readAuth = { banks: o.banks, nonces, maxClockSkewMs: o.limits.maxClockSkewMs };
+
+  const refused = (err: ApiError) => {
+    o.metrics.requestsRejected.inc({ code: err.code });
+    o.log.info('request refused', { code: err.code, field: err.field, error: err.message });
+  };
   const fail = (cb: sendUnaryData<unknown>, err: unknown) => {
     if (err instanceof ApiError) {
-      o.metrics.requestsRejected.inc({ code: err.code });
-      o.log.info('request refused', { code: err.code, field: err.field, error: err.message });
+      refused(err);
       cb(err.toServiceError());
       return;
     }
@@ -83,17 +109,40 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
     cb({ code: status.UNAVAILABLE, details: `[${ErrorCode.UNAVAILABLE}] ${(err as Error).message}` });
   };
 
-  const findTlsBank = (cn: string | undefined) => {
-    if (!cn) return undefined;
-    for (const b of o.banks.values()) if ((b.tlsCommonName ?? b.id) === cn) return b.id;
-    return undefined;
+  /**
+   * Ends a stream with the error's status (an ApiError's code and trailers; UNAVAILABLE for anything
+   * else). grpc-js sends the status of an 'error' event; `destroy()` would end the stream without one.
+   */
+  const endWith = (call: ServerWritableStream<unknown, unknown>, err: unknown) => {
+    if (err instanceof ApiError) {
+      refused(err);
+      call.emit('error', err.toServiceError());
+      return;
+    }
+    o.log.error('watch failed', { error: err });
+    call.emit('error', { code: status.UNAVAILABLE, details: `[${ErrorCode.UNAVAILABLE}] ${(err as Error).message}` });
+  };
+
+  /** The batch `id` when it belongs to `bankId`; NOT_FOUND otherwise. */
+  const ownBatch = async (bankId: string, id: string): Promise<BatchRecord> => {
+    const b = await o.store.get(id);
+    if (!b || b.bankId !== bankId) throw notFound(id);
+    return b;
   };
 
   return {
     SubmitBatch: async (call: ServerUnaryCall<SubmitBatchWire, unknown>, cb: sendUnaryData<unknown>) => {
       try {
-        const v = validateSubmit(o.crypto, o.banks, call.request, { limits: o.limits, tlsBankId: findTlsBank(tlsCommonName(call)), deployment: o.deployment });
-        const out = await o.store.create(v);
+        const v = validateSubmit(o.crypto, o.banks, call.request, { limits: o.limits, tlsBankId: tlsBankOf(o.banks, call), deployment: o.deployment });
+        if (v.requestNonce !== undefined) await nonces.claim(v.bankId, v.requestNonce);
+        // A retry of a stored batch is answered whatever the quota.
+        const reserved = !(await o.store.get(v.batchId));
+        if (reserved) await openBatches.reserve(v.bankId, v.batchId);
+        const out = await o.store.create(v).catch(async (err: unknown) => {
+          if (reserved) await openBatches.release(v.bankId, v.batchId).catch(() => {});
+          throw err;
+        });
+        if (reserved && out.kind !== 'created' && out.kind !== 'duplicate') await openBatches.release(v.bankId, v.batchId);
         switch (out.kind) {
           case 'created':
             o.metrics.batchesSubmitted.inc({ outcome: 'created' });
@@ -115,35 +164,43 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
       }
     },
 
-    GetBatch: async (call: ServerUnaryCall<{ batch_id: string }, unknown>, cb: sendUnaryData<unknown>) => {
+    GetBatch: async (call: ServerUnaryCall<ReadRequestWire, unknown>, cb: sendUnaryData<unknown>) => {
       try {
-        const b = await o.store.get(String(call.request.batch_id ?? ''));
-        if (!b) throw new ApiError(status.NOT_FOUND, ErrorCode.BATCH_NOT_FOUND, `no batch "${String(call.request.batch_id).slice(0, 80)}"`, 'batch_id');
-        cb(null, batchMessage(b));
+        const bankId = await authenticateRead(readAuth, 'GetBatch', call.request, tlsBankOf(o.banks, call));
+        cb(null, batchMessage(await ownBatch(bankId, String(call.request.batch_id ?? ''))));
       } catch (err) {
         fail(cb, err);
       }
     },
 
-    WatchBatch: async (call: ServerWritableStream<{ batch_id: string; from_seq: string }, unknown>) => {
+    WatchBatch: async (call: ServerWritableStream<ReadRequestWire, unknown>) => {
       const id = String(call.request.batch_id ?? '');
       const fromSeq = Number(call.request.from_seq ?? 0);
-      const b = await o.store.get(id).catch(() => null);
-      if (!b) {
-        const e = new ApiError(status.NOT_FOUND, ErrorCode.BATCH_NOT_FOUND, `no batch "${id.slice(0, 80)}"`, 'batch_id');
-        call.destroy(Object.assign(new Error(e.message), e.toServiceError()));
-        return;
-      }
-      const watcher = o.store.watchEvents(id);
+      let release: (() => void) | undefined;
       let cancelled = false;
       call.on('cancelled', () => {
         cancelled = true;
-        watcher.close();
+        release?.();
       });
+      try {
+        const bankId = await authenticateRead(readAuth, 'WatchBatch', call.request, tlsBankOf(o.banks, call));
+        await ownBatch(bankId, id);
+        release = watchers.acquire(bankId);
+        if (cancelled) release();
+        o.metrics.watchers.set(watchers.total());
+      } catch (err) {
+        endWith(call, err);
+        return;
+      }
       let last = '0';
       try {
         while (!cancelled) {
-          for (const e of await watcher.next(last, 5000)) {
+          const events = await o.store.events(id, last);
+          if (events.length === 0) {
+            await o.fanout.wait(id, last, 5_000);
+            continue;
+          }
+          for (const e of events) {
             last = e.streamId;
             if (e.seq <= fromSeq) continue;
             call.write(eventMessage(id, e));
@@ -155,9 +212,10 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
         }
       } catch (err) {
         if (!cancelled) o.log.warn('watch stream ended with an error', { batchId: id, error: err });
-        if (!cancelled) call.destroy(err as Error);
+        if (!cancelled) endWith(call, err);
       } finally {
-        watcher.close();
+        release?.();
+        o.metrics.watchers.set(watchers.total());
       }
     },
   };

@@ -3,11 +3,14 @@ import { Server, ServerCredentials, type UntypedServiceImplementation } from '@g
 import { HealthImplementation } from 'grpc-health-check';
 import { loadBankApi, BATCH_SERVICE } from '../../protocol/bank-proto.ts';
 
-/** mTLS material: server certificate, key and the CA that signs bank client certificates (PEM paths). */
+/**
+ * TLS material (PEM paths): the server certificate and key; with `ca` (the CA that signs bank client
+ * certificates) clients must present a certificate (mTLS), without it they authenticate by signature.
+ */
 export interface TlsFiles {
   cert: string;
   key: string;
-  ca: string;
+  ca?: string;
 }
 
 /** Serves the bank API (and gRPC health) on `host:port` (0: a free port). */
@@ -18,7 +21,7 @@ export async function startGrpcServer(o: { impl: UntypedServiceImplementation; h
   const health = new HealthImplementation({ '': 'SERVING', [BATCH_SERVICE]: 'SERVING' });
   health.addToServer(server);
   const creds = o.tls
-    ? ServerCredentials.createSsl(readFileSync(o.tls.ca), [{ private_key: readFileSync(o.tls.key), cert_chain: readFileSync(o.tls.cert) }], true)
+    ? ServerCredentials.createSsl(o.tls.ca ? readFileSync(o.tls.ca) : null, [{ private_key: readFileSync(o.tls.key), cert_chain: readFileSync(o.tls.cert) }], Boolean(o.tls.ca))
     : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${o.host}:${o.port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
   return {

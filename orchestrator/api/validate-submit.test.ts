@@ -17,6 +17,7 @@ import { batchIdOf, DEFAULT_LIMITS, signedIntentView, validateSubmit, type Submi
 
 const NOW = 1_760_000_000_000;
 const KEY = 'unit-test:batch_1.a-b';
+const NONCE = '00112233445566778899aabbccddeeff';
 const banks = devBankRegistry();
 const bankA = devBankIdentity('bank-a');
 const bankB = devBankIdentity('bank-b');
@@ -48,6 +49,7 @@ interface RequestParts {
   bankId?: string;
   key?: string;
   timestampMs?: string | number;
+  nonce?: string;
   transfers?: unknown[];
   /** Who signs the request (default: the bank named in it, when it is a dev bank). */
   signer?: Identity | null;
@@ -59,10 +61,11 @@ function request(p: RequestParts = {}): SubmitBatchWire {
   const idempotencyKey = p.key ?? KEY;
   const timestampMs = p.timestampMs ?? String(NOW);
   const transfers = p.transfers ?? [t0, t1];
+  const nonce = p.nonce ?? NONCE;
   const signer = p.signer === undefined ? devBankIdentity(bankId) : p.signer;
-  const req: SubmitBatchWire = { bank_id: bankId, idempotency_key: idempotencyKey, timestamp_ms: timestampMs, transfers: transfers as Partial<WireIntent>[] };
+  const req: SubmitBatchWire = { bank_id: bankId, idempotency_key: idempotencyKey, timestamp_ms: timestampMs, nonce, transfers: transfers as Partial<WireIntent>[] };
   if (signer) {
-    const bytes = batchSigningBytes({ bankId, idempotencyKey, timestampMs: String(timestampMs), transfers: signedIntentView(transfers) });
+    const bytes = batchSigningBytes({ bankId, idempotencyKey, timestampMs: String(timestampMs), nonce, transfers: signedIntentView(transfers) });
     req.signature = Buffer.from(signer.sign(bytes), 'hex');
   }
   return req;
@@ -94,6 +97,7 @@ function refusal(req: SubmitBatchWire, opts: Opts = {}): ApiError {
 }
 
 const invalidField = (field: string, code: ErrorCode = ErrorCode.INVALID_FIELD) => ({ status: status.INVALID_ARGUMENT, code, field });
+const expired = { status: status.UNAUTHENTICATED, code: ErrorCode.REQUEST_EXPIRED, field: 'timestamp_ms' };
 
 describe('validateSubmit: a valid request', () => {
   it('passes and yields the normalized batch', () => {
@@ -107,8 +111,9 @@ describe('validateSubmit: a valid request', () => {
       String(intentNullifier(crypto, alice.nk, 1n)),
       String(intentNullifier(crypto, carol.nk, 1n)),
     ]);
-    const unstamped = batchSigningBytes({ bankId: 'bank-a', idempotencyKey: KEY, timestampMs: '', transfers: [t0, t1] });
+    const unstamped = batchSigningBytes({ bankId: 'bank-a', idempotencyKey: KEY, timestampMs: '', nonce: '', transfers: [t0, t1] });
     expect(v.requestHash).toBe(createHash('sha256').update(unstamped).digest('hex'));
+    expect(v.requestNonce).toBe(NONCE);
   });
 
   it('derives the batch id from (bank, idempotency key) only', () => {
@@ -120,9 +125,9 @@ describe('validateSubmit: a valid request', () => {
     expect(validate(request({ key: 'other-key' })).batchId).not.toBe(a.batchId);
   });
 
-  it('gives a retry with another timestamp the same request hash, and other transfers another one', () => {
+  it('gives a retry with another timestamp and nonce the same request hash, and other transfers another one', () => {
     const a = validate(request());
-    const later = validate(request({ timestampMs: String(NOW + 60_000) }), { now: NOW + 60_000 });
+    const later = validate(request({ timestampMs: String(NOW + 60_000), nonce: 'another-nonce-0123456' }), { now: NOW + 60_000 });
     expect(later.requestHash).toBe(a.requestHash);
     expect(later.batchId).toBe(a.batchId);
     expect(validate(request({ transfers: [t0] })).requestHash).not.toBe(a.requestHash);
@@ -151,6 +156,9 @@ describe('validateSubmit: a valid request', () => {
   it('needs no request signature when mTLS authenticated the bank', () => {
     const req = request({ signer: null });
     expect(validate(req, { tlsBankId: 'bank-a' }).batchId).toBe(batchIdOf('dev', 'bank-a', KEY));
+    // Nor a nonce: there is none to claim.
+    const { nonce: _, ...withoutNonce } = req;
+    expect(validate(withoutNonce, { tlsBankId: 'bank-a' }).requestNonce).toBeUndefined();
     // A wrong signature is not looked at either: the certificate is the authentication.
     const wrong = request({ signer: bankB });
     expect(validate(wrong, { tlsBankId: 'bank-a' }).bankId).toBe('bank-a');
@@ -218,6 +226,7 @@ describe('validateSubmit: the bank signature', () => {
     const req = request();
     expect(refusal({ ...req, idempotency_key: 'another-key' })).toMatchObject(badSig);
     expect(refusal({ ...req, timestamp_ms: String(NOW + 1) })).toMatchObject(badSig);
+    expect(refusal({ ...req, nonce: 'ffeeddccbbaa99887766554433221100' })).toMatchObject(badSig);
     expect(refusal({ ...req, transfers: [t0] })).toMatchObject(badSig);
     expect(refusal({ ...req, transfers: [t1, t0] })).toMatchObject(badSig);
     expect(refusal({ ...req, transfers: [{ ...t0, amount: '1501' }, t1] })).toMatchObject(badSig);
@@ -271,6 +280,18 @@ describe('validateSubmit: the idempotency key', () => {
   });
 });
 
+describe('validateSubmit: the request nonce', () => {
+  it('requires 16..64 characters of [A-Za-z0-9_-] when the request is signed', () => {
+    for (const nonce of ['a'.repeat(16), 'Z_-9'.repeat(16)]) expect(validate(request({ nonce })).requestNonce).toBe(nonce);
+    const missing = request();
+    delete missing.nonce;
+    expect(refusal(missing)).toMatchObject(invalidField('nonce'));
+    for (const nonce of ['', 'a'.repeat(15), 'a'.repeat(65), 'nonce with spaces!', 'ñ'.repeat(16), 'a.b.c.d.e.f.g.h.i']) {
+      expect(refusal(request({ nonce })), nonce).toMatchObject(invalidField('nonce'));
+    }
+  });
+});
+
 describe('validateSubmit: the timestamp', () => {
   it('requires epoch milliseconds as up to 16 digits', () => {
     const missing = request();
@@ -281,19 +302,19 @@ describe('validateSubmit: the timestamp', () => {
     }
   });
 
-  it('accepts a skew of exactly maxClockSkewMs either way and refuses one more millisecond as STALE_REQUEST', () => {
+  it('accepts a skew of exactly maxClockSkewMs either way and refuses one more millisecond as REQUEST_EXPIRED', () => {
     const skew = DEFAULT_LIMITS.maxClockSkewMs;
     expect(validate(request({ timestampMs: String(NOW - skew) })).bankId).toBe('bank-a');
     expect(validate(request({ timestampMs: String(NOW + skew) })).bankId).toBe('bank-a');
-    expect(refusal(request({ timestampMs: String(NOW - skew - 1) }))).toMatchObject(invalidField('timestamp_ms', ErrorCode.STALE_REQUEST));
-    expect(refusal(request({ timestampMs: String(NOW + skew + 1) }))).toMatchObject(invalidField('timestamp_ms', ErrorCode.STALE_REQUEST));
-    expect(refusal(request({ timestampMs: '0' }))).toMatchObject(invalidField('timestamp_ms', ErrorCode.STALE_REQUEST));
+    expect(refusal(request({ timestampMs: String(NOW - skew - 1) }))).toMatchObject(expired);
+    expect(refusal(request({ timestampMs: String(NOW + skew + 1) }))).toMatchObject(expired);
+    expect(refusal(request({ timestampMs: '0' }))).toMatchObject(expired);
   });
 
   it('honours a configured skew limit', () => {
     const limits: SubmitLimits = { ...DEFAULT_LIMITS, maxClockSkewMs: 1_000 };
     expect(validate(request({ timestampMs: String(NOW - 1_000) }), { limits }).bankId).toBe('bank-a');
-    expect(refusal(request({ timestampMs: String(NOW - 1_001) }), { limits })).toMatchObject(invalidField('timestamp_ms', ErrorCode.STALE_REQUEST));
+    expect(refusal(request({ timestampMs: String(NOW - 1_001) }), { limits })).toMatchObject(expired);
   });
 });
 

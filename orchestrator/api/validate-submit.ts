@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { batchSigningBytes, type WireIntent } from '../../protocol/bank-request-signing.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FIELD_ORDER } from '../../protocol/messages/fields.ts';
-import { verifySignature } from '../../swarm/identity/ed25519.ts';
 import type { Crypto } from '../../circuits/model/crypto.ts';
 import { intentNullifier, verifyIntentSignature, type SignedIntent } from '../../circuits/model/intent.ts';
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
 import type { BankRegistry } from '../banks/bank-registry.ts';
 import { ApiError } from './api-error.ts';
+import { checkBankSignature, checkFreshness, nonceOf, timestampOf } from './signed-request.ts';
 import { DEFAULT_DEPLOYMENT } from '../../protocol/subjects.ts';
 
 export type { WireIntent };
@@ -19,6 +19,7 @@ export interface SubmitBatchWire {
   idempotency_key?: string;
   transfers?: Partial<WireIntent>[];
   timestamp_ms?: string | number;
+  nonce?: string;
   signature?: Uint8Array;
 }
 
@@ -27,11 +28,13 @@ export interface ValidatedBatch {
   batchId: string;
   bankId: string;
   idempotencyKey: string;
-  /** sha256 of the signed content without its timestamp: a retry with the same key must carry the same transfers. */
+  /** sha256 of the signed content without its timestamp and nonce: a retry with the same key must carry the same transfers. */
   requestHash: string;
   intents: WireIntent[];
   /** Poseidon(nk, nonce) of each intent, in order. */
   intentNullifiers: string[];
+  /** The request's nonce when it was authenticated by its signature (to be claimed against replays); none over mTLS. */
+  requestNonce?: string;
 }
 
 export interface SubmitLimits {
@@ -122,8 +125,8 @@ export function signedIntentView(transfers: readonly unknown[]): WireIntent[] {
 }
 
 /**
- * Checks a SubmitBatch request at the boundary: the bank and its signature (unless `tlsBankId` already
- * authenticated it), freshness, sizes, every field of every intent, duplicate nonces and the owners'
+ * Checks a SubmitBatch request at the boundary: the bank and its signature and nonce (unless `tlsBankId`
+ * already authenticated it), freshness, sizes, every field of every intent, duplicate nonces and the owners'
  * signatures, and repeated intent nullifiers. Throws an `ApiError` naming the first offending field.
  */
 export function validateSubmit(
@@ -146,23 +149,14 @@ export function validateSubmit(
   }
   const idempotencyKey = req.idempotency_key ?? '';
   if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw invalid('idempotency_key', 'must be 1..128 characters of [A-Za-z0-9._:-]');
-  const timestampMs = String(req.timestamp_ms ?? '');
-  if (!/^\d{1,16}$/.test(timestampMs)) throw invalid('timestamp_ms', 'is required (epoch milliseconds)');
+  const timestampMs = timestampOf(req);
+  const signedByKey = opts.tlsBankId === undefined;
+  const nonce = signedByKey ? nonceOf(req) : String(req.nonce ?? '');
 
   const raw = signedIntentView(transfers);
-  const signed = { bankId, idempotencyKey, timestampMs, transfers: raw };
-  const signingBytes = batchSigningBytes(signed);
-  if (opts.tlsBankId === undefined) {
-    const sig = req.signature ? Buffer.from(req.signature).toString('hex') : '';
-    if (sig.length !== 128) throw new ApiError(status.UNAUTHENTICATED, ErrorCode.BAD_BANK_SIGNATURE, 'a 64-byte Ed25519 signature is required', 'signature');
-    if (!verifySignature(bank.publicKey, signingBytes, sig)) {
-      throw new ApiError(status.UNAUTHENTICATED, ErrorCode.BAD_BANK_SIGNATURE, `not a signature of bank "${bankId}" over this request`, 'signature');
-    }
-  }
-  const skew = Math.abs(Number(timestampMs) - (opts.now ?? Date.now()));
-  if (skew > limits.maxClockSkewMs) {
-    throw invalid('timestamp_ms', `is ${Math.round(skew / 1000)} s away from the server clock (at most ${limits.maxClockSkewMs / 1000} s)`, ErrorCode.STALE_REQUEST);
-  }
+  const signed = { bankId, idempotencyKey, timestampMs, nonce, transfers: raw };
+  if (signedByKey) checkBankSignature(bank, batchSigningBytes(signed), req.signature);
+  checkFreshness(timestampMs, limits.maxClockSkewMs, opts.now);
 
   const intents = transfers.map((t, i) => intentOf(t, i));
   const seen = new Map<string, number>();
@@ -192,8 +186,9 @@ export function validateSubmit(
     batchId: batchIdOf(opts.deployment ?? DEFAULT_DEPLOYMENT, bankId, idempotencyKey),
     bankId,
     idempotencyKey,
-    requestHash: createHash('sha256').update(batchSigningBytes({ ...signed, timestampMs: '' })).digest('hex'),
+    requestHash: createHash('sha256').update(batchSigningBytes({ ...signed, timestampMs: '', nonce: '' })).digest('hex'),
     intents,
     intentNullifiers,
+    ...(signedByKey ? { requestNonce: nonce } : {}),
   };
 }

@@ -45,3 +45,9 @@ export function devBankIdentity(bankId: string): Identity {
 export function devBankRegistry(): BankRegistry {
   return new Map(DEV_BANKS.map((id) => [id, { id, publicKey: devBankIdentity(id).id }]));
 }
+
+/** The ids of registered banks whose key is a dev bank's (public knowledge: never in production). */
+export function devKeysIn(registry: BankRegistry): string[] {
+  const dev = new Set<string>(DEV_BANKS.map((id) => devBankIdentity(id).id));
+  return [...registry.values()].filter((b) => dev.has(b.publicKey)).map((b) => b.id);
+}

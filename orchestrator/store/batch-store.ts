@@ -622,6 +622,21 @@ export class BatchStore {
     };
   }
 
+  /**
+   * Blocks on `conn` (a connection of the caller's, which may serve many watchers) until the event
+   * stream of one of the batches has an entry after its cursor ('0': any), or `blockMs` passes; answers
+   * the ids of the batches that have one.
+   */
+  async waitForEvents(conn: Redis, cursors: ReadonlyMap<string, string>, blockMs: number): Promise<string[]> {
+    const ids = [...cursors.keys()];
+    if (ids.length === 0) return [];
+    const keys = ids.map((id) => this.key.events(id));
+    const after = ids.map((id) => (cursors.get(id) === '0' ? '0-0' : cursors.get(id)!));
+    const out = (await conn.xread('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', ...keys, ...after)) as [string, unknown[]][] | null;
+    const idOf = new Map(keys.map((k, i) => [k, ids[i]!]));
+    return (out ?? []).map(([key]) => idOf.get(key)!).filter((id) => id !== undefined);
+  }
+
   /** Batch ids planned and not yet final, in planning order. */
   async open(): Promise<string[]> {
     return this.r.lrange(this.key.open(), 0, -1);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchSigningBytes } from '../../protocol/bank-request-signing.ts';
 import { batchIdOf } from '../../orchestrator/api/validate-submit.ts';
 import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
-import { BankApiError, type WatchedEvent } from '../../cli/bank/bank-client.ts';
+import { BankApiError, requestNonce, type WatchedEvent } from '../../cli/bank/bank-client.ts';
 import { Swarm } from '../support/swarm-harness.ts';
 
 const STATE_RANK: Record<string, number> = { ACCEPTED: 0, PLANNED: 1, PROVING: 2, VERIFIED: 3, SETTLED: 4, FAILED: 5 };
@@ -97,8 +97,9 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
         name: 'bad signature',
         run: () => {
           const ts = String(Date.now());
-          const sig = Buffer.from(devBankIdentity('bank-b').sign(batchSigningBytes({ bankId: 'bank-a', idempotencyKey: 'bad-2', timestampMs: ts, transfers: good })), 'hex');
-          return client.submitRaw({ bank_id: 'bank-a', idempotency_key: 'bad-2', transfers: good, timestamp_ms: ts, signature: sig });
+          const nonce = requestNonce();
+          const sig = Buffer.from(devBankIdentity('bank-b').sign(batchSigningBytes({ bankId: 'bank-a', idempotencyKey: 'bad-2', timestampMs: ts, nonce, transfers: good })), 'hex');
+          return client.submitRaw({ bank_id: 'bank-a', idempotency_key: 'bad-2', transfers: good, timestamp_ms: ts, nonce, signature: sig });
         },
         grpc: status.UNAUTHENTICATED,
         code: 'BAD_BANK_SIGNATURE',

@@ -115,6 +115,7 @@ export class Swarm {
     const t = this.topology;
     return [
       'orchestrator',
+      '--dev', // the dev banks and the dev minter
       '--nats', this.nats.url,
       '--nats-creds', this.security.creds.orchestrator,
       '--admission-dir', this.security.admissionDir,
