@@ -167,7 +167,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     const checks: HealthCheck[] = [leaderCheck(() => leading), redisCheck(redis), natsCheck(nc)];
     if (c.ledger) checks.push(chainCheck(createChainReader({ url: c.ledger.rpcUrl, requestTimeoutMs: HEALTH_CHECK_TIMEOUT_MS })));
     const health = healthProbe(checks, { log: log.child({ part: 'health' }) });
-    const app = httpApp({ registry: metrics.registry, store, health, admission });
+    const app = httpApp({ registry: metrics.registry, health, admission });
     const port = await new Promise<number>((resolve) => {
       http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
     });

@@ -6,7 +6,6 @@ import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-proces
 import { createChainReader, startEmbeddedChain, type EmbeddedChain } from '../../ledger-bridge/index.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
-import { BatchStore } from '../store/batch-store.ts';
 import { chainCheck, leaderCheck, natsCheck, redisCheck } from './health-checks.ts';
 import { healthProbe, type HealthReport } from './health-report.ts';
 import { httpApp } from './http-app.ts';
@@ -28,7 +27,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   nc = await connect({ servers: natsServer.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
   const checks = [leaderCheck(() => leading), redisCheck(redis), natsCheck(nc), chainCheck(createChainReader({ url: chain.url, requestTimeoutMs: 1000 }))];
-  app = httpApp({ registry: new Registry(), store: new BatchStore(redis, 'drex:health-test:'), health: healthProbe(checks, { log }) });
+  app = httpApp({ registry: new Registry(), health: healthProbe(checks, { log }) });
 });
 
 afterAll(async () => {
