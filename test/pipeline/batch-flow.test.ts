@@ -48,7 +48,7 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
     for (const r of [a, b]) {
       flowBatches.push(r.batchId);
       expectOrdered(r.events, 8);
-      expect(await swarm.client(r.batchId === a.batchId ? 'bank-a' : 'bank-b').get(r.batchId)).toMatchObject({ state: 'VERIFIED', verified: 8 });
+      expect(await swarm.client(r.batchId === a.batchId ? 'bank-a' : 'bank-b').get(r.batchId)).toMatchObject({ state: 'BATCH_STATE_VERIFIED', verified: 8 });
     }
     // One accepted result per transfer: nothing was proved twice, nothing rejected.
     expect((await swarm.metric('drex_results_accepted_total')) - accepted0).toBe(16);
