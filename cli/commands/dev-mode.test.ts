@@ -10,6 +10,8 @@ import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
 import { startNatsServer, type TestNatsServer } from '../devnet/nats-process.ts';
 import { spawnCli } from '../devnet/child-process.ts';
+import { connect } from '@nats-io/transport-node';
+import { ensureTopology } from '../../protocol/nats-topology.ts';
 
 // The production commands run as a user would run them (the real CLI entry): refused without
 // configuration unless --dev, and the aggregator's metrics served.
@@ -52,7 +54,7 @@ describe('drex-swarm orchestrator without --dev', () => {
 });
 
 describe('drex-swarm aggregator', () => {
-  const ledger = ['--rpc', 'http://127.0.0.1:1', '--settlement', `0x${'11'.repeat(20)}`];
+  const ledger = ['--rpc', 'http://127.0.0.1:1', '--chain-id', '1337', '--settlement', `0x${'11'.repeat(20)}`];
 
   it('refuses the settler key on the command line without --dev', async () => {
     const r = await cli(['aggregator', ...nowhere.slice(0, 2), ...ledger, '--settler-key', `0x${'22'.repeat(32)}`]);
@@ -76,6 +78,10 @@ describe('drex-swarm aggregator', () => {
     let nats: TestNatsServer;
     beforeAll(async () => {
       nats = await startNatsServer();
+      // The orchestrator creates the topology; the aggregator waits for it.
+      const nc = await connect({ servers: nats.url });
+      await ensureTopology(nc, { deployment: 'metrics-test' });
+      await nc.close();
     });
     afterAll(async () => {
       await nats?.stop();
