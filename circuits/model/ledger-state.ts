@@ -15,6 +15,11 @@ export interface LedgerSnapshot {
  * The planner's view of the shielded ledger: the note tree, the notes it knows how to spend
  * (unspent, by owner), the spent nullifiers and the used intent nullifiers.
  */
+/** A placed note as stored (decimal strings): in snapshots and ledger deltas. */
+export function noteRecord(n: PlacedNote) {
+  return { owner: String(n.owner), amount: String(n.amount), asset: String(n.asset), salt: String(n.salt), index: n.index, commitment: String(n.commitment) };
+}
+
 export class LedgerState {
   private readonly unspent = new Map<bigint, PlacedNote>();
 
@@ -81,14 +86,7 @@ export class LedgerState {
     return {
       depth: this.tree.depth,
       leaves: this.tree.leaves().map(String),
-      notes: [...this.unspent.values()].map((n) => ({
-        owner: String(n.owner),
-        amount: String(n.amount),
-        asset: String(n.asset),
-        salt: String(n.salt),
-        index: n.index,
-        commitment: String(n.commitment),
-      })),
+      notes: [...this.unspent.values()].map(noteRecord),
       spentNullifiers: [...this.spentNullifiers].map(String),
       usedIntents: [...this.usedIntents].map(String),
     };

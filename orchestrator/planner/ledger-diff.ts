@@ -1,18 +1,9 @@
-import type { LedgerState } from '../../circuits/model/ledger-state.ts';
-import type { PlacedNote } from '../../circuits/model/note.ts';
+import { noteRecord, type LedgerState } from '../../circuits/model/ledger-state.ts';
 import type { LedgerDelta } from '../store/ledger-delta.ts';
 
 /** A point of a ledger state to diff against (`LedgerState.checkpoint`). */
 export type LedgerCheckpoint = ReturnType<LedgerState['checkpoint']>;
 
-const noteOf = (n: PlacedNote) => ({
-  owner: String(n.owner),
-  amount: String(n.amount),
-  asset: String(n.asset),
-  salt: String(n.salt),
-  index: n.index,
-  commitment: String(n.commitment),
-});
 
 /** What changed from `before` (with its root) to `state`: the compact record of one planned batch. */
 export function ledgerDelta(before: LedgerCheckpoint, rootBefore: bigint, state: LedgerState): LedgerDelta {
@@ -29,7 +20,7 @@ export function ledgerDelta(before: LedgerCheckpoint, rootBefore: bigint, state:
     rootBefore: String(rootBefore),
     rootAfter: String(state.root),
     leaves,
-    added: now.unspent.filter((n) => !hadNote.has(n.commitment)).map(noteOf),
+    added: now.unspent.filter((n) => !hadNote.has(n.commitment)).map(noteRecord),
     removed: before.unspent.filter((n) => !hasNote.has(n.commitment)).map((n) => String(n.commitment)),
     spentNullifiers: now.spent.filter((x) => !hadSpent.has(x)).map(String),
     usedIntents: now.intents.filter((x) => !hadIntent.has(x)).map(String),
