@@ -8,7 +8,7 @@ import { openTopology } from '../protocol/open-topology.ts';
 import { credsConnectOptions } from '../swarm/nats-auth/connect.ts';
 import { loadOrCreateIdentity } from '../swarm/identity/ed25519.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
-import { createChainClient, type RetryPolicy } from '../ledger-bridge/index.ts';
+import { createChainClient, type RetryPolicy } from '../ledger-bridge/client.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';

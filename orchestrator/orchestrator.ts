@@ -9,7 +9,7 @@ import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../circuits/model/crypto.ts';
 import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
 import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
-import { checkLedger, createChainReader, type Groth16VerificationKey } from '../ledger-bridge/index.ts';
+import { checkLedger, createChainReader, type Groth16VerificationKey } from '../ledger-bridge/client.ts';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { checkDeployment, DEFAULT_DEPLOYMENT } from '../protocol/subjects.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';

@@ -25,7 +25,7 @@ import {
   settleBatch,
   settlementDifferences,
   type ChainClient,
-} from '../../ledger-bridge/index.ts';
+} from '../../ledger-bridge/client.ts';
 
 export interface SettlerOptions {
   nc: NatsConnection;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Address, Hex } from 'viem';
 import { startAggregator } from '../../aggregator/service.ts';
-import { devPrivateKey } from '../../ledger-bridge/index.ts';
+import { devPrivateKey } from '../../ledger-bridge/client.ts';
 import { serveMetrics } from '../../worker/runtime/metrics-server.ts';
 import { DevModeGuard } from '../config/dev-mode.ts';
 import { readSecret } from '../config/secret-source.ts';

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { runChaos } from '../chaos/run-chaos.ts';
 
 const integer = (what: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -24,6 +23,7 @@ export function chaosCommand(): Command {
     .option('--timeout-ms <ms>', 'how long to wait for every batch to be final after the faults', integer('--timeout-ms', 1), 15 * 60_000)
     .option('--dir <path>', 'run folder (default: a fresh temporary one, removed when the run passes)')
     .action(async (o: { seed: number; batches: number; transfers: number; faults: number; workers: number; timeoutMs: number; dir?: string }) => {
+      const { runChaos } = await import('../chaos/run-chaos.ts');
       const r = await runChaos({ ...o, log: (m) => process.stderr.write(`[chaos] ${m}\n`) });
       const { seed, faults, transfers, settled, lost, duplicates, stuck, final_root_matches, durationMs, dir } = r;
       // The run folder is named only while it exists (a passing run removes its temporary one).

@@ -9,7 +9,6 @@ import { loadCrypto } from '../../circuits/model/crypto.ts';
 import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
 import { BankClient, type WatchedEvent } from '../bank/bank-client.ts';
 import { sampleIntents } from '../bank/sample-intents.ts';
-import { startDevnet } from '../devnet/devnet.ts';
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
@@ -25,6 +24,7 @@ export function demoCommand(): Command {
     .option('--transfers <n>', 'transfers per bank', Number, 8)
     .action(async (o: { workers: number; transfers: number }) => {
       await ensureArtifacts({ progress: stderrProgress('setup') });
+      const { startDevnet } = await import('../devnet/devnet.ts');
       const net = await startDevnet({
         workers: o.workers,
         threads: 1,

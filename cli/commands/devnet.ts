@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startDevnet } from '../devnet/devnet.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 
 /** `drex-swarm devnet --workers N`: a whole swarm on this machine, in the foreground. */
@@ -23,6 +22,8 @@ export function devnetCommand(): Command {
       if (o.ledger !== 'embedded' && o.ledger !== 'none') throw new InvalidArgumentError('--ledger is embedded or none');
       if (o.rpc && (!o.settlement || !o.settlerKey)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key');
       const ledger = o.rpc ? { rpc: o.rpc, settlement: o.settlement!, settlerKey: o.settlerKey!, gasPrice: '0' } : (o.ledger as 'embedded' | 'none');
+      // Loaded here: the embedded EVM and the Solidity compiler are not for the other commands' start-up.
+      const { startDevnet } = await import('../devnet/devnet.ts');
       const net = await startDevnet({ ...o, ledger, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
       process.stdout.write(`${JSON.stringify({ deployment: net.deployment, ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), creds: net.creds, pids: net.pids, pidFiles: net.pidFiles, dir: net.dir })}\n`);
       void net.genesis.then(

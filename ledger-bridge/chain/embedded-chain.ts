@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { createHardhatRuntimeEnvironment } from 'hardhat/hre';
 import { keccak256, toHex, type Hex } from 'viem';
 import { serveJsonRpc, type JsonRpcServer, type RequestProvider } from './json-rpc-server.ts';
+import { devAdminKey, devPrivateKey } from './dev-keys.ts';
+
+export { devAdminKey, devPrivateKey } from './dev-keys.ts';
 
 export interface EmbeddedChainOptions {
   /** Port on 127.0.0.1; 0 or omitted picks a free one. */
@@ -41,15 +44,6 @@ export interface EmbeddedChain {
   stop(): Promise<void>;
 }
 
-/** Deterministic dev keys: keccak256("drex-swarm/dev-account/<i>"). Never use them outside a dev chain. */
-export function devPrivateKey(i: number): Hex {
-  return keccak256(toHex(`drex-swarm/dev-account/${i}`));
-}
-
-/** The dev admin account's key: keccak256("drex-swarm/dev-admin"). Never use it outside a dev chain. */
-export function devAdminKey(): Hex {
-  return keccak256(toHex('drex-swarm/dev-admin'));
-}
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

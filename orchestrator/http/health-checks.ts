@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Redis } from 'ioredis';
-import type { ChainReader } from '../../ledger-bridge/index.ts';
+import type { ChainReader } from '../../ledger-bridge/client.ts';
 import { DrexError } from '../../protocol/errors.ts';
 
 /** What `/healthz` checks, by name. */

@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem';
-import { findSettlement, getCurrentRoot, settlementDifferences, type ChainReader } from '../../ledger-bridge/index.ts';
+import { findSettlement, getCurrentRoot, settlementDifferences, type ChainReader } from '../../ledger-bridge/client.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { Metrics } from '../metrics.ts';
