@@ -158,32 +158,40 @@ export class BankClient {
   }
 
   /**
-   * The batch's events so far: a signed watch from the first event, read until the stream ends (the
-   * batch is final) or no event arrived for `quietMs`.
+   * The batch's events after `fromSeq` (a signed watch), read until the stream ends (the batch is final),
+   * no event arrived for `quietMs`, or the stream failed; never rejects: a failure comes back as `error`
+   * beside what arrived before it.
    */
-  recentEvents(batchId: string, quietMs = 500): Promise<WatchedEvent[]> {
-    return new Promise((resolve, reject) => {
+  readEvents(batchId: string, o: { fromSeq?: number; quietMs: number }): Promise<{ events: WatchedEvent[]; error?: BankApiError }> {
+    return new Promise((resolve) => {
       const events: WatchedEvent[] = [];
-      const stream = this.client.WatchBatch(this.signedRead('WatchBatch', batchId));
-      let timer = setTimeout(() => finish(), quietMs);
-      const finish = () => {
+      const stream = this.client.WatchBatch(this.signedRead('WatchBatch', batchId, String(o.fromSeq ?? 0)));
+      let timer = setTimeout(() => finish(), o.quietMs);
+      const finish = (error?: BankApiError) => {
         clearTimeout(timer);
         stream.removeAllListeners();
         stream.on('error', () => {});
         stream.cancel();
-        resolve(events);
+        resolve(error ? { events, error } : { events });
       };
       stream.on('data', (m: Record<string, string | number>) => {
         events.push(eventOf(m));
         clearTimeout(timer);
-        timer = setTimeout(() => finish(), quietMs);
+        timer = setTimeout(() => finish(), o.quietMs);
       });
-      stream.on('end', finish);
-      stream.on('error', (err: ServiceError) => {
-        clearTimeout(timer);
-        reject(apiError(err));
-      });
+      stream.on('end', () => finish());
+      stream.on('error', (err: ServiceError) => finish(apiError(err)));
     });
+  }
+
+  /**
+   * The batch's events so far: a signed watch from the first event, read until the stream ends (the
+   * batch is final) or no event arrived for `quietMs`.
+   */
+  async recentEvents(batchId: string, quietMs = 500): Promise<WatchedEvent[]> {
+    const { events, error } = await this.readEvents(batchId, { quietMs });
+    if (error) throw error;
+    return events;
   }
 
   /**

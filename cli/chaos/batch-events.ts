@@ -12,26 +12,9 @@ export interface StatusEvent {
  * the stream at the first final event; later events, which should not exist, show up when asked from
  * after it). Never throws: a broken stream returns what arrived.
  */
-function readWindow(client: BankClient, batchId: string, fromSeq: number, quietMs: number): Promise<StatusEvent[]> {
-  return new Promise((resolve) => {
-    const out: StatusEvent[] = [];
-    const stream = client.watchRaw(client.signedRead('WatchBatch', batchId, String(fromSeq)));
-    let timer = setTimeout(() => finish(), quietMs);
-    const finish = () => {
-      clearTimeout(timer);
-      stream.removeAllListeners();
-      stream.on('error', () => {});
-      stream.cancel();
-      resolve(out);
-    };
-    stream.on('data', (m: Record<string, string | number>) => {
-      out.push({ seq: Number(m.seq), state: String(m.state).replace('BATCH_STATE_', '') });
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(), quietMs);
-    });
-    stream.on('end', finish);
-    stream.on('error', finish);
-  });
+async function readWindow(client: BankClient, batchId: string, fromSeq: number, quietMs: number): Promise<StatusEvent[]> {
+  const { events } = await client.readEvents(batchId, { fromSeq, quietMs });
+  return events.map(({ seq, state }) => ({ seq, state }));
 }
 
 /**

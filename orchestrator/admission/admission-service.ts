@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { schemaIssues } from '../../protocol/parse-message.ts';
 import { admissionRequestV1, admissionSigningBytes, type AdmissionGrantV1 } from '../../protocol/messages/admission.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import { verifySignature } from '../../swarm/identity/ed25519.ts';
@@ -59,7 +60,7 @@ export class AdmissionService {
   private async decide(body: unknown): Promise<AdmissionGrantV1> {
     const parsed = admissionRequestV1.safeParse(body);
     if (!parsed.success) {
-      throw new AdmissionRefusedError('ADMISSION_REQUEST_INVALID', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+      throw new AdmissionRefusedError('ADMISSION_REQUEST_INVALID', schemaIssues(parsed.error, 10));
     }
     const { signature, ...unsigned } = parsed.data;
     if (unsigned.deployment !== this.o.names.deployment) {
