@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hex } from './fields.ts';
+import { hex, sealedObjectRef } from './fields.ts';
 
 /**
  * The job gateway's protocol (v1): workers take jobs, signal progress and release them by request/reply
@@ -92,6 +92,8 @@ export const grantedJobV1 = z.object({
   deliveryCount: z.number().int().min(1),
   /** The job message's bytes as stored in the jobs stream, base64. */
   job: z.string(),
+  /** A half job's share, re-sealed to the taker's seal key (HPKE, bound to the lease id). */
+  share: sealedObjectRef.optional(),
 });
 export type GrantedJobV1 = z.infer<typeof grantedJobV1>;
 
