@@ -130,6 +130,8 @@ export const leaseV1 = z.object({
   /** The delivery's ack subject (`msg.reply`): acks, naks, progress and terms are published to it. */
   ackSubject: z.string().startsWith('$JS.ACK.'),
   grantedMs: z.number().int().positive(),
+  /** Epoch ms past which the holder may not extend the lease (half jobs): the job goes to another worker. */
+  deadlineMs: z.number().int().positive().optional(),
   state: z.enum(['held', 'acked']),
 });
 export type LeaseV1 = z.infer<typeof leaseV1>;
