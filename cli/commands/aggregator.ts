@@ -29,6 +29,7 @@ interface AggregatorFlags {
   nats: string;
   natsCreds?: string;
   key: string;
+  sealKey?: string;
   deployment: string;
   rpc?: string;
   chainId?: number;
