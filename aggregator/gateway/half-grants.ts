@@ -1,20 +1,10 @@
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { SealedObjectRef } from '../../protocol/messages/fields.ts';
-import { splitRecordV1, type HalfJobV1, type SplitRecordV1 } from '../../protocol/messages/half.ts';
+import { leaseShareObject, splitRecordV1, type HalfJobV1, type SplitRecordV1 } from '../../protocol/messages/half.ts';
 import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import { decodeSealed, encodeSealed, openSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
-
-/** Object name of a share as the witness generator stores it (sealed to the gateway). */
-export function gatewayShareObject(halfJobId: string): string {
-  return `share/${halfJobId}`;
-}
-
-/** Object name of a share re-sealed to the holder of lease `leaseId`. */
-export function leaseShareObject(leaseId: string): string {
-  return `lease/${leaseId}`;
-}
 
 /** Why a worker may not take a half (it goes back to the queue for another worker). */
 export type HalfRefusal = { ok: false; reason: string };

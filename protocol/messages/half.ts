@@ -21,6 +21,16 @@ export function splitHalfJobId(jobId: string): { proofId: string; half: 0 | 1 } 
   return m ? { proofId: m[1]!, half: Number(m[2]) as 0 | 1 } : null;
 }
 
+/** Object name, in the shares bucket, of a half's share sealed to the job gateway (by the witness generator). */
+export function gatewayShareObject(halfJobId: string): string {
+  return `share/${halfJobId}`;
+}
+
+/** Object name of a share re-sealed by the job gateway to the holder of lease `leaseId`. */
+export function leaseShareObject(leaseId: string): string {
+  return `lease/${leaseId}`;
+}
+
 /** A half job (v1), published by the witness generator; its share is sealed to the job gateway's key. */
 export const halfJobV1 = z.object({
   v: z.literal(1),
@@ -43,13 +53,16 @@ export const halfJobV1 = z.object({
 });
 export type HalfJobV1 = z.infer<typeof halfJobV1>;
 
-/** A G1 point, affine, coordinates as 32-byte big-endian hex; the point at infinity is `null`. */
-const g1Json = z.tuple([hex(32), hex(32)]).nullable();
-/** A G2 point, affine, coordinates (c0, c1) of x and of y as 32-byte big-endian hex; infinity is `null`. */
-const g2Json = z.tuple([z.tuple([hex(32), hex(32)]), z.tuple([hex(32), hex(32)])]).nullable();
+/** A G1 point, affine, [x, y] as 32-byte big-endian hex; the identity is all zeros (EIP-196). */
+const g1Json = z.tuple([hex(32), hex(32)]);
+/** A G2 point, affine, [[x.c0, x.c1], [y.c0, y.c1]] as 32-byte big-endian hex; the identity is all zeros. */
+const g2Json = z.tuple([z.tuple([hex(32), hex(32)]), z.tuple([hex(32), hex(32)])]);
 
-/** The five MSM results of one half, as a worker reports them (checked on the curve by the aggregator). */
-export const msmPointsJson = z.object({ a: g1Json, b1: g1Json, b2: g2Json, c: g1Json, h: g1Json });
+/**
+ * The five MSM results of one half, as a worker reports them (prover/msm-points.ts): the schema checks
+ * their form; the aggregator checks that they are on their curves (G2 in its subgroup).
+ */
+export const msmPointsJson = z.object({ A: g1Json, B1: g1Json, B2: g2Json, C: g1Json, H: g1Json });
 export type MsmPointsJson = z.infer<typeof msmPointsJson>;
 
 /** A worker's answer to a half job (v1), on `drex.<d>.results.v1.<batchId>`, signed with its Ed25519 key. */
