@@ -37,17 +37,19 @@ export function randomNonce(): bigint {
 
 /**
  * N valid demo transfers from `bankId`'s dev accounts (round robin) to the other demo bank's accounts,
- * with small random amounts; for the central bank, N deposits by the minter.
+ * with small random amounts (or each `amount`, so an operator can trace a known value); for the central
+ * bank, N deposits by the minter.
  */
-export function sampleIntents(crypto: Crypto, bankId: string, n: number): WireIntent[] {
+export function sampleIntents(crypto: Crypto, bankId: string, n: number, amount?: bigint): WireIntent[] {
   if (!Number.isInteger(n) || n < 1) throw new RangeError('--sample needs a positive count');
+  if (amount !== undefined && (amount <= 0n || amount >= 1n << 64n)) throw new RangeError('--amount must be a positive 64-bit integer');
   const other = bankId === 'bank-a' ? 'bank-b' : 'bank-a';
   const recipients = devBankAccounts(crypto, other);
   const senders = bankId === 'central-bank' ? [devMinter(crypto)] : devBankAccounts(crypto, bankId);
   return Array.from({ length: n }, (_, i) => {
     const from = senders[i % senders.length]!;
     const to = recipients[(i * 7 + 3) % recipients.length]!;
-    const amount = 100n + BigInt(randomBytes(2).readUInt16BE(0));
-    return wireIntentOf(signIntent(crypto, from, { sender: from.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce: randomNonce() }));
+    const value = amount ?? 100n + BigInt(randomBytes(2).readUInt16BE(0));
+    return wireIntentOf(signIntent(crypto, from, { sender: from.owner, recipient: to.owner, amount: value, asset: DREX_BRL, nonce: randomNonce() }));
   });
 }

@@ -25,17 +25,25 @@ function progressLine(batchId: string, e: WatchedEvent): string {
   return `[${batchId.slice(0, 10)}] #${e.seq} ${e.state}${bar} ${e.message}${tx}${e.errorCode ? ` (${e.errorCode})` : ''}\n`;
 }
 
+/** A positive 64-bit amount. */
+const positiveAmount = (v: string): bigint => {
+  if (!/^[1-9]\d{0,19}$/.test(v) || BigInt(v) >= 1n << 64n) throw new InvalidArgumentError('--amount must be a positive 64-bit integer');
+  return BigInt(v);
+};
+
 /** `drex-swarm submit`: a bank client that signs, submits and follows a batch. */
 export function submitCommand(): Command {
   return withBankOptions(new Command('submit').description('sign and submit a batch as a bank, then follow it until it is final'))
     .option('--file <batch.json>', 'batch file: {"idempotencyKey"?, "transfers": [TransferIntent...]}')
     .option('--sample <n>', 'submit n valid demo transfers between dev accounts', positiveInt)
+    .option('--amount <centavos>', 'with --sample: every sample transfer moves this amount (to trace a known value)', positiveAmount)
     .option('--idempotency-key <key>', 'idempotency key (default: from the file, else random)')
     .option('--until <state>', 'stop following at this state (VERIFIED or SETTLED)', 'final')
     .option('--no-wait', 'return once the batch is accepted')
     .option('--json', 'print {"batchId","state","settlementTx","block"} as the last line')
-    .action(async (o: BankFlags & { file?: string; sample?: number; idempotencyKey?: string; until: string; wait: boolean; json?: boolean }) => {
+    .action(async (o: BankFlags & { file?: string; sample?: number; amount?: bigint; idempotencyKey?: string; until: string; wait: boolean; json?: boolean }) => {
       if (!o.file === !o.sample) throw new InvalidArgumentError('give exactly one of --file or --sample');
+      if (o.amount !== undefined && !o.sample) throw new InvalidArgumentError('--amount goes with --sample');
       let transfers: WireIntent[];
       let key = o.idempotencyKey;
       if (o.file) {
@@ -43,7 +51,7 @@ export function submitCommand(): Command {
         transfers = parsed.transfers as WireIntent[];
         key ??= parsed.idempotencyKey;
       } else {
-        transfers = sampleIntents(await loadCrypto(), o.bank, o.sample!);
+        transfers = sampleIntents(await loadCrypto(), o.bank, o.sample!, o.amount);
       }
       key ??= `submit-${randomUUID()}`;
       const client = bankClientOf(o);

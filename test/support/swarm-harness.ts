@@ -159,10 +159,15 @@ export class Swarm {
     return credsConnectOptions(this.security.creds[role]);
   }
 
+  /** The key file of the i-th worker started. */
+  workerKeyFile(i: number): string {
+    return join(this.dir, `worker-${i}.json`);
+  }
+
   /** A new worker key file and NATS credentials bound to it, issued with the admission keys. */
   private async workerCredentials(i: number): Promise<{ key: string; creds: string }> {
     const { identity, seedHex } = generateIdentity();
-    const key = join(this.dir, `worker-${i}.json`);
+    const key = this.workerKeyFile(i);
     writeFileSync(key, JSON.stringify({ type: 'ed25519', id: identity.id, seed: seedHex }), { mode: 0o600 });
     const keys = loadAdmissionKeys(this.security.admissionDir);
     const user = userKeyFromEd25519Seed(seedHex);
@@ -179,10 +184,11 @@ export class Swarm {
     return { key, creds };
   }
 
-  async addWorker(threads = 1): Promise<CliChild> {
+  /** Starts one more worker (its key file is `workerKeyFile(i)`); `extraArgs` go on its command line. */
+  async addWorker(threads = 1, extraArgs: string[] = []): Promise<CliChild> {
     const i = this.workerCount++;
     const { key, creds } = await this.workerCredentials(i);
-    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--nats-creds', creds, '--key', key, '--threads', String(threads)], {
+    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--nats-creds', creds, '--key', key, '--threads', String(threads), ...extraArgs], {
       logFile: join(this.dir, `worker-${i}.log`),
     });
     this.workers.push(w);

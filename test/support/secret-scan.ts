@@ -1,0 +1,98 @@
+/**
+ * Looks for secret values in bytes and text in the encodings a careless component might use: decimal
+ * and hex text (bare or 0x, padded to 64 digits or not), 32-byte little- and big-endian bytes (and 8-byte
+ * ones for values below 2^64), and base64 of any of those bytes (every base64-looking run is decoded at
+ * each of its four alignments). Indexed, so that tens of MB are scanned for tens of thousands of secrets.
+ */
+
+/** Smallest value searched for: below it, values are too common to be told from noise. */
+export const MIN_SECRET = 1n << 32n;
+
+interface ByteNeedle {
+  bytes: Buffer;
+  /** Offset of the 6-byte key window inside `bytes`. */
+  off: number;
+  label: string;
+}
+
+function fixed(v: bigint, n: number, le: boolean): Buffer {
+  const b = Buffer.alloc(n);
+  let x = v;
+  for (let i = 0; i < n; i++) {
+    b[le ? i : n - 1 - i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return b;
+}
+
+const KEY = 6;
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+
+export class SecretIndex {
+  private readonly decimal = new Map<string, string>();
+  private readonly hex = new Map<string, string>();
+  private readonly bytes = new Map<number, ByteNeedle[]>();
+  readonly size: number;
+
+  /** `secrets`: label and value; values below MIN_SECRET are left out. */
+  constructor(secrets: Iterable<{ label: string; value: bigint }>) {
+    let n = 0;
+    for (const { label, value } of secrets) {
+      if (value < MIN_SECRET) continue;
+      n++;
+      this.decimal.set(value.toString(10), label);
+      this.hex.set(value.toString(16), label);
+      const encodings: [Buffer, number][] = [
+        [fixed(value, 32, true), 0],
+        [fixed(value, 32, false), 32 - KEY],
+      ];
+      if (value < 1n << 64n) encodings.push([fixed(value, 8, true), 0], [fixed(value, 8, false), 8 - KEY]);
+      for (const [bytes, off] of encodings) {
+        const k = bytes.readUIntLE(off, KEY);
+        const list = this.bytes.get(k) ?? [];
+        list.push({ bytes, off, label });
+        this.bytes.set(k, list);
+      }
+    }
+    this.size = n;
+  }
+
+  /** Labels of the secrets found in `data` (with where: text, bytes or base64). */
+  scan(data: Uint8Array | string): string[] {
+    const raw = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const found = new Set<string>();
+    this.scanBytes(raw, 'bytes', found);
+    const latin = raw.toString('latin1');
+    const text = latin.toLowerCase();
+    for (const m of text.matchAll(/\d{10,}/g)) {
+      const label = this.decimal.get(m[0].replace(/^0+/, ''));
+      if (label) found.add(`${label} (decimal)`);
+    }
+    for (const m of text.matchAll(/[0-9a-f]{9,}/g)) {
+      const run = m[0];
+      const check = (s: string) => {
+        const label = this.hex.get(s.replace(/^0+/, ''));
+        if (label) found.add(`${label} (hex)`);
+      };
+      check(run);
+      if (run.length > 64) for (let i = 0; i + 64 <= run.length; i++) check(run.slice(i, i + 64));
+    }
+    for (const m of latin.matchAll(BASE64_RUN)) {
+      const run = m[0];
+      const url = run.includes('-') || run.includes('_');
+      for (let skip = 0; skip < 4; skip++) this.scanBytes(Buffer.from(run.slice(skip), url ? 'base64url' : 'base64'), 'base64', found);
+    }
+    return [...found];
+  }
+
+  private scanBytes(buf: Buffer, how: string, found: Set<string>): void {
+    for (let p = 0; p + KEY <= buf.length; p++) {
+      const list = this.bytes.get(buf.readUIntLE(p, KEY));
+      if (!list) continue;
+      for (const n of list) {
+        const start = p - n.off;
+        if (start >= 0 && start + n.bytes.length <= buf.length && buf.subarray(start, start + n.bytes.length).equals(n.bytes)) found.add(`${n.label} (${how})`);
+      }
+    }
+  }
+}
