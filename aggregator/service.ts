@@ -9,6 +9,8 @@ import { credsConnectOptions } from '../swarm/nats-auth/connect.ts';
 import { loadOrCreateIdentity } from '../swarm/identity/ed25519.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/client.ts';
+import { loadOrCreateSealKey } from '../swarm/sealing/seal-keys.ts';
+import { HalfGrants } from './gateway/half-grants.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
@@ -36,6 +38,11 @@ export interface AggregatorConfig {
   natsCreds?: string;
   /** Ed25519 key file of the aggregator (created when missing): it signs verdicts and settlement outcomes. */
   keyFile: string;
+  /**
+   * X25519 key file of the job gateway (created when missing): witness generators seal split proving's
+   * shares to it, and the gateway re-seals each to the worker that takes it. None: half jobs are handed back.
+   */
+  sealKeyFile?: string;
   /** Whose streams (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
   topology?: TopologyOptions;
@@ -56,12 +63,15 @@ export interface RunningAggregator {
   nc: NatsConnection;
   /** The aggregator's public key (hex): the orchestrator's `--aggregator-key`. */
   id: string;
+  /** The job gateway's seal public key (hex), when it has one: the witness generator's `--gateway-seal-key`. */
+  sealKey?: string;
   stop(): Promise<void>;
 }
 
 /** Starts the aggregator: result intake and verdicts, and settlement of verified batches when a ledger is configured. */
 export async function startAggregator(c: AggregatorConfig): Promise<RunningAggregator> {
   const identity = loadOrCreateIdentity(c.keyFile);
+  const sealKey = c.sealKeyFile ? await loadOrCreateSealKey(c.sealKeyFile) : undefined;
   const log = c.log ?? createLogger('aggregator');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'drex_aggregator_' });
@@ -73,7 +83,8 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, identity, log, registry });
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
-  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: log.child({ part: 'gateway' }), registry });
+  const halves = sealKey ? new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey }) : undefined;
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, halves, log: log.child({ part: 'gateway' }), registry });
   await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {
@@ -102,6 +113,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
     registry,
     nc,
     id: identity.id,
+    sealKey: sealKey?.publicKeyHex,
     stop: async () => {
       await gateway.stop();
       await settler?.stop();

@@ -11,6 +11,7 @@ import { devnetCommand } from './commands/devnet.ts';
 import { chaosCommand } from './commands/chaos.ts';
 import { admitCommand } from './commands/admit.ts';
 import { natsAuthCommand } from './commands/nats-auth.ts';
+import { witnessCommand } from './commands/witness.ts';
 import { releaseSnarkjs } from '../circuits/snarkjs-runtime.ts';
 
 const program = new Command('drex-swarm')
@@ -18,7 +19,7 @@ const program = new Command('drex-swarm')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, aggregatorCommand, workerCommand, submitCommand, statusCommand, chaosCommand, admitCommand, natsAuthCommand]) {
+for (const c of [setupCommand, proveCommand, demoCommand, devnetCommand, orchestratorCommand, witnessCommand, aggregatorCommand, workerCommand, submitCommand, statusCommand, chaosCommand, admitCommand, natsAuthCommand]) {
   program.addCommand(c());
 }
 

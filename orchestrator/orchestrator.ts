@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import type { Address } from 'viem';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
+import { DrexError } from '../protocol/errors.ts';
 import { loadCrypto } from '../circuits/model/crypto.ts';
 import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
 import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
@@ -41,6 +42,10 @@ import { Reissuer } from './reissue/reissuer.ts';
 import { SettlementHandoff } from './settlement/settlement-handoff.ts';
 import { BatchStore } from './store/batch-store.ts';
 import { consumeVerdicts } from './verdicts/verdicts.ts';
+import { SplitBook } from './witness/split-book.ts';
+import { WitnessGenerator } from './witness/witness-generator.ts';
+import { witnessQueue, type WitnessQueue } from './witness/witness-queue.ts';
+import { readProvingKey } from '../prover/index.ts';
 
 export interface OrchestratorConfig {
   natsUrl: string;
@@ -97,6 +102,8 @@ export interface OrchestratorConfig {
   leaseTtlMs?: number;
   /** TLS: server certificate and key; with a CA, mTLS (banks may then authenticate by client certificate). */
   tls?: TlsFiles;
+  /** How transfers are proved (default: split). */
+  proving?: ProvingConfig;
   log?: Logger;
   /** Called once if this orchestrator has to wait for another one's lease (it is a standby). */
   onStandby?: () => void;
@@ -104,6 +111,27 @@ export interface OrchestratorConfig {
   onLeadershipLost?: (reason: string) => void;
   /** Aborts waiting as a standby. */
   signal?: AbortSignal;
+}
+
+/**
+ * How transfers are proved. `split` (the default): the witness stage splits each attempt into two halves
+ * of secret-shared MSMs for two untrusted workers; it needs the job gateway's seal public key. `whole`:
+ * one job per attempt, for workers the deployment trusts.
+ */
+export interface ProvingConfig {
+  mode: 'split' | 'whole';
+  /** The job gateway's X25519 seal public key (hex): the aggregator's `sealKey`. */
+  gatewaySealKey?: string;
+  /** Attempts this process's witness stage prepares at once (0: none; `drex-swarm witness` replicas do it). Default 1. */
+  witnessConcurrency?: number;
+  /** How long one worker may hold a half. Default 120 s. */
+  halfDeadlineMs?: number;
+}
+
+/** A proving configuration that cannot work. */
+export class ProvingConfigError extends DrexError {
+  override name = 'ProvingConfigError';
+  readonly code = 'PROVING_CONFIG_INVALID';
 }
 
 export interface RunningOrchestrator {
@@ -202,7 +230,32 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   lease.keepAlive((reason) => onLost(reason));
 
   const settles = c.ledger !== undefined;
-  const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics });
+  const proving = c.proving ?? { mode: 'split' };
+  if (proving.mode === 'split' && !proving.gatewaySealKey) throw new ProvingConfigError("split proving needs the job gateway's seal public key (--gateway-seal-key: the aggregator prints it as sealKey)");
+  const book = new SplitBook(redis, store.prefix);
+  let witness: WitnessQueue | undefined;
+  if (proving.mode === 'split') {
+    const concurrency = proving.witnessConcurrency ?? 1;
+    const generator =
+      concurrency > 0
+        ? new WitnessGenerator({
+            nc,
+            names: topo.names,
+            store,
+            book,
+            splits: topo.splits,
+            shares: topo.shares,
+            gatewaySealKey: proving.gatewaySealKey!,
+            artifact,
+            pk: readProvingKey(readFileSync(artifacts.zkey)),
+            wasm: readFileSync(artifacts.wasm),
+            halfDeadlineMs: proving.halfDeadlineMs ?? 120_000,
+            log: log.child({ part: 'witness' }),
+          })
+        : undefined;
+    witness = witnessQueue({ redis, prefix: store.prefix, log, generator, concurrency });
+  }
+  const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics, witness });
   const dispatch = dispatchQueue({ redis, prefix: store.prefix, dispatcher, log });
   const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: dispatch.enqueue });
   const doneStates = settles ? ['SETTLED'] : ['VERIFIED'];
@@ -233,6 +286,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     metrics,
     log,
     aggregatorKeys: c.aggregatorKeys,
+    book,
     onVerified: async (id) => {
       if (reconciler) {
         await reconciler.resolve(id, 'now'); // handed over if it can settle now, else when its predecessor settled
@@ -253,6 +307,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     intervalMs: c.housekeepingIntervalMs ?? 15_000,
     lostGraceMs: c.lostJobGraceMs ?? 60_000,
     jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
+    book,
   });
   housekeeper.start();
   const pruner = new Pruner({
@@ -307,6 +362,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
       await verdicts.stop();
       await handoff?.stop();
       await dispatch.close();
+      await witness?.close();
     })());
   onLost = (reason) => {
     log.error('leadership lost: stopping', { reason });

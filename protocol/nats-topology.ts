@@ -162,6 +162,12 @@ export interface Topology {
   jobs: KV;
   members: KV;
   leases: KV;
+  /** Split records: who holds each half of a proof attempt. */
+  splits: KV;
+  /** Answered halves awaiting their sibling. */
+  halves: KV;
+  /** Sealed shares of split proving. */
+  shares: ObjectStore;
   artifacts: ObjectStore;
 }
 
@@ -200,9 +206,15 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   const members = await kvm.create(NATS.membersBucket, { history: 1, ttl: o.memberTtlMs, max_bytes: o.membersKvMaxBytes });
   await ensureLimits(jsm, kvStream(NATS.membersBucket), { maxAgeMs: o.memberTtlMs, maxBytes: o.membersKvMaxBytes, discard: 'new' });
   const leases = await kvm.create(NATS.leasesBucket, { history: 1, ttl: o.leaseTtlMs, max_bytes: o.jobsKvMaxBytes });
+  // Split proving's records live as long as a lease: long enough for any half still in play.
+  const splits = await kvm.create(NATS.splitsBucket, { history: 1, ttl: o.leaseTtlMs, max_bytes: o.jobsKvMaxBytes });
+  const halves = await kvm.create(NATS.halvesBucket, { history: 1, ttl: o.leaseTtlMs, max_bytes: o.jobsKvMaxBytes });
+  // Sealed shares are bulky (about 2 MB a half): kept as long as unconsumed messages; a half whose share
+  // is gone is terminated by the gateway and its transfer re-issued by housekeeping.
+  const shares = await new Objm(nc).create(NATS.sharesBucket, { max_bytes: o.jobsMaxBytes, ttl: o.messagesMaxAgeMs === 0 ? 0 : nanos(o.messagesMaxAgeMs) });
   const artifacts = await new Objm(nc).create(NATS.artifactsBucket, { max_bytes: o.artifactsMaxBytes });
   await ensureLimits(jsm, objectStream(NATS.artifactsBucket), { maxAgeMs: 0, maxBytes: o.artifactsMaxBytes, discard: 'new' });
-  return { names: NATS, jsm, jobs, members, leases, artifacts };
+  return { names: NATS, jsm, jobs, members, leases, splits, halves, shares, artifacts };
 }
 
 /** The options a caller set (an explicit `undefined` keeps the default). */

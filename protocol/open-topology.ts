@@ -40,6 +40,9 @@ export async function openTopology(nc: NatsConnection, o: OpenTopologyOptions = 
         jobs: await kvm.open(names.jobsBucket),
         members: await kvm.open(names.membersBucket),
         leases: await kvm.open(names.leasesBucket),
+        splits: await kvm.open(names.splitsBucket),
+        halves: await kvm.open(names.halvesBucket),
+        shares: await new Objm(nc).open(names.sharesBucket),
         artifacts: await new Objm(nc).open(names.artifactsBucket),
       };
     } catch (err) {

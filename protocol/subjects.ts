@@ -38,6 +38,8 @@ export function natsNames(deployment: string) {
     /** Subject of transfer-proof jobs. */
     jobSubject: (circuit: string) => `drex.${d}.jobs.v1.${circuit}`,
     jobSubjects: `drex.${d}.jobs.v1.>`,
+    /** Subject of half jobs (split proving: one half of a transfer's secret-shared MSMs each). */
+    halfJobSubject: `drex.${d}.jobs.v1.half`,
     /** Durable pull consumer shared by every prover. */
     proversConsumer: 'provers',
 
@@ -81,6 +83,12 @@ export function natsNames(deployment: string) {
     membersBucket: `drex_${b}_members`,
     /** KV bucket of job leases: who holds each job's current delivery (see protocol/messages/work.ts). */
     leasesBucket: `drex_${b}_leases`,
+    /** KV bucket of split records: who holds each half of a proof attempt (protocol/messages/half.ts). */
+    splitsBucket: `drex_${b}_splits`,
+    /** KV bucket of answered halves awaiting their sibling (the aggregator's combiner). */
+    halvesBucket: `drex_${b}_halves`,
+    /** Object store of sealed shares: sealed to the job gateway by the witness generator, re-sealed to the taker by the gateway. */
+    sharesBucket: `drex_${b}_shares`,
     /** Object store of circuit artifacts, by content hash. */
     artifactsBucket: `drex_${b}_artifacts`,
   } as const;

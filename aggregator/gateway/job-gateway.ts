@@ -16,7 +16,10 @@ import {
 } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
-import { membershipProblem } from '../intake/member-check.ts';
+import { halfJobV1, type HalfJobV1 } from '../../protocol/messages/half.ts';
+import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
+import { liveMember } from '../intake/member-check.ts';
+import type { HalfGrants } from './half-grants.ts';
 import { AckSubject } from './ack-subject.ts';
 import { WorkRefusal } from './gateway-errors.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
@@ -36,6 +39,23 @@ export interface JobGatewayOptions {
   maxWaitMs?: number;
   /** Largest clock difference accepted between a request's time and the gateway's. Default 60 s. */
   maxSkewMs?: number;
+  /** Split proving: who may hold which half, and re-sealing shares (none: half jobs are handed back). */
+  halves?: HalfGrants;
+}
+
+/** Delay before a half refused to one worker is offered again (others take it meanwhile). */
+const REFUSED_HALF_DELAY_MS = 1_000;
+
+/** The half job a message carries, or null when it carries none (a whole job, or bytes to refuse later). */
+function halfJobOf(data: Uint8Array): HalfJobV1 | null {
+  try {
+    const raw = JSON.parse(Buffer.from(data).toString('utf8')) as { kind?: unknown };
+    if (raw?.kind !== 'half') return null;
+    const p = halfJobV1.safeParse(raw);
+    return p.success ? p.data : null;
+  } catch {
+    return null;
+  }
 }
 
 type Op = 'take' | 'progress' | 'release';
@@ -120,12 +140,18 @@ export class JobGateway {
   }
 
   private async take(r: TakeRequestV1): Promise<TakeReplyV1> {
-    const notMember = await membershipProblem(this.o.members, r.workerId);
-    if (notMember) throw new WorkRefusal('NOT_A_MEMBER', notMember);
+    const member = await liveMember(this.o.members, r.workerId);
+    if ('problem' in member) throw new WorkRefusal('NOT_A_MEMBER', member.problem);
     const ackWaitMs = await this.ackWaitMs();
     const msgs = await this.fetch(r.max, Math.min(Math.max(r.waitMs, 1_000), this.o.maxWaitMs ?? 10_000));
     const jobs: GrantedJobV1[] = [];
     for (const m of msgs) {
+      const half = halfJobOf(m.data);
+      if (half) {
+        const granted = await this.grantHalf(m, half, member.entry);
+        if (granted) jobs.push(granted);
+        continue;
+      }
       try {
         const lease = await this.store.grant(m, r.workerId);
         jobs.push({ leaseId: lease.leaseId, deliveryCount: lease.deliveryCount, job: Buffer.from(m.data).toString('base64') });
@@ -137,6 +163,43 @@ export class JobGateway {
     }
     this.metrics.granted.inc(jobs.length);
     return { ok: true, ackWaitMs, jobs };
+  }
+
+  /**
+   * Grants a half job if the split rules let this member hold it (else hands it back for another
+   * worker), with a lease that cannot be extended past the half's deadline, and the share re-sealed to
+   * the member's key. A half whose share is gone or does not open is terminated (housekeeping re-issues
+   * its transfer).
+   */
+  private async grantHalf(m: JsMsg, job: HalfJobV1, member: MemberEntryV1): Promise<GrantedJobV1 | null> {
+    const log = this.o.log;
+    if (!this.o.halves) {
+      log.error('half job but this gateway has no seal key: handed back', { jobId: job.jobId });
+      m.nak(REFUSED_HALF_DELAY_MS * 5);
+      return null;
+    }
+    try {
+      const claim = await this.o.halves.claim(job, member);
+      if (!claim.ok) {
+        this.metrics.halvesRefused.inc();
+        log.debug('half not granted to this worker: handed back', { jobId: job.jobId, worker: member.workerId, reason: claim.reason });
+        m.nak(REFUSED_HALF_DELAY_MS);
+        return null;
+      }
+      const now = Date.now();
+      const lease = await this.store.grant(m, member.workerId, now, now + job.deadlineMs);
+      const share = await this.o.halves.reseal(job, lease.leaseId, member.sealKey!);
+      if (!share) {
+        log.error('half job\'s share is gone or does not open: terminated', { jobId: job.jobId });
+        m.term('share missing or unreadable');
+        return null;
+      }
+      return { leaseId: lease.leaseId, deliveryCount: lease.deliveryCount, job: Buffer.from(m.data).toString('base64'), share };
+    } catch (err) {
+      log.error('half job not granted: handed back', { jobId: job.jobId, error: err });
+      m.nak(REFUSED_HALF_DELAY_MS);
+      return null;
+    }
   }
 
   /**
@@ -157,6 +220,14 @@ export class JobGateway {
 
   private async progress(r: ProgressRequestV1): Promise<WorkReplyV1> {
     const h = await this.store.held(r.leaseId, r.workerId);
+    if (h.lease.deadlineMs && Date.now() > h.lease.deadlineMs) {
+      // A late half goes to another worker now, not when the ack wait runs out.
+      this.acks.nak(h.lease.ackSubject);
+      await this.o.nc.flush();
+      await this.store.remove(h);
+      await this.o.halves?.discard(h.lease.leaseId);
+      throw new WorkRefusal('LEASE_LOST', 'the half\'s deadline passed: it goes to another worker');
+    }
     this.acks.working(h.lease.ackSubject);
     return { ok: true };
   }
@@ -177,6 +248,7 @@ export class JobGateway {
       await this.o.nc.flush();
       await this.store.remove(h);
     }
+    await this.o.halves?.discard(h.lease.leaseId);
     this.metrics.released.inc({ outcome: r.outcome });
     return { ok: true };
   }

@@ -38,7 +38,7 @@ export class LeaseStore {
   constructor(private readonly kv: KV) {}
 
   /** Writes a fresh lease on `msg`'s delivery for `workerId`, replacing whatever lease the job had. */
-  async grant(msg: JsMsg, workerId: string, now = Date.now()): Promise<LeaseV1> {
+  async grant(msg: JsMsg, workerId: string, now = Date.now(), deadlineMs?: number): Promise<LeaseV1> {
     const { key, jobId } = leaseKeyOfMessage(msg);
     const ackSubject = ackSubjectOf(msg);
     if (!ackSubject) throw new WorkRefusal('UNAVAILABLE', 'the delivery has no ack subject');
@@ -51,6 +51,7 @@ export class LeaseStore {
       deliveryCount: msg.info.deliveryCount,
       ackSubject,
       grantedMs: now,
+      ...(deadlineMs ? { deadlineMs } : {}),
       state: 'held',
     };
     await this.kv.put(key, JSON.stringify(lease));

@@ -29,6 +29,7 @@ interface AggregatorFlags {
   nats: string;
   natsCreds?: string;
   key: string;
+  sealKey?: string;
   deployment: string;
   rpc?: string;
   chainId?: number;
@@ -46,6 +47,7 @@ export function aggregatorCommand(): Command {
     .description('run the aggregator: verify worker results, and settle verified batches when --rpc is given')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
     .option('--key <file>', 'Ed25519 identity file that signs verdicts and settlement outcomes (created when missing; give its public key to the orchestrator as --aggregator-key)', DEFAULT_KEY)
+    .option('--seal-key <file>', "X25519 key file of the job gateway (created when missing): split proving's shares are sealed to it; give its public key to the orchestrator as --gateway-seal-key")
     .option('--deployment <id>', 'whose streams, subjects and buckets: one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
     .option('--chain-id <id>', 'chain id the ledger must have (required with --rpc; checked at start)', parseChainId)
@@ -69,11 +71,12 @@ export function aggregatorCommand(): Command {
         natsUrl: o.nats,
         natsCreds: o.natsCreds,
         keyFile: resolve(o.key),
+        sealKeyFile: o.sealKey ? resolve(o.sealKey) : undefined,
         deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, chainId: o.chainId!, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });
       const metrics = o.httpPort === undefined ? undefined : await serveMetrics(agg.registry, o.httpPort, '127.0.0.1');
-      process.stdout.write(`${JSON.stringify({ pid: process.pid, id: agg.id, settles: Boolean(o.rpc), http: metrics ? `http://127.0.0.1:${metrics.port}` : null })}\n`);
+      process.stdout.write(`${JSON.stringify({ pid: process.pid, id: agg.id, sealKey: agg.sealKey ?? null, settles: Boolean(o.rpc), http: metrics ? `http://127.0.0.1:${metrics.port}` : null })}\n`);
       // A settler that finds the ledger is not the configured one stops: so does the process (non-zero).
       const failed = agg.settler?.whenFailed() ?? new Promise<never>(() => {});
       const end = await Promise.race([untilSignal(), failed]);

@@ -17,6 +17,23 @@ const positive = (what: string) => (v: string) => {
   return n;
 };
 
+const nonNegative = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer`);
+  return n;
+};
+
+const provingMode = (v: string): 'split' | 'whole' => {
+  if (v !== 'split' && v !== 'whole') throw new InvalidArgumentError('--proving-mode must be split or whole');
+  return v;
+};
+
+/** An X25519 public key: 32 bytes of hex. */
+export const sealKeyHex = (v: string) => {
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError('a seal key must be an X25519 public key: 64 hex digits');
+  return v.toLowerCase();
+};
+
 /** Collects repeated `--aggregator-key` values: Ed25519 public keys, 32 bytes of hex. */
 const aggregatorKey = (v: string, prev: string[]) => {
   if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError('--aggregator-key must be an Ed25519 public key: 64 hex digits');
@@ -25,6 +42,10 @@ const aggregatorKey = (v: string, prev: string[]) => {
 
 interface OrchestratorFlags {
   aggregatorKey: string[];
+  provingMode: 'split' | 'whole';
+  gatewaySealKey?: string;
+  witnessConcurrency: number;
+  halfDeadlineMs: number;
   nats: string;
   redis: string;
   grpcPort: number;
@@ -93,6 +114,10 @@ export function orchestratorCommand(): Command {
     .option('--dev', 'development run: allow the dev bank registry, dev bank keys and the dev minter')
     .option('--deployment <id>', 'whose streams, subjects and buckets (and Redis keys and batch ids): one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--redis-prefix <prefix>', 'Redis key prefix (default drex:<deployment>:)')
+    .option('--proving-mode <mode>', 'split: two untrusted workers each prove on a secret share (default); whole: one job per transfer, for trusted workers', provingMode, 'split')
+    .option('--gateway-seal-key <hex>', "the job gateway's X25519 seal public key (the aggregator prints it as sealKey): split proving's shares are sealed to it", sealKeyHex)
+    .option('--witness-concurrency <n>', "transfers this process's witness stage prepares at once (0: leave it to `drex-swarm witness` replicas)", nonNegative('--witness-concurrency'), 1)
+    .option('--half-deadline-ms <ms>', 'how long one worker may hold a half before it goes to another worker', positive('--half-deadline-ms'), 120_000)
     .option('--job-timeout-ms <ms>', 'last resort: re-issue a job whose queue position was never recorded this long after it was published', positive('--job-timeout-ms'), 35 * 60_000)
     .option('--job-ack-wait-ms <ms>', 'JetStream ack wait of proving jobs', positive('--job-ack-wait-ms'), 30_000)
     .option('--rpc <url>', 'JSON-RPC URL of the ledger: verified batches are handed to settlement and reconciled against it (needs --settlement)')
@@ -170,6 +195,7 @@ export function orchestratorCommand(): Command {
         tls: o.tlsCert ? { cert: o.tlsCert, key: o.tlsKey!, ca: o.tlsCa } : undefined,
         limits: { ...DEFAULT_LIMITS, maxClockSkewMs: o.maxClockSkewMs },
         quotas: { maxWatchersPerBank: o.maxWatchersPerBank, maxOpenBatchesPerBank: o.maxOpenBatchesPerBank },
+        proving: { mode: o.provingMode, gatewaySealKey: o.gatewaySealKey, witnessConcurrency: o.witnessConcurrency, halfDeadlineMs: o.halfDeadlineMs },
         signal: abort.signal,
         onStandby: () => process.stdout.write(`${JSON.stringify({ standby: true, pid: process.pid })}\n`),
         onLeadershipLost: () => process.exit(75),

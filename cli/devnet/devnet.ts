@@ -17,6 +17,10 @@ import { deploymentOfLedger } from '../../protocol/subjects.ts';
 import { Redis } from 'ioredis';
 import { AdmissionStore } from '../../orchestrator/admission/admission-store.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { loadOrCreateSealKey } from '../../swarm/sealing/seal-keys.ts';
+
+/** The operator a devnet worker runs as. */
+const operatorOf = (workerName: string) => `devnet-${workerName.replace(/^worker-/, '')}`;
 import { createNatsSecurity } from '../../swarm/nats-auth/nats-security.ts';
 import type { NatsRole } from '../../swarm/nats-auth/role-permissions.ts';
 
@@ -190,13 +194,14 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       pids.nats = nats.pid;
       log(`started nats-server at ${natsUrl} (operator mode: no anonymous connections)`);
     }
-    // Devnet's workers (and the spare worker credential) are on the admission allowlist of operator `devnet`.
+    // Devnet's workers are on the admission allowlist, each as an operator of its own (`devnet-<i>`: the two
+    // halves of a proof go to workers of two operators), the spare worker credential as operator `devnet`.
     const workerNames = Array.from({ length: o.workers }, (_, i) => `worker-${i}`);
     {
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
       try {
         const admission = new AdmissionStore(redis, `drex:${deployment}:`);
-        for (const name of workerNames) await admission.allow(loadOrCreateIdentity(join(dir, `${name}.key.json`)).id, 'devnet');
+        for (const name of workerNames) await admission.allow(loadOrCreateIdentity(join(dir, `${name}.key.json`)).id, operatorOf(name));
         if (spareWorkerKey) await admission.allow(loadOrCreateIdentity(spareWorkerKey).id, 'devnet');
       } finally {
         redis.disconnect();
@@ -204,7 +209,10 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     }
     // The aggregator signs verdicts and settlement outcomes with this key; the orchestrator trusts only it.
     const aggregatorKeyFile = join(dir, 'aggregator.key.json');
-    orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, ...orchestratorArgs];
+    // Split proving's shares are sealed to the job gateway's key, and re-sealed by it to each taker.
+    const sealKeyFile = join(dir, 'aggregator.seal.json');
+    const sealKey = (await loadOrCreateSealKey(sealKeyFile)).publicKeyHex;
+    orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, '--gateway-seal-key', sealKey, ...orchestratorArgs];
     // Devnet runs the dev banks, the dev minter and dev keys: its processes run with --dev.
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
@@ -220,13 +228,13 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, '--http-port', '0', ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, '--seal-key', sealKeyFile, '--http-port', '0', ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const admissionUrl = String(orch.info.http);
     const workers = await Promise.all(
       workerNames.map((name) =>
         sup.add(name, () =>
-          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--admission', admissionUrl, '--operator', 'devnet', '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
+          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--admission', admissionUrl, '--operator', operatorOf(name), '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
             logFile: join(logs, `${name}.log`),
             env,
           }),

@@ -6,6 +6,7 @@ import type { JobExpectationV1, JobV1 } from '../../protocol/messages/job.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { Metrics } from '../metrics.ts';
+import type { WitnessQueue } from '../witness/witness-queue.ts';
 
 export interface DispatcherOptions {
   nc: NatsConnection;
@@ -16,6 +17,11 @@ export interface DispatcherOptions {
   artifact: string;
   log: Logger;
   metrics: Metrics;
+  /**
+   * Split proving: each attempt goes to the witness stage, which publishes its two half jobs. Without
+   * it, each attempt is one whole job.
+   */
+  witness?: WitnessQueue;
 }
 
 /** The id of one attempt at proving transfer `index` of a batch's plan `version`. */
@@ -24,8 +30,9 @@ export function jobIdOf(batchId: string, version: number, index: number, attempt
 }
 
 /**
- * Publishes proving jobs to the JetStream work queue (one transfer per job) and records what each job
- * must prove in the jobs KV bucket. Publishing is idempotent: the job id is JetStream's de-duplication id.
+ * Publishes proving jobs (one transfer per job attempt) and records what each must prove in the jobs KV
+ * bucket: in split proving, to the witness stage (which publishes the attempt's two half jobs); else as
+ * one whole job on the JetStream work queue. Publishing is idempotent: the job id is the de-duplication id.
  */
 export class Dispatcher {
   private readonly js: JetStreamClient;
@@ -57,6 +64,13 @@ export class Dispatcher {
     const jobId = jobIdOf(batchId, version, index, attempt);
     const expectation: JobExpectationV1 = { v: 1, jobId, batchId, index, planVersion: version, attempt, artifact: this.o.artifact, publicSignals, enqueuedMs: now };
     await this.o.jobsKv.put(jobId, JSON.stringify(expectation));
+    if (this.o.witness) {
+      // The attempt now in flight; the witness stage records where its halves sit in the jobs stream.
+      await this.o.store.recordAttempt(batchId, index, attempt, now);
+      await this.o.witness.enqueue({ batchId, planVersion: version, index, attempt, proofId: jobId });
+      this.o.metrics.jobsPublished.inc();
+      return jobId;
+    }
     const job: JobV1 = {
       v: 1,
       jobId,

@@ -3,6 +3,7 @@ import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { Reissuer } from '../reissue/reissuer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
+import type { SplitBook } from '../witness/split-book.ts';
 
 export interface HousekeeperOptions {
   names: NatsNames;
@@ -19,6 +20,8 @@ export interface HousekeeperOptions {
   lostGraceMs: number;
   /** Last resort for a job whose stream position was never recorded: re-issued this long after publication. */
   jobTimeoutMs: number;
+  /** Split proving: where each attempt's two half jobs sit in the jobs stream. */
+  book?: SplitBook;
 }
 
 /**
@@ -75,18 +78,22 @@ export class Housekeeper {
         const key = `${id}.v${plan.version}.t${t.index}.a${a.attempt}`;
         seen.add(key);
         let lost: string | null = null;
-        if (a.seq) {
-          if (await this.inStream(a.seq)) {
-            if (a.seq > ackFloor) continue;
-            await jsm.streams.deleteMessage(this.o.names.jobsStream, a.seq).catch(() => false);
+        // A whole job has one message; a split attempt has two halves (once the witness stage published them).
+        const seqs = a.seq ? [a.seq] : ((await this.o.book?.halfSeqs(id, t.index, a.attempt)) ?? []);
+        if (seqs.length > 0) {
+          const queued = [];
+          for (const seq of seqs) if (await this.inStream(seq)) queued.push(seq);
+          if (queued.some((seq) => seq > ackFloor)) continue;
+          if (queued.length > 0) {
+            for (const seq of queued) await jsm.streams.deleteMessage(this.o.names.jobsStream, seq).catch(() => false);
             lost = 'dead-letter';
           }
         }
-        if (a.seq && !lost) {
+        if (seqs.length > 0 && !lost) {
           const since = this.goneSince.get(key) ?? now;
           this.goneSince.set(key, since);
           if (now - since >= this.o.lostGraceMs) lost = 'lost';
-        } else if (!a.seq && now - a.enqueuedMs > this.o.jobTimeoutMs) {
+        } else if (seqs.length === 0 && now - a.enqueuedMs > this.o.jobTimeoutMs) {
           lost = 'timeout';
         }
         if (!lost) continue;

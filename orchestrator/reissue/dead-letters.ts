@@ -1,5 +1,6 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { halfJobV1 } from '../../protocol/messages/half.ts';
 import { jobV1 } from '../../protocol/messages/job.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
@@ -15,10 +16,14 @@ export function watchDeadLetters(o: { names: NatsNames; nc: NatsConnection; jsm:
   const onDeadLetter = async (seq: number) => {
     const sm = await o.jsm.streams.getMessage(o.names.jobsStream, { seq }).catch(() => null);
     if (!sm) return;
-    const job = jobV1.safeParse(sm.json());
+    const raw = sm.json();
+    const job = jobV1.safeParse(raw);
+    const half = halfJobV1.safeParse(raw);
     await o.jsm.streams.deleteMessage(o.names.jobsStream, seq).catch(() => false);
-    if (!job.success) return;
-    const { batchId, planVersion, index, jobId } = job.data;
+    if (!job.success && !half.success) return;
+    // A half's attempt is its proof's: the whole attempt is re-issued (a fresh split, both halves).
+    const { batchId, planVersion, index } = job.success ? job.data : half.data!;
+    const jobId = job.success ? job.data.jobId : half.data!.proofId;
     o.log.warn('job reached its delivery limit (dead letter)', { jobId });
     if (jobId !== jobIdOf(batchId, planVersion, index, await o.store.attempt(batchId, index))) return;
     await o.reissuer.reissue(batchId, planVersion, index, 'dead-letter');

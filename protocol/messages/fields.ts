@@ -36,3 +36,12 @@ export const producerSignature = {
 
 /** A message type without its producer's signature fields (what the producer builds, then signs). */
 export type Unsigned<T> = T extends unknown ? Omit<T, 'signer' | 'signature'> : never;
+
+/** A sealed box's place in the shares object store. */
+export const sealedObjectRef = z.object({
+  /** Object name in the shares bucket. */
+  object: z.string().min(1).max(300),
+  /** Size of the sealed box in bytes. */
+  bytes: z.number().int().positive(),
+});
+export type SealedObjectRef = z.infer<typeof sealedObjectRef>;

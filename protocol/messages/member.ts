@@ -11,6 +11,10 @@ export const memberEntryV1 = z.object({
   tee: z.boolean(),
   /** Proofs per minute the worker measured on itself (0 when unknown). */
   score: z.number().nonnegative(),
+  /** X25519 public key (hex) that shares and whole jobs are sealed to (HPKE). */
+  sealKey: hex(32).optional(),
+  /** Who runs the worker: the two halves of one proof never go to two workers of one operator. */
+  operator: z.string().min(1).max(64).optional(),
   /** Epoch ms of this heartbeat. */
   ts: z.number().int().positive(),
   /** How long after `ts` the entry stays valid. */

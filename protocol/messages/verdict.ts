@@ -12,6 +12,8 @@ export const rejectionReason = z.enum([
   'NOT_LEASE_HOLDER',
   'WRONG_PUBLIC_SIGNALS',
   'PROOF_INVALID',
+  /** Split proving: the halves did not combine into a valid proof and recomputing showed this worker's points wrong. */
+  'WRONG_HALF',
 ]);
 export type RejectionReason = z.infer<typeof rejectionReason>;
 
@@ -28,6 +30,8 @@ export const verdictV1 = z.discriminatedUnion('accepted', [
     index: z.number().int().min(0),
     planVersion: z.number().int().min(1),
     workerId: hex(32),
+    /** Split proving: the workers of half 0 and half 1. */
+    halfWorkers: z.tuple([hex(32), hex(32)]).optional(),
     proof: groth16Proof,
     publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count),
     proveMs: z.number().nonnegative(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hex } from './fields.ts';
+import { hex, sealedObjectRef } from './fields.ts';
 
 /**
  * The job gateway's protocol (v1): workers take jobs, signal progress and release them by request/reply
@@ -92,6 +92,8 @@ export const grantedJobV1 = z.object({
   deliveryCount: z.number().int().min(1),
   /** The job message's bytes as stored in the jobs stream, base64. */
   job: z.string(),
+  /** A half job's share, re-sealed to the taker's seal key (HPKE, bound to the lease id). */
+  share: sealedObjectRef.optional(),
 });
 export type GrantedJobV1 = z.infer<typeof grantedJobV1>;
 
@@ -128,6 +130,8 @@ export const leaseV1 = z.object({
   /** The delivery's ack subject (`msg.reply`): acks, naks, progress and terms are published to it. */
   ackSubject: z.string().startsWith('$JS.ACK.'),
   grantedMs: z.number().int().positive(),
+  /** Epoch ms past which the holder may not extend the lease (half jobs): the job goes to another worker. */
+  deadlineMs: z.number().int().positive().optional(),
   state: z.enum(['held', 'acked']),
 });
 export type LeaseV1 = z.infer<typeof leaseV1>;

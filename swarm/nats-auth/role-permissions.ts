@@ -34,11 +34,12 @@ function objectStoreReads(bucket: string): string[] {
  * Least-privilege permissions of a role in one deployment.
  *
  * - `worker`: request jobs from the job gateway and signal its own leases, publish results, put its own
- *   membership entry, read the artifacts object store; subscribe only to its own inbox. No verdicts,
+ *   membership entry, read the artifacts and sealed-shares object stores; subscribe only to its own inbox. No verdicts,
  *   ready or settlement messages, no advisories, no other KV or object-store writes, no stream or
  *   consumer management.
  * - `aggregator`: consume results, ready batches and the provers consumer (the job gateway), read the
- *   jobs, members and artifacts buckets, write job leases, publish verdicts and settlement outcomes.
+ *   jobs, members and artifacts buckets, write job leases, split records, held halves and re-sealed
+ *   shares, publish verdicts and settlement outcomes.
  * - `orchestrator`: owns the topology (every JetStream API), jobs, ready messages, the jobs bucket and
  *   the artifacts; listens to JetStream advisories.
  * - `admin`: subscribes to every subject and may use every JetStream API (audits, tests, operators).
@@ -59,6 +60,8 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             `$KV.${names.membersBucket}.${workerId}`,
             `$JS.API.STREAM.INFO.KV_${names.membersBucket}`,
             ...objectStoreReads(names.artifactsBucket),
+            // Sealed shares: each opens only with its recipient's key.
+            ...objectStoreReads(names.sharesBucket),
           ],
         },
         sub: { allow: [inbox] },
@@ -81,6 +84,11 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             names.verdictSubjects,
             names.settledSubject,
             `$KV.${names.leasesBucket}.>`,
+            // Split proving: the gateway's split records and re-sealed shares, the combiner's halves.
+            `$KV.${names.splitsBucket}.>`,
+            `$KV.${names.halvesBucket}.>`,
+            `$O.${names.sharesBucket}.>`,
+            `$JS.API.STREAM.PURGE.OBJ_${names.sharesBucket}`,
           ],
         },
         sub: { allow: [inbox, names.workTake, names.workProgress, names.workRelease] },

@@ -17,6 +17,7 @@ import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-proces
 import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { loadOrCreateSealKey } from '../../swarm/sealing/seal-keys.ts';
 import { testLogger } from './test-logger.ts';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
@@ -30,6 +31,8 @@ import { writeFileSync } from 'node:fs';
 
 export interface SwarmOptions {
   workers: number;
+  /** How transfers are proved (default whole: the pipeline tests that are not about split proving stay quick). */
+  proving?: 'split' | 'whole';
   /** JetStream ack wait of jobs: how soon a crashed worker's job is redelivered. */
   jobAckWaitMs?: number;
   /** Housekeeper timeout: a job unanswered this long is re-issued. */
@@ -65,6 +68,9 @@ export class Swarm {
   readonly dir = mkdtempSync(join(tmpdir(), 'drex-swarm-test-'));
   /** The aggregator's key file (replicas share it); the orchestrators trust its public key. */
   readonly aggregatorKeyFile = join(this.dir, 'aggregator.key.json');
+  /** The job gateway's seal key file (replicas share it); split proving's shares are sealed to it. */
+  readonly sealKeyFile = join(this.dir, 'aggregator.seal.json');
+  private sealKey = '';
   private clients: BankClient[] = [];
   private workerCount = 0;
 
@@ -94,11 +100,13 @@ export class Swarm {
     this.security = await createNatsSecurity({ dir: join(this.dir, 'nats-security'), deployment: 'dev' });
     [this.nats, this.redis] = await Promise.all([startNatsServer({ authConfig: this.security.serverConfig, logFile: join(this.dir, 'nats.log') }), startRedisServer()]);
     if (this.o.ledger) this.ledger = await startDevLedger();
+    this.sealKey = (await loadOrCreateSealKey(this.sealKeyFile)).publicKeyHex;
     await this.startOrchestrator();
     this.aggregator = await startAggregator({
       natsUrl: this.nats.url,
       natsCreds: this.security.creds.aggregator,
       keyFile: this.aggregatorKeyFile,
+      sealKeyFile: this.sealKeyFile,
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
@@ -121,6 +129,8 @@ export class Swarm {
       '--admission-dir', this.security.admissionDir,
       '--redis', this.redis.url,
       '--aggregator-key', loadOrCreateIdentity(this.aggregatorKeyFile).id,
+      '--proving-mode', this.o.proving ?? 'whole',
+      ...(this.o.proving === 'split' ? ['--gateway-seal-key', this.sealKey] : []),
       '--grpc-port', '0',
       '--http-port', '0',
       '--job-ack-wait-ms', String(t.jobAckWaitMs),
