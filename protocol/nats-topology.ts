@@ -55,7 +55,8 @@ const MiB = 1024 * 1024;
 
 export const DEFAULT_TOPOLOGY: Required<Omit<TopologyOptions, 'deployment'>> = {
   jobAckWaitMs: 30_000,
-  jobMaxDeliver: 5,
+  // A half refused to a worker the split rules keep from it counts as a delivery too.
+  jobMaxDeliver: 10,
   memberTtlMs: 30_000,
   settleAckWaitMs: 60_000,
   settleMaxDeliver: -1,

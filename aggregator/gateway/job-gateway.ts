@@ -183,7 +183,8 @@ export class JobGateway {
       if (!claim.ok) {
         this.metrics.halvesRefused.inc();
         log.debug('half not granted to this worker: handed back', { jobId: job.jobId, worker: member.workerId, reason: claim.reason });
-        m.nak(REFUSED_HALF_DELAY_MS);
+        // Each refusal is a delivery: back off, so that eligible workers have time to take it first.
+        m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));
         return null;
       }
       const now = Date.now();

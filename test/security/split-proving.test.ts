@@ -1,0 +1,146 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
+import { BatchStore } from '../../orchestrator/store/batch-store.ts';
+import { splitHalfJobId } from '../../protocol/messages/half.ts';
+import { calculateWtns, readProvingKey } from '../../prover/index.ts';
+import { readWtnsWitness } from '../../prover/wtns-file.ts';
+import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
+import { Swarm } from '../support/swarm-harness.ts';
+import { SecretIndex } from '../support/secret-scan.ts';
+
+/** A value no sample transfer would carry by chance: the traced batch moves exactly this (and +1). */
+const AMOUNT = 7_654_321_987n;
+
+interface Recorded {
+  subject: string;
+  data: Uint8Array;
+}
+
+let swarm: Swarm;
+let recorder: NatsConnection;
+const recorded: Recorded[] = [];
+
+/** Every recorded message on `subject` (or under it, with a trailing `>`), parsed. */
+function messagesOn(prefix: string): Record<string, unknown>[] {
+  return recorded.filter((m) => m.subject.startsWith(prefix) && m.data.length > 0).map((m) => JSON.parse(Buffer.from(m.data).toString('utf8')) as Record<string, unknown>);
+}
+
+/** Every file under `dir` (the harness's logs, key files excepted). */
+function logFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile() && f.endsWith('.log'));
+}
+
+async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  swarm = await new Swarm({ workers: 2, proving: 'split', ledger: true }).start();
+  // Records every message of the deployment, from before the first batch, with an admin credential.
+  recorder = await connect({ servers: swarm.nats.url, ...(await swarm.connectOptions('admin')) });
+  recorder.subscribe('>', { callback: (err, m) => void (err || recorded.push({ subject: m.subject, data: m.data.slice() })) });
+  await recorder.flush();
+}, 600_000);
+
+afterAll(async () => {
+  await recorder?.close();
+  await swarm?.stop();
+}, 120_000);
+
+describe('split proving: untrusted workers prove without learning a transfer', () => {
+  it('settles batches with split jobs only; no amount, salt, key, nullifier key or witness value shows in any NATS message or log line', async () => {
+    const funding = await swarm.run('central-bank', swarm.depositIntents(2), 'funding');
+    expect(funding.last.state).toBe('SETTLED');
+    const traced = await swarm.run('bank-a', swarm.transferIntents('bank-a', 2, 2, AMOUNT), 'traced');
+    expect(traced.last.state).toBe('SETTLED');
+
+    // Split jobs only: two halves per attempt, no whole job.
+    expect(recorded.filter((m) => m.subject === 'drex.dev.jobs.v1.transfer')).toHaveLength(0);
+    const halves = messagesOn('drex.dev.jobs.v1.half');
+    expect(halves.filter((h) => h.batchId === traced.batchId).length).toBeGreaterThanOrEqual(4);
+
+    // The traced batch's secrets: every private input of each transfer and every witness value.
+    const redis = new Redis(swarm.redis.url);
+    const plan = await new BatchStore(redis, 'drex:dev:').plan(traced.batchId);
+    redis.disconnect();
+    expect(plan?.transfers).toHaveLength(2);
+    const artifacts = await ensureArtifacts();
+    const pk = readProvingKey(readFileSync(artifacts.zkey));
+    const wasm = readFileSync(artifacts.wasm);
+    const secrets: { label: string; value: bigint }[] = [];
+    const publicValues = new Set<string>();
+    for (const t of plan!.transfers) {
+      t.publicSignals.forEach((s) => publicValues.add(s));
+      const privateInputs = ['Ax', 'Ay', 'nk', 'sigS', 'sigR8x', 'sigR8y', 'recipient', 'amount', 'nonce', 'inAmount', 'inSalt', 'inPathElements', 'outSalt', 'change', 'insertPathElements'];
+      for (const name of privateInputs) {
+        for (const v of [t.input[name]].flat(2) as string[]) secrets.push({ label: `transfer ${t.index} ${name}`, value: BigInt(v) });
+      }
+      const w = readWtnsWitness(await calculateWtns(wasm, t.input), pk);
+      for (let i = 1 + pk.nPublic; i < pk.nVars; i++) {
+        const v = Buffer.from(w.subarray(i * 32, i * 32 + 32)).reverse().toString('hex');
+        secrets.push({ label: `transfer ${t.index} witness[${i}]`, value: BigInt(`0x${v}`) });
+      }
+    }
+    expect(secrets.some((s) => s.value === AMOUNT)).toBe(true);
+    const index = new SecretIndex(secrets.filter((s) => !publicValues.has(s.value.toString()) && s.value !== BigInt(plan!.transfers[0]!.input.asset as string)));
+    expect(index.size).toBeGreaterThan(1000);
+
+    // The scanner finds a secret in each encoding it claims to search (so an empty result means something).
+    expect(index.scan(JSON.stringify({ amount: AMOUNT.toString() }))).not.toHaveLength(0);
+    expect(index.scan(`0x${AMOUNT.toString(16).padStart(64, '0')}`)).not.toHaveLength(0);
+    const le = Buffer.alloc(32);
+    le.writeBigUInt64LE(AMOUNT);
+    expect(index.scan(Buffer.concat([Buffer.from('xx'), le]))).not.toHaveLength(0);
+    expect(index.scan(JSON.stringify({ b: Buffer.concat([Buffer.from('x'), le]).toString('base64') }))).not.toHaveLength(0);
+
+    const leaks: string[] = [];
+    for (const m of recorded) for (const hit of index.scan(m.data)) leaks.push(`NATS ${m.subject}: ${hit}`);
+    for (const f of logFiles(swarm.dir)) for (const hit of index.scan(readFileSync(f))) leaks.push(`log ${f}: ${hit}`);
+    expect(leaks.slice(0, 20)).toEqual([]);
+  }, 900_000);
+
+  it('a worker that answers a half with a wrong point: the batch still settles, the worker is named and loses reputation', async () => {
+    // One honest worker and the faulty one: the two halves of the first attempt go one to each.
+    await swarm.workers[1]!.stop(20_000);
+    await swarm.addWorker(1, ['--fault', 'wrong-point']);
+    const faulty = loadOrCreateIdentity(swarm.workerKeyFile(2)).id;
+    const honest = loadOrCreateIdentity(swarm.workerKeyFile(0)).id;
+    const c = swarm.client('bank-b');
+    const { batchId } = await c.submit(swarm.transferIntents('bank-b', 1, 1), 'faulty-half');
+    const wrongHalf = () => messagesOn(`drex.dev.verdicts.v1.${batchId}`).filter((v) => v.reason === 'WRONG_HALF');
+    await until('the wrong half to be found', () => wrongHalf().length > 0, 300_000);
+    expect(wrongHalf().map((v) => v.workerId)).toEqual([faulty]);
+    // The culprit is excluded from the transfer: its re-issue needs another honest worker.
+    await swarm.addWorker(1);
+    const events = await c.watch(batchId, () => {}, { finalStates: new Set(['SETTLED', 'FAILED']) });
+    expect(events.at(-1)!.state).toBe('SETTLED');
+    expect(await swarm.metric('drex_worker_reputation', { worker: faulty.slice(0, 16) })).toBeLessThan(100);
+    expect(await swarm.metric('drex_worker_reputation', { worker: honest.slice(0, 16) })).toBe(100);
+  }, 900_000);
+
+  it('no worker ever held both halves of one proof attempt', () => {
+    const holders = new Map<string, [Set<string>, Set<string>]>();
+    for (const lease of messagesOn('$KV.drex_dev_leases.')) {
+      const half = typeof lease.jobId === 'string' ? splitHalfJobId(lease.jobId) : null;
+      if (!half || typeof lease.workerId !== 'string') continue;
+      const h = holders.get(half.proofId) ?? [new Set<string>(), new Set<string>()];
+      h[half.half].add(lease.workerId);
+      holders.set(half.proofId, h);
+    }
+    expect(holders.size).toBeGreaterThanOrEqual(5);
+    for (const [proofId, [h0, h1]] of holders) {
+      expect([...h0].filter((w) => h1.has(w)), proofId).toEqual([]);
+      expect(h0.size + h1.size, proofId).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
