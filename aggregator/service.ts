@@ -14,6 +14,7 @@ import { HalfGrants } from './gateway/half-grants.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
+import { ProvingKeyCache } from './split/proving-key-cache.ts';
 import { Settler } from './settlement/settler.ts';
 
 /** Where and how verified batches are settled. */
@@ -80,7 +81,8 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const topo = await openTopology(nc, { deployment: c.deployment, onWait: (missing) => log.info('waiting for the topology (created by the orchestrator)', { missing }) });
   const preset = Object.fromEntries(Object.entries(c.vkeys ?? {}).map(([h, p]) => [h, JSON.parse(readFileSync(p, 'utf8')) as unknown]));
   const vkeys = new VkeyCache(topo.artifacts, preset);
-  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, identity, log, registry });
+  const split = { halves: topo.halves, shares: topo.shares, provingKeys: new ProvingKeyCache(topo.artifacts), sealKey };
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, identity, log, registry, split });
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   const halves = sealKey ? new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey }) : undefined;

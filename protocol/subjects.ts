@@ -85,7 +85,7 @@ export function natsNames(deployment: string) {
     leasesBucket: `drex_${b}_leases`,
     /** KV bucket of split records: who holds each half of a proof attempt (protocol/messages/half.ts). */
     splitsBucket: `drex_${b}_splits`,
-    /** KV bucket of answered halves awaiting their sibling (the aggregator's combiner). */
+    /** KV bucket of answered halves awaiting their sibling, and of each proof attempt's decision (the aggregator's combiner). */
     halvesBucket: `drex_${b}_halves`,
     /** Object store of sealed shares: sealed to the job gateway by the witness generator, re-sealed to the taker by the gateway. */
     sharesBucket: `drex_${b}_shares`,

@@ -8,7 +8,7 @@ import type { RejectionReason } from '../../protocol/messages/verdict.ts';
 export type DropReason = Extract<RejectionReason, 'MALFORMED' | 'UNKNOWN_JOB' | 'BAD_SIGNATURE' | 'NOT_A_MEMBER' | 'NOT_LEASE_HOLDER'>;
 
 /** Why an attributed result (signed by a live member) is rejected with a verdict that re-issues its job. */
-export type VerdictReason = Extract<RejectionReason, 'WRONG_PUBLIC_SIGNALS' | 'PROOF_INVALID'>;
+export type VerdictReason = Extract<RejectionReason, 'WRONG_PUBLIC_SIGNALS' | 'PROOF_INVALID' | 'WRONG_HALF'>;
 
 /** A result dropped: counted and logged, no verdict. `jobId` and `workerId` are what it claims, if anything. */
 export class DroppedResult extends DrexError {

@@ -1,8 +1,10 @@
-import { jetstream, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import type { ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { canonicalBytes } from '../../protocol/canonical.ts';
+import { splitHalfJobId, type HalfResultV1 } from '../../protocol/messages/half.ts';
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { ResultV1 } from '../../protocol/messages/result.ts';
 import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
@@ -11,12 +13,17 @@ import type { NatsNames } from '../../protocol/subjects.ts';
 import { verifySignature, type Identity } from '../../swarm/identity/ed25519.ts';
 import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
+import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { LeaseStore } from '../gateway/lease-store.ts';
+import { SplitCombiner } from '../split/half-combiner.ts';
+import type { ProvingKeyCache } from '../split/proving-key-cache.ts';
 import { membershipProblem } from './member-check.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VkeyCache } from './vkey-cache.ts';
 import { DroppedResult, RefusedResult, type VerdictReason } from './intake-errors.ts';
+import { NO_VERDICT, type Judgement } from './judgement.ts';
 import { parseResult } from './parse-result.ts';
+import { Reputation } from './reputation.ts';
 
 export interface ResultIntakeOptions {
   nc: NatsConnection;
@@ -30,7 +37,22 @@ export interface ResultIntakeOptions {
   identity: Identity;
   log: Logger;
   registry: Registry;
+  /** Split proving's combiner state; none: half results are dropped (UNKNOWN_JOB). */
+  split?: {
+    /** Held halves and decisions. */
+    halves: KV;
+    /** Sealed shares (the witness generator's originals are read to recompute a half). */
+    shares: ObjectStore;
+    provingKeys: ProvingKeyCache;
+    /** The job gateway's seal key; none: a failed combination cannot name a culprit. */
+    sealKey?: SealKeyPair;
+  };
 }
+
+/** Results judged at once; a judgement that waits (a recomputed half) holds up only its own message. */
+const MAX_IN_FLIGHT = 16;
+/** How often a message still being judged is marked in progress (the intake consumer's ack wait is 30 s). */
+const WORKING_INTERVAL_MS = 10_000;
 
 /**
  * The aggregator's result intake. A result that cannot be attributed to a live worker answering the
@@ -46,6 +68,13 @@ export interface ResultIntakeOptions {
  * a late result can only delay a job, never decide it. A result of a live member is judged: accepted only if its public
  * signals are exactly those the planner expected and the proof verifies; otherwise a rejecting verdict on
  * `drex.verdicts.v1.<batch>` lowers the worker's reputation and makes the orchestrator re-issue the job.
+ *
+ * Half results (split proving, `kind: 'half'`) are attributed the same way: their job is a half job
+ * `<proofId>.h<0|1>`, whose lease they must hold, and whose expectation is the proof attempt's (jobs KV,
+ * under the proof id). Attributed halves go to the split combiner (aggregator/split/half-combiner.ts),
+ * which gives verdicts on the proof attempt. Messages are judged several at once (up to 16), each acked
+ * when its verdicts are published, so a slow judgement (a failed combination's recomputed halves,
+ * seconds) does not hold up the others.
  */
 export class ResultIntake {
   private readonly js: JetStreamClient;
@@ -53,36 +82,40 @@ export class ResultIntake {
   private running: Promise<void> | undefined;
   private readonly rejected: Counter<'reason'>;
   private readonly accepted: Counter;
-  private readonly reputation: Gauge<'worker'>;
-  private readonly scores = new Map<string, number>();
+  private readonly reputation: Reputation;
   private readonly leases: LeaseStore;
+  private readonly combiner: SplitCombiner | undefined;
 
   constructor(private readonly o: ResultIntakeOptions) {
     this.js = jetstream(o.nc);
     this.leases = new LeaseStore(o.leases);
     this.rejected = new Counter({ name: 'drex_results_rejected_total', help: 'Worker results refused, by reason (dropped without a verdict, or rejected with one)', labelNames: ['reason'], registers: [o.registry] });
-    this.accepted = new Counter({ name: 'drex_results_accepted_total', help: 'Worker results accepted', registers: [o.registry] });
-    this.reputation = new Gauge({ name: 'drex_worker_reputation', help: 'Reputation score per worker (starts at 100)', labelNames: ['worker'], registers: [o.registry] });
+    this.accepted = new Counter({ name: 'drex_results_accepted_total', help: 'Worker results accepted (a split proof counts once)', registers: [o.registry] });
+    this.reputation = new Reputation(o.registry);
+    this.combiner = o.split
+      ? new SplitCombiner({
+          ...o.split,
+          vkeys: o.vkeys,
+          identity: o.identity,
+          reputation: this.reputation,
+          counters: { rejected: this.rejected, accepted: this.accepted },
+          log: o.log.child({ part: 'combiner' }),
+          registry: o.registry,
+        })
+      : undefined;
   }
 
   async start(): Promise<void> {
     const consumer = await this.js.consumers.get(this.o.names.resultsStream, this.o.names.intakeConsumer);
     this.messages = await consumer.consume({ max_messages: 64 });
     this.running = (async () => {
+      const inFlight = new Set<Promise<void>>();
       for await (const m of this.messages!) {
-        try {
-          const verdict = await this.judge(m.data);
-          if (verdict) {
-            await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(signAsProducer(this.o.identity, verdict)), {
-              msgID: `${verdict.jobId}:${verdict.workerId}:${verdict.accepted ? 'ok' : verdict.reason}`,
-            });
-          }
-          m.ack();
-        } catch (err) {
-          this.o.log.error('result intake failed; will retry', { error: err });
-          m.nak(1000);
-        }
+        const task: Promise<void> = this.process(m).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     })();
   }
 
@@ -91,22 +124,73 @@ export class ResultIntake {
     await this.running;
   }
 
+  /** Judges one message and publishes its verdicts, then acks it; naks it when a service failed. */
+  private async process(m: JsMsg): Promise<void> {
+    const working = setInterval(() => m.working(), WORKING_INTERVAL_MS);
+    try {
+      await this.handle(m.data);
+      m.ack();
+    } catch (err) {
+      this.o.log.error('result intake failed; will retry', { error: err });
+      m.nak(1000);
+    } finally {
+      clearInterval(working);
+    }
+  }
+
   /**
-   * Judges one raw result: its verdict (to be signed), or null when it is dropped (counted and logged;
-   * see the class comment). Throws only when a service (the KV buckets, the artifacts store) fails: retry then.
+   * Judges one raw result and publishes its verdicts, signed, on `drex.<d>.verdicts.v1.<batch>` (message
+   * id `<job>:<worker>:<ok|reason>`, so a verdict published twice is stored once); answers them.
+   */
+  async handle(data: Uint8Array, now = Date.now()): Promise<UnsignedVerdictV1[]> {
+    const j = await this.judgeResult(data, now);
+    for (const verdict of j.verdicts) {
+      await this.js.publish(this.o.names.verdictSubject(verdict.batchId), JSON.stringify(signAsProducer(this.o.identity, verdict)), {
+        msgID: `${verdict.jobId}:${verdict.workerId}:${verdict.accepted ? 'ok' : verdict.reason}`,
+      });
+    }
+    await j.published?.();
+    return j.verdicts;
+  }
+
+  /**
+   * Judges one raw whole result: its verdict (to be signed), or null when it is dropped (counted and
+   * logged; see the class comment). Throws only when a service (the KV buckets, the artifacts store)
+   * fails: retry then. For a half result, the first verdict its judgement gave (see `judgeResult`).
    */
   async judge(data: Uint8Array, now = Date.now()): Promise<UnsignedVerdictV1 | null> {
-    let res: ResultV1;
-    let exp: JobExpectationV1;
+    return (await this.judgeResult(data, now)).verdicts[0] ?? null;
+  }
+
+  /**
+   * Judges one raw result of either kind. A half's judgement may decide its proof attempt: its
+   * `published` must then be called once the verdicts are published (`handle` does).
+   */
+  async judgeResult(data: Uint8Array, now = Date.now()): Promise<Judgement> {
     try {
-      res = parseResult(data);
-      ({ exp } = await this.attribute(res, now));
+      const parsed = parseResult(data);
+      if (parsed.kind === 'half') {
+        const res = parsed.result;
+        const claimed = { jobId: res.jobId.slice(0, 100), workerId: res.workerId };
+        if (!this.combiner) throw new DroppedResult('UNKNOWN_JOB', 'this aggregator does not combine halves', claimed);
+        const split = splitHalfJobId(res.jobId);
+        if (!split) throw new DroppedResult('UNKNOWN_JOB', 'not a half job id', claimed);
+        const exp = await this.attribute(res, split.proofId, now);
+        return await this.combiner.judgeHalf(res, split.half, exp, now);
+      }
+      const res = parsed.result;
+      const exp = await this.attribute(res, res.jobId, now);
+      return { verdicts: [await this.judgeWhole(res, exp, now)] };
     } catch (err) {
       if (!(err instanceof DroppedResult)) throw err;
       this.rejected.inc({ reason: err.reason });
       this.o.log.warn('result dropped', { reason: err.reason, detail: err.message, jobId: err.claimed.jobId, worker: err.claimed.workerId });
-      return null;
+      return NO_VERDICT;
     }
+  }
+
+  /** The verdict on a whole proof attributed to a live member answering `exp`'s job. */
+  private async judgeWhole(res: ResultV1, exp: JobExpectationV1, now: number): Promise<UnsignedVerdictV1> {
     try {
       const mismatch = exp.publicSignals.findIndex((s, i) => s !== res.publicSignals[i]);
       if (mismatch >= 0) throw new RefusedResult('WRONG_PUBLIC_SIGNALS', `public signal ${mismatch} differs from what the planner expected`);
@@ -118,7 +202,7 @@ export class ResultIntake {
       return this.reject(exp, res.workerId, err.reason, err.message, now);
     }
     this.accepted.inc();
-    this.bump(res.workerId, +1);
+    this.reputation.bump(res.workerId, +1);
     return {
       v: 1,
       accepted: true,
@@ -139,12 +223,13 @@ export class ResultIntake {
   }
 
   /**
-   * The job a well-formed result answers, once the result is attributed to a live member answering it;
-   * throws `DroppedResult` otherwise.
+   * The expectation (under `expectationId`: the job's id, or a half's proof attempt) that a
+   * well-formed result answers, once the result is attributed to a live member holding its job's
+   * current lease; throws `DroppedResult` otherwise.
    */
-  private async attribute(res: ResultV1, now: number): Promise<{ exp: JobExpectationV1 }> {
+  private async attribute(res: ResultV1 | HalfResultV1, expectationId: string, now: number): Promise<JobExpectationV1> {
     const claimed = { jobId: res.jobId.slice(0, 100), workerId: res.workerId };
-    const exp = await this.expectation(res.jobId);
+    const exp = await this.expectation(expectationId);
     if (!exp) throw new DroppedResult('UNKNOWN_JOB', 'no such job', claimed);
     const { signature, ...unsigned } = res;
     if (!verifySignature(res.workerId, canonicalBytes(unsigned), signature)) throw new DroppedResult('BAD_SIGNATURE', 'the result is not signed by the worker it names', claimed);
@@ -156,10 +241,10 @@ export class ResultIntake {
       throw new DroppedResult('NOT_LEASE_HOLDER', held ? 'the job\'s current lease is not this result\'s or not its worker\'s' : 'the job has no current lease', claimed);
     }
     if (res.batchId !== exp.batchId || res.index !== exp.index) {
-      this.bump(res.workerId, -10); // signed by a live member: it is this worker's doing
+      this.reputation.bump(res.workerId, -10); // signed by a live member: it is this worker's doing
       throw new DroppedResult('UNKNOWN_JOB', 'batch or index differ from the job it names', claimed);
     }
-    return { exp };
+    return exp;
   }
 
   private async expectation(jobId: string): Promise<JobExpectationV1 | null> {
@@ -173,19 +258,13 @@ export class ResultIntake {
   /** A rejecting verdict on a live member's wrong answer to `exp`'s job. */
   private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): UnsignedVerdictV1 {
     this.rejected.inc({ reason });
-    this.bump(workerId, -10);
+    this.reputation.bump(workerId, -10);
     this.o.log.warn('result rejected', { jobId: exp.jobId, worker: workerId, reason, detail });
     return { v: 1, accepted: false, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, planVersion: exp.planVersion, workerId, reason, detail, verifiedMs: now };
   }
 
-  private bump(workerId: string, delta: number): void {
-    const s = Math.max(0, Math.min(100, (this.scores.get(workerId) ?? 100) + delta));
-    this.scores.set(workerId, s);
-    this.reputation.set({ worker: workerId.slice(0, 16) }, s);
-  }
-
   /** Reputation of a worker (100 = clean record). */
   reputationOf(workerId: string): number {
-    return this.scores.get(workerId) ?? 100;
+    return this.reputation.of(workerId);
   }
 }
