@@ -44,6 +44,8 @@ export interface AggregatorConfig {
    * shares to it, and the gateway re-seals each to the worker that takes it. None: half jobs are handed back.
    */
   sealKeyFile?: string;
+  /** Workers trusted with whole jobs (their ids, or a test of one); none by default: workers get halves only. */
+  trustedWorkers?: readonly string[] | ((workerId: string) => boolean);
   /** Whose streams (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
   topology?: TopologyOptions;
@@ -86,7 +88,9 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   const halves = sealKey ? new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey }) : undefined;
-  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, halves, log: log.child({ part: 'gateway' }), registry });
+  const trusted = c.trustedWorkers;
+  const trustedWorkers = typeof trusted === 'function' ? trusted : (id: string) => (trusted ?? []).includes(id);
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, halves, trustedWorkers, log: log.child({ part: 'gateway' }), registry });
   await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {

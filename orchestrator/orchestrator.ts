@@ -115,8 +115,9 @@ export interface OrchestratorConfig {
 
 /**
  * How transfers are proved. `split` (the default): the witness stage splits each attempt into two halves
- * of secret-shared MSMs for two untrusted workers; it needs the job gateway's seal public key. `whole`:
- * one job per attempt, for workers the deployment trusts.
+ * of secret-shared MSMs for two untrusted workers. `whole`: one job per attempt, its inputs sealed, for
+ * workers the deployment trusts (the aggregator's `--trusted-worker`). Both need the job gateway's seal
+ * public key.
  */
 export interface ProvingConfig {
   mode: 'split' | 'whole';
@@ -231,7 +232,8 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
 
   const settles = c.ledger !== undefined;
   const proving = c.proving ?? { mode: 'split' };
-  if (proving.mode === 'split' && !proving.gatewaySealKey) throw new ProvingConfigError("split proving needs the job gateway's seal public key (--gateway-seal-key: the aggregator prints it as sealKey)");
+  // Split or whole, nothing private goes out unsealed: shares and whole jobs' inputs are sealed to the job gateway.
+  if (!proving.gatewaySealKey) throw new ProvingConfigError("proving needs the job gateway's seal public key (--gateway-seal-key: the aggregator prints it as sealKey)");
   const book = new SplitBook(redis, store.prefix);
   let witness: WitnessQueue | undefined;
   if (proving.mode === 'split') {
@@ -255,7 +257,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
         : undefined;
     witness = witnessQueue({ redis, prefix: store.prefix, log, generator, concurrency });
   }
-  const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics, witness });
+  const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics, witness, gatewaySealKey: proving.gatewaySealKey, shares: topo.shares });
   const dispatch = dispatchQueue({ redis, prefix: store.prefix, dispatcher, log });
   const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: dispatch.enqueue });
   const doneStates = settles ? ['SETTLED'] : ['VERIFIED'];

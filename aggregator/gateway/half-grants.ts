@@ -48,15 +48,16 @@ export class HalfGrants {
   }
 
   /**
-   * Opens `job`'s share (sealed to the gateway, bound to the half job id) and seals it again to the
-   * taker's key, bound to its lease id. Returns null when the share is gone or does not open.
+   * Opens job `jobId`'s share (a half's scalars or a whole job's inputs, sealed to the gateway, bound to
+   * the job id) and seals it again to the taker's key, bound to its lease id. Returns null when the share
+   * is gone or does not open.
    */
-  async reseal(job: HalfJobV1, leaseId: string, sealKey: string): Promise<SealedObjectRef | null> {
-    const sealed = await this.o.shares.getBlob(job.share.object);
+  async reseal(jobId: string, share: SealedObjectRef, leaseId: string, sealKey: string): Promise<SealedObjectRef | null> {
+    const sealed = await this.o.shares.getBlob(share.object);
     if (!sealed) return null;
     let plain: Uint8Array;
     try {
-      plain = await openSealed(this.o.sealKey, decodeSealed(sealed), utf8(job.jobId));
+      plain = await openSealed(this.o.sealKey, decodeSealed(sealed), utf8(jobId));
     } catch {
       return null;
     }

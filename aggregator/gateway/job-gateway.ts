@@ -17,6 +17,7 @@ import {
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { halfJobV1, type HalfJobV1 } from '../../protocol/messages/half.ts';
+import { jobV1, type JobV1 } from '../../protocol/messages/job.ts';
 import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import { liveMember } from '../intake/member-check.ts';
 import type { HalfGrants } from './half-grants.ts';
@@ -39,12 +40,24 @@ export interface JobGatewayOptions {
   maxWaitMs?: number;
   /** Largest clock difference accepted between a request's time and the gateway's. Default 60 s. */
   maxSkewMs?: number;
-  /** Split proving: who may hold which half, and re-sealing shares (none: half jobs are handed back). */
+  /** Split proving: who may hold which half, and re-sealing shares (none: half and whole jobs are handed back). */
   halves?: HalfGrants;
+  /** Workers the deployment trusts with whole jobs (bank-run nodes); no one else gets one. */
+  trustedWorkers?: (workerId: string) => boolean;
 }
 
 /** Delay before a half refused to one worker is offered again (others take it meanwhile). */
 const REFUSED_HALF_DELAY_MS = 1_000;
+
+/** The whole job a message carries, or null when it carries none (a half job, or bytes the worker refuses). */
+function wholeJobOf(data: Uint8Array): JobV1 | null {
+  try {
+    const p = jobV1.safeParse(JSON.parse(Buffer.from(data).toString('utf8')));
+    return p.success ? p.data : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The half job a message carries, or null when it carries none (a whole job, or bytes to refuse later). */
 function halfJobOf(data: Uint8Array): HalfJobV1 | null {
@@ -152,6 +165,12 @@ export class JobGateway {
         if (granted) jobs.push(granted);
         continue;
       }
+      const whole = wholeJobOf(m.data);
+      if (whole) {
+        const granted = await this.grantWhole(m, whole, member.entry);
+        if (granted) jobs.push(granted);
+        continue;
+      }
       try {
         const lease = await this.store.grant(m, r.workerId);
         jobs.push({ leaseId: lease.leaseId, deliveryCount: lease.deliveryCount, job: Buffer.from(m.data).toString('base64') });
@@ -181,7 +200,7 @@ export class JobGateway {
     try {
       const claim = await this.o.halves.claim(job, member);
       if (!claim.ok) {
-        this.metrics.halvesRefused.inc();
+        this.metrics.jobsRefused.inc();
         log.debug('half not granted to this worker: handed back', { jobId: job.jobId, worker: member.workerId, reason: claim.reason });
         // Each refusal is a delivery: back off, so that eligible workers have time to take it first.
         m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));
@@ -189,7 +208,7 @@ export class JobGateway {
       }
       const now = Date.now();
       const lease = await this.store.grant(m, member.workerId, now, now + job.deadlineMs);
-      const share = await this.o.halves.reseal(job, lease.leaseId, member.sealKey!);
+      const share = await this.o.halves.reseal(job.jobId, job.share, lease.leaseId, member.sealKey!);
       if (!share) {
         log.error('half job\'s share is gone or does not open: terminated', { jobId: job.jobId });
         m.term('share missing or unreadable');
@@ -198,6 +217,35 @@ export class JobGateway {
       return { leaseId: lease.leaseId, deliveryCount: lease.deliveryCount, job: Buffer.from(m.data).toString('base64'), share };
     } catch (err) {
       log.error('half job not granted: handed back', { jobId: job.jobId, error: err });
+      m.nak(REFUSED_HALF_DELAY_MS);
+      return null;
+    }
+  }
+
+  /**
+   * Grants a whole job only to a worker the deployment trusts that declares a seal key (else hands it
+   * back), with its inputs re-sealed to that key. A job whose inputs are gone or do not open is terminated.
+   */
+  private async grantWhole(m: JsMsg, job: JobV1, member: MemberEntryV1): Promise<GrantedJobV1 | null> {
+    const log = this.o.log;
+    const trusted = this.o.trustedWorkers?.(member.workerId) === true;
+    if (!this.o.halves || !trusted || !member.sealKey) {
+      if (!this.o.halves) log.error('whole job but this gateway has no seal key: handed back', { jobId: job.jobId });
+      this.metrics.jobsRefused.inc();
+      m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));
+      return null;
+    }
+    try {
+      const lease = await this.store.grant(m, member.workerId);
+      const share = await this.o.halves.reseal(job.jobId, job.sealed, lease.leaseId, member.sealKey);
+      if (!share) {
+        log.error('whole job\'s sealed inputs are gone or do not open: terminated', { jobId: job.jobId });
+        m.term('sealed inputs missing or unreadable');
+        return null;
+      }
+      return { leaseId: lease.leaseId, deliveryCount: lease.deliveryCount, job: Buffer.from(m.data).toString('base64'), share };
+    } catch (err) {
+      log.error('whole job not granted: handed back', { jobId: job.jobId, error: err });
       m.nak(REFUSED_HALF_DELAY_MS);
       return null;
     }

@@ -30,6 +30,7 @@ interface AggregatorFlags {
   natsCreds?: string;
   key: string;
   sealKey?: string;
+  trustedWorker: string[];
   deployment: string;
   rpc?: string;
   chainId?: number;
@@ -41,6 +42,12 @@ interface AggregatorFlags {
   dev?: boolean;
 }
 
+/** Collects repeated `--trusted-worker` values: Ed25519 public keys, 32 bytes of hex. */
+const workerIdList = (v: string, prev: string[]) => {
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new InvalidArgumentError('--trusted-worker must be a worker id: 64 hex digits');
+  return [...prev, v.toLowerCase()];
+};
+
 /** `drex-swarm aggregator`: result intake and verdicts, and settlement when a ledger is configured. */
 export function aggregatorCommand(): Command {
   return new Command('aggregator')
@@ -48,6 +55,7 @@ export function aggregatorCommand(): Command {
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
     .option('--key <file>', 'Ed25519 identity file that signs verdicts and settlement outcomes (created when missing; give its public key to the orchestrator as --aggregator-key)', DEFAULT_KEY)
     .option('--seal-key <file>', "X25519 key file of the job gateway (created when missing): split proving's shares are sealed to it; give its public key to the orchestrator as --gateway-seal-key")
+    .option('--trusted-worker <id>', 'a worker (Ed25519 public key, hex) the deployment trusts with whole jobs, e.g. a bank-run node (repeatable)', workerIdList, [])
     .option('--deployment <id>', 'whose streams, subjects and buckets: one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
     .option('--chain-id <id>', 'chain id the ledger must have (required with --rpc; checked at start)', parseChainId)
@@ -72,6 +80,7 @@ export function aggregatorCommand(): Command {
         natsCreds: o.natsCreds,
         keyFile: resolve(o.key),
         sealKeyFile: o.sealKey ? resolve(o.sealKey) : undefined,
+        trustedWorkers: o.trustedWorker,
         deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, chainId: o.chainId!, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });

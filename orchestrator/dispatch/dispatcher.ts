@@ -1,7 +1,11 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { ObjectStore } from '@nats-io/obj';
+import type { SealedObjectRef } from '../../protocol/messages/fields.ts';
+import { gatewayShareObject } from '../../protocol/messages/half.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
+import { encodeSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import type { JobExpectationV1, JobV1 } from '../../protocol/messages/job.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { BatchStore } from '../store/batch-store.ts';
@@ -22,6 +26,9 @@ export interface DispatcherOptions {
    * it, each attempt is one whole job.
    */
   witness?: WitnessQueue;
+  /** Whole jobs: their inputs are sealed to the job gateway's key (hex) and stored in the shares bucket. */
+  gatewaySealKey: string;
+  shares: ObjectStore;
 }
 
 /** The id of one attempt at proving transfer `index` of a batch's plan `version`. */
@@ -58,6 +65,16 @@ export class Dispatcher {
     return todo.length;
   }
 
+  /** Seals a whole job's inputs to the job gateway (bound to the job id) into the shares bucket. */
+  private async sealInput(jobId: string, input: Record<string, unknown>): Promise<SealedObjectRef> {
+    const plain = new TextEncoder().encode(JSON.stringify(input));
+    const box = encodeSealed(await sealTo(this.o.gatewaySealKey, plain, new TextEncoder().encode(jobId)));
+    plain.fill(0);
+    const object = gatewayShareObject(jobId);
+    await this.o.shares.putBlob({ name: object }, box);
+    return { object, bytes: box.byteLength };
+  }
+
   /** Publishes one job attempt and its expectation. */
   async publish(batchId: string, version: number, index: number, attempt: number, input: Record<string, unknown>, publicSignals: string[]): Promise<string> {
     const now = Date.now();
@@ -80,7 +97,7 @@ export class Dispatcher {
       attempt,
       circuit: 'transfer',
       artifact: this.o.artifact,
-      input: input as JobV1['input'],
+      sealed: await this.sealInput(jobId, input),
       enqueuedMs: now,
     };
     // The attempt now in flight and when it was published (re-issues count up from it).

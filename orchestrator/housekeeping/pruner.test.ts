@@ -1,3 +1,4 @@
+import { generateSealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
@@ -54,7 +55,8 @@ async function kvKeysOf(batchId: string): Promise<string[]> {
 describe('Pruner (real redis-server and nats-server)', () => {
   it('leaves only the audit record of a settled batch after the retention time, and nothing of an open one', async () => {
     const store = new BatchStore(redisClient(), 'p1:');
-    const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact: 'a'.repeat(64), log, metrics: createMetrics() });
+    const gatewaySealKey = (await generateSealKeyPair()).publicKeyHex;
+    const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact: 'a'.repeat(64), log, metrics: createMetrics(), gatewaySealKey, shares: topo.shares });
     // S: planned, dispatched (jobs and expectations published), proved, settled. O: planned and proving after it.
     for (const [id, size] of [['S', 0], ['O', 4]] as const) {
       expect((await store.create(batch(id))).kind).toBe('created');

@@ -1,8 +1,16 @@
 import { z } from 'zod';
-import { batchId, fieldString } from './fields.ts';
+import { batchId, fieldString, sealedObjectRef } from './fields.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
-/** A proving job (v1): one transfer to prove, published on `drex.jobs.v1.<circuit>`. */
+/** A transfer's circuit inputs (decimal strings): what a whole job's sealed share opens to. */
+export const circuitInput = z.record(z.string(), z.union([fieldString, z.array(fieldString), z.array(z.array(fieldString))]));
+export type CircuitInput = z.infer<typeof circuitInput>;
+
+/**
+ * A whole proving job (v1): one transfer to prove, published on `drex.<d>.jobs.v1.transfer`, for workers
+ * the deployment trusts. Its inputs travel sealed: to the job gateway (bound to the job id), which
+ * re-seals them to the trusted worker that takes the job (bound to its lease id).
+ */
 export const jobV1 = z.object({
   v: z.literal(1),
   jobId: z.string().min(1).max(200),
@@ -15,8 +23,8 @@ export const jobV1 = z.object({
   circuit: z.literal('transfer'),
   /** sha256 of the proving key: workers fetch artifacts by this hash. */
   artifact: z.string().regex(/^[0-9a-f]{64}$/),
-  /** Circuit inputs (decimal strings). */
-  input: z.record(z.string(), z.union([fieldString, z.array(fieldString), z.array(z.array(fieldString))])),
+  /** The circuit inputs (JSON of a circuitInput), sealed to the job gateway. */
+  sealed: sealedObjectRef,
   /**
    * When it was published. A job has no wall-clock deadline: however long it waits in the queue, it is
    * proved when its turn comes (a result for a superseded plan is refused by the aggregator).

@@ -71,6 +71,7 @@ export class Swarm {
   /** The job gateway's seal key file (replicas share it); split proving's shares are sealed to it. */
   readonly sealKeyFile = join(this.dir, 'aggregator.seal.json');
   private sealKey = '';
+  private readonly trusted = new Set<string>();
   private clients: BankClient[] = [];
   private workerCount = 0;
 
@@ -107,6 +108,8 @@ export class Swarm {
       natsCreds: this.security.creds.aggregator,
       keyFile: this.aggregatorKeyFile,
       sealKeyFile: this.sealKeyFile,
+      // Whole jobs go only to trusted workers: here, every worker this harness starts.
+      trustedWorkers: (id) => this.trusted.has(id),
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
@@ -130,7 +133,7 @@ export class Swarm {
       '--redis', this.redis.url,
       '--aggregator-key', loadOrCreateIdentity(this.aggregatorKeyFile).id,
       '--proving-mode', this.o.proving ?? 'whole',
-      ...(this.o.proving === 'split' ? ['--gateway-seal-key', this.sealKey] : []),
+      '--gateway-seal-key', this.sealKey,
       '--grpc-port', '0',
       '--http-port', '0',
       '--job-ack-wait-ms', String(t.jobAckWaitMs),
@@ -169,6 +172,7 @@ export class Swarm {
     const { identity, seedHex } = generateIdentity();
     const key = this.workerKeyFile(i);
     writeFileSync(key, JSON.stringify({ type: 'ed25519', id: identity.id, seed: seedHex }), { mode: 0o600 });
+    if (this.o.proving !== 'split') this.trusted.add(identity.id);
     const keys = loadAdmissionKeys(this.security.admissionDir);
     const user = userKeyFromEd25519Seed(seedHex);
     const jwt = await issueUserJwt({

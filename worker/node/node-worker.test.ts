@@ -22,6 +22,10 @@ import { startNatsServer, type TestNatsServer } from '../../test/support/nats-se
 import { verifyProof } from '../prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
 import { startNodeWorker, type NodeWorker } from './node-worker.ts';
+import { HalfGrants } from '../../aggregator/gateway/half-grants.ts';
+import { gatewayShareObject } from '../../protocol/messages/half.ts';
+import { encodeSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
+import { generateSealKeyPair, type SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { JobGateway } from '../../aggregator/gateway/job-gateway.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 
@@ -39,6 +43,8 @@ let transfers: PlannedTransfer[];
 let dir: string;
 /** The aggregator's job gateway: the workers' only way to the jobs. */
 let gateway: JobGateway;
+/** The gateway's seal key: whole jobs' inputs are sealed to it. */
+let gatewaySeal: SealKeyPair;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,24 +60,37 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 
 const newBatchId = () => `0x${randomBytes(32).toString('hex')}`;
 
-function jobFor(t: PlannedTransfer, batchId: string, over: Partial<JobV1> = {}): JobV1 {
+/** The circuit inputs of each job built here, sealed to the gateway when the job is published. */
+const inputs = new Map<string, Record<string, unknown>>();
+
+function jobFor(t: PlannedTransfer, batchId: string, over: Partial<JobV1> = {}, input: Record<string, unknown> = t.input): JobV1 {
   const now = Date.now();
+  const jobId = over.jobId ?? `${batchId}:${t.index}:1:1`;
+  inputs.set(jobId, input);
   return {
     v: 1,
-    jobId: `${batchId}:${t.index}:1:1`,
+    jobId,
     batchId,
     index: t.index,
     planVersion: 1,
     attempt: 1,
     circuit: 'transfer',
     artifact: artifacts.manifest.zkeyHash,
-    input: t.input,
+    sealed: { object: gatewayShareObject(jobId), bytes: 1 },
     enqueuedMs: now,
     ...over,
   };
 }
 
+/** Publishes a job; a whole job's inputs are sealed to the gateway's key and stored first, as the dispatcher does. */
 async function publishJob(job: JobV1 | string): Promise<void> {
+  const input = typeof job === 'string' ? undefined : inputs.get(job.jobId);
+  if (typeof job !== 'string' && input) {
+    const utf8 = (x: string) => new TextEncoder().encode(x);
+    const box = encodeSealed(await sealTo(gatewaySeal.publicKeyHex, utf8(JSON.stringify(input)), utf8(job.jobId)));
+    await topo.shares.putBlob({ name: job.sealed.object }, box);
+    job = { ...job, sealed: { ...job.sealed, bytes: box.byteLength } };
+  }
   await js.publish(NATS.jobSubject('transfer'), typeof job === 'string' ? job : JSON.stringify(job));
 }
 
@@ -128,7 +147,10 @@ beforeAll(async () => {
   js = jetstream(nc);
   topo = await ensureTopology(nc, { jobAckWaitMs: 6_000, jobMaxDeliver: 5, memberTtlMs: 10_000 });
   const consumer = await js.consumers.get(NATS.jobsStream, NATS.proversConsumer);
-  gateway = new JobGateway({ nc, names: NATS, consumer, leases: topo.leases, members: topo.members, log: testLogger('worker-test-gateway'), registry: new Registry() });
+  gatewaySeal = await generateSealKeyPair();
+  // Whole jobs go to trusted workers only: every worker of this test is.
+  const halves = new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey: gatewaySeal });
+  gateway = new JobGateway({ nc, names: NATS, consumer, leases: topo.leases, members: topo.members, halves, trustedWorkers: () => true, log: testLogger('worker-test-gateway'), registry: new Registry() });
   await gateway.start();
   artifacts = await ensureArtifacts();
   vkey = JSON.parse(readFileSync(artifacts.vkey, 'utf8'));
@@ -201,7 +223,7 @@ describe('node worker against a real nats-server', () => {
     await publishJob('{ this is not json');
     await publishJob(JSON.stringify({ ...jobFor(t, batchId), artifact: 'nope', index: -1 }));
     await publishJob(jobFor(t, batchId, { jobId: 'waited-an-hour', enqueuedMs: Date.now() - 3_600_000 }));
-    await publishJob(jobFor(t, batchId, { jobId: 'refused', input: { ...t.input, amount: String(BigInt(t.input.amount as string) + 1n) } }));
+    await publishJob(jobFor(t, batchId, { jobId: 'refused' }, { ...t.input, amount: String(BigInt(t.input.amount as string) + 1n) }));
     await publishJob(jobFor(t, batchId));
     const results = await takeResults(2);
     expect(results.map((r) => r.jobId).sort()).toEqual([jobFor(t, batchId).jobId, 'waited-an-hour'].sort());

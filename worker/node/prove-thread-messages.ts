@@ -1,9 +1,9 @@
-import type { JobV1 } from '../../protocol/messages/job.ts';
+import type { CircuitInput, JobV1 } from '../../protocol/messages/job.ts';
 import type { ProofResult, ProverArtifacts } from '../prover/groth16-prover.ts';
 import type { HalfMsmResult } from '../runtime/signed-half-result.ts';
 
 /** What a thread is asked to compute: a whole proof of a job's inputs, or the five MSMs of one half. */
-export type ThreadWork = { kind: 'prove'; input: JobV1['input'] } | { kind: 'msm'; witness: Uint8Array; quotient: Uint8Array };
+export type ThreadWork = { kind: 'prove'; input: CircuitInput } | { kind: 'msm'; witness: Uint8Array; quotient: Uint8Array };
 
 /** Messages from the pool to a prover thread. */
 export type ToProveThread =

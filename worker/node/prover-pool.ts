@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { JobV1 } from '../../protocol/messages/job.ts';
+import type { CircuitInput, JobV1 } from '../../protocol/messages/job.ts';
 import { createLogger, type Logger } from '../../swarm/log/logger.ts';
 import type { HalfScalars } from '../../prover/share-codec.ts';
 import { WitnessError, type ProofResult, type ProverArtifacts } from '../prover/groth16-prover.ts';
@@ -16,7 +16,7 @@ import type { FromProveThread, ThreadErrorInfo, ThreadWork, ToProveThread } from
  */
 export interface ProverPool extends JobProver, HalfProver {
   readonly threads: number;
-  prove(artifactHash: string, artifacts: ProverArtifacts, input: JobV1['input']): Promise<ProofResult>;
+  prove(artifactHash: string, artifacts: ProverArtifacts, input: CircuitInput): Promise<ProofResult>;
   /** The five MSMs of one half in a thread (the scalars are copied to it and wiped there once done). */
   msm(artifactHash: string, key: KeyedArtifacts, scalars: HalfScalars): Promise<HalfMsmResult>;
   /** Rejects queued and running work, releases snarkjs in every thread and ends the threads. */

@@ -7,7 +7,7 @@ const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.strin
 const batchId = `0x${'ab'.repeat(32)}`;
 const artifact = 'cd'.repeat(32);
 
-const whole: JobV1 = { v: 1, jobId: 'j1', batchId, index: 0, planVersion: 1, attempt: 1, circuit: 'transfer', artifact, input: { amount: '5' }, enqueuedMs: 1_700_000_000_000 };
+const whole: JobV1 = { v: 1, jobId: 'j1', batchId, index: 0, planVersion: 1, attempt: 1, circuit: 'transfer', artifact, sealed: { object: 'share/j1', bytes: 100 }, enqueuedMs: 1_700_000_000_000 };
 const half: HalfJobV1 = {
   v: 1,
   kind: 'half',

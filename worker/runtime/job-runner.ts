@@ -1,7 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import type { NatsNames } from '../../protocol/subjects.ts';
-import type { JobV1 } from '../../protocol/messages/job.ts';
+import type { CircuitInput, JobV1 } from '../../protocol/messages/job.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
@@ -12,12 +12,13 @@ import { runHalfJob, type HalfProver } from './half-job-runner.ts';
 import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
 import { decodeJob } from './job-decoder.ts';
 import type { ProvingKeyCache } from './proving-key-cache.ts';
+import { openWholeInput } from './share-reader.ts';
 import { signedResult } from './signed-result.ts';
 import type { WorkerFault } from './worker-fault.ts';
 
 /** Proves one job's inputs with an artifact set (a thread pool, a Web Worker, an enclave...). */
 export interface JobProver {
-  prove(artifactHash: string, artifacts: ProverArtifacts, input: JobV1['input']): Promise<ProofResult>;
+  prove(artifactHash: string, artifacts: ProverArtifacts, input: CircuitInput): Promise<ProofResult>;
 }
 
 /** What running a job needs. */
@@ -95,9 +96,23 @@ export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutco
       if (!hand.abandoned) d.nak(ctx.retryDelayMs);
       return fail('artifact');
     }
+    if (!d.share) {
+      log.warn('whole job granted without its inputs sealed to this worker: job terminated');
+      d.term('whole job granted without a share sealed to this worker');
+      return fail('share');
+    }
+    let input: CircuitInput;
+    try {
+      input = await openWholeInput(ctx.shares, d.share, ctx.sealKey, d.leaseId);
+    } catch (err) {
+      if (hand.abandoned) return fail('abandoned');
+      log.warn('the job\'s sealed inputs cannot be used: job terminated', { err: err as Error });
+      d.term(`sealed inputs refused: ${(err as Error).message}`);
+      return fail('share');
+    }
     let proof: ProofResult;
     try {
-      proof = await ctx.prover.prove(job.artifact, artifacts, job.input);
+      proof = await ctx.prover.prove(job.artifact, artifacts, input);
     } catch (err) {
       if (hand.abandoned) return fail('abandoned');
       if (errCode(err) === 'WITNESS_FAILED') {

@@ -1,5 +1,6 @@
 import type { ObjectStore } from '@nats-io/obj';
 import type { SealedObjectRef } from '../../protocol/messages/fields.ts';
+import { circuitInput, type CircuitInput } from '../../protocol/messages/job.ts';
 import { decodeHalfScalars, type HalfScalars } from '../../prover/share-codec.ts';
 import { decodeSealed, openSealed, type SealedBox } from '../../swarm/sealing/hpke-seal.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
@@ -17,12 +18,11 @@ export function shareAad(leaseId: string): Uint8Array {
 }
 
 /**
- * Reads the sealed share `ref` from the shares object store, opens it with `sealKey` (bound to
- * `leaseId`) and decodes the half's scalars against the proving key's counts. Every failure is a
- * ShareError naming what went wrong, never the share's content; the plaintext of a share that does not
- * decode is wiped. The caller owns the returned scalars (views into one buffer) and wipes them after use.
+ * Reads the sealed box `ref` from the shares object store and opens it with `sealKey` (bound to
+ * `leaseId`): the plaintext, which the caller wipes after use. Every failure is a ShareError naming what
+ * went wrong, never the content.
  */
-export async function openShare(store: ObjectStore, ref: SealedObjectRef, sealKey: SealKeyPair, leaseId: string, counts: HalfCounts): Promise<HalfScalars> {
+export async function openSealedObject(store: ObjectStore, ref: SealedObjectRef, sealKey: SealKeyPair, leaseId: string): Promise<Uint8Array> {
   let bytes: Uint8Array | null;
   try {
     bytes = await store.getBlob(ref.object);
@@ -37,17 +37,42 @@ export async function openShare(store: ObjectStore, ref: SealedObjectRef, sealKe
   } catch (err) {
     throw new ShareError('SHARE_MALFORMED', `share ${ref.object} is not a sealed box: ${(err as Error).message}`, { cause: err });
   }
-  let plaintext: Uint8Array;
   try {
-    plaintext = await openSealed(sealKey, box, shareAad(leaseId));
+    return await openSealed(sealKey, box, shareAad(leaseId));
   } catch (err) {
     throw new ShareError('SHARE_NOT_OPENED', `share ${ref.object} does not open with this worker's seal key for lease ${leaseId}`, { cause: err });
   }
+}
+
+/**
+ * Reads and opens a half's sealed share (openSealedObject) and decodes its scalars against the proving
+ * key's counts; the plaintext of a share that does not decode is wiped. The caller owns the returned
+ * scalars (views into one buffer) and wipes them after use.
+ */
+export async function openShare(store: ObjectStore, ref: SealedObjectRef, sealKey: SealKeyPair, leaseId: string, counts: HalfCounts): Promise<HalfScalars> {
+  const plaintext = await openSealedObject(store, ref, sealKey, leaseId);
   try {
     return decodeHalfScalars(plaintext, counts);
   } catch (err) {
     plaintext.fill(0);
     throw new ShareError('SHARE_MALFORMED', `share ${ref.object} is not a half of this proving key: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Reads and opens a whole job's sealed inputs (openSealedObject): the transfer's circuit inputs. A
+ * plaintext that is not a circuit input is a ShareError (SHARE_MALFORMED).
+ */
+export async function openWholeInput(store: ObjectStore, ref: SealedObjectRef, sealKey: SealKeyPair, leaseId: string): Promise<CircuitInput> {
+  const plaintext = await openSealedObject(store, ref, sealKey, leaseId);
+  try {
+    const parsed = circuitInput.safeParse(JSON.parse(Buffer.from(plaintext).toString('utf8')));
+    if (!parsed.success) throw new Error('not a circuit input');
+    return parsed.data;
+  } catch {
+    throw new ShareError('SHARE_MALFORMED', `share ${ref.object} is not a transfer's circuit input`);
+  } finally {
+    plaintext.fill(0);
   }
 }
 
