@@ -23,7 +23,6 @@ export {
   type WitnessScalars,
   type WitnessStageResult,
 } from './witness-stage.ts';
-export { computeQuotient } from './quotient.ts';
 export { splitScalars, expandShare, splitMsmScalars, expandMsmShare, randomSeed, SEED_BYTES } from './secret-share.ts';
 export { msmStage } from './msm-stage.ts';
 export { wasmMsmBackend, type MsmBackend } from './msm-backend.ts';

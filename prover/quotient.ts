@@ -37,11 +37,22 @@ function ranges(total: number, parts: number): [start: number, n: number][] {
   return out;
 }
 
+const coefficientBodies = new WeakMap<ProvingKey, { nCoefs: number; body: Uint8Array }>();
+
+/** The key's coefficients without their count, in a buffer of their own (made once per key). */
+function coefficientsOf(pk: ProvingKey): { nCoefs: number; body: Uint8Array } {
+  let c = coefficientBodies.get(pk);
+  if (!c) {
+    const coefs = pk.sections.coefficients;
+    c = { nCoefs: new DataView(coefs.buffer, coefs.byteOffset, 4).getUint32(0, true), body: coefs.slice(4) };
+    coefficientBodies.set(pk, c);
+  }
+  return c;
+}
+
 /** A, B (Montgomery form) and C = A*B on the domain: one `qap_buildABC` task per range of constraints. */
 async function buildABC(curve: Curve, pk: ProvingKey, witness: Uint8Array): Promise<[Uint8Array, Uint8Array, Uint8Array]> {
-  const coefs = pk.sections.coefficients;
-  const nCoefs = new DataView(coefs.buffer, coefs.byteOffset, 4).getUint32(0, true);
-  const body = coefs.slice(4);
+  const { nCoefs, body } = coefficientsOf(pk);
   // A task clones the whole buffer behind a view: hand it a buffer of the witness's own.
   const w = witness.byteOffset === 0 && witness.byteLength === witness.buffer.byteLength ? witness : witness.slice();
   const parts = ranges(pk.domainSize, curve.tm.concurrency);

@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts, type Artifacts } from '../circuits/ceremony/setup.ts';
 import { buildSample, type Sample } from '../circuits/sample/sample-transfer.ts';
 import { threadedCurve } from './curve.ts';
+import { computeQuotient } from './quotient.ts';
 import {
   addMsmPoints,
   combineProof,
-  computeQuotient,
   decodeMsmPoints,
   encodeMsmPoints,
   msmStage,

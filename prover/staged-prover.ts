@@ -22,7 +22,7 @@ export interface StagedProveResult extends ProofWithSignals {
   timings: StageTimings;
 }
 
-/** Proves `input` with the circuit's witness calculator `wasm` and the proving key `pk`. */
+/** Proves `input` with the circuit's witness calculator `wasm` and the proving key `pk`, the MSMs on `backend` (default WASM). */
 export async function proveStaged(pk: ProvingKey, wasm: Uint8Array, input: Record<string, unknown>, backend?: MsmBackend): Promise<StagedProveResult> {
   const t0 = performance.now();
   const w = await witnessStage(pk, wasm, input);

@@ -1,7 +1,9 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { operatorName } from '../../protocol/messages/admission.ts';
 import { startNodeWorker } from '../../worker/node/node-worker.ts';
+import { WORKER_FAULTS, type WorkerFault } from '../../worker/runtime/worker-fault.ts';
 import { createLogger } from '../../swarm/log/logger.ts';
 
 const DEFAULT_KEY = join(homedir(), '.config', 'drex-swarm', 'worker-key.json');
@@ -14,6 +16,17 @@ function intOption(name: string, min: number, max: number) {
   };
 }
 
+function operatorOption(v: string): string {
+  const parsed = operatorName.safeParse(v);
+  if (!parsed.success) throw new InvalidArgumentError(`operator ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
+  return parsed.data;
+}
+
+function faultOption(v: string): WorkerFault {
+  if (!(WORKER_FAULTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`fault must be one of ${WORKER_FAULTS.join(', ')}`);
+  return v as WorkerFault;
+}
+
 /** `drex-swarm worker --nats URL`: run one Node proving worker until SIGTERM/SIGINT (graceful drain). */
 export function workerCommand(): Command {
   return new Command('worker')
@@ -22,14 +35,15 @@ export function workerCommand(): Command {
     .option('--deployment <id>', 'whose streams, subjects and buckets : one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--key <file>', 'Ed25519 identity file (created when missing)', DEFAULT_KEY)
     .option('--admission <url>', "the orchestrator's HTTP URL: obtain (and renew) NATS credentials bound to the worker key")
-    .option('--operator <name>', 'who runs this worker (the admission allowlist or quota it counts against)')
+    .option('--operator <name>', 'who runs this worker: the admission allowlist or quota it counts against, declared in its membership entry (the two halves of a proof never go to two workers of one operator)', operatorOption)
     .option('--nats-creds <file>', 'NATS .creds file (instead of --admission)', process.env.DREX_NATS_CREDS)
     .option('--dev', 'development run: allow a NATS server without credentials (neither --admission nor --nats-creds)')
     .option('--threads <n>', 'prover threads (one proof per thread at a time)', intOption('threads', 1, 1024), 1)
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://0.0.0.0:PORT/metrics', intOption('metrics port', 0, 65535))
     .option('--heartbeat-ms <ms>', 'membership heartbeat interval', intOption('heartbeat', 200, 300_000), 5_000)
     .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
-    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean }) => {
+    .option('--fault <mode>', 'for testing: answer every half with a wrong point (mode wrong-point: a valid curve point, signed, only its value is wrong)', faultOption)
+    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean; fault?: WorkerFault }) => {
       const log = createLogger('worker');
       if (opts.admission && !opts.operator) throw new InvalidArgumentError('--admission needs --operator NAME');
       if (!opts.admission && !opts.natsCreds && !opts.dev) {
@@ -64,6 +78,8 @@ export function workerCommand(): Command {
             metricsPort: opts.metricsPort,
             heartbeatMs: opts.heartbeatMs,
             drainTimeoutMs: opts.drainTimeoutMs,
+            ...(opts.operator ? { operator: opts.operator } : {}),
+            ...(opts.fault ? { fault: opts.fault } : {}),
             signal: abort.signal,
             log,
           });

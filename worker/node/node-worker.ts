@@ -5,6 +5,7 @@ import { admitWorker, type AdmittedCredentials } from '../runtime/admission-clie
 import { createLogger, type Logger } from '../../swarm/log/logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.ts';
 import { serveMetrics, type MetricsServer } from '../runtime/metrics-server.ts';
+import type { WorkerFault } from '../runtime/worker-fault.ts';
 import { startWorkerRuntime, type WorkerRuntime, type WorkerStats } from '../runtime/worker-runtime.ts';
 import { createProverPool, type ProverPool } from './prover-pool.ts';
 
@@ -33,6 +34,10 @@ export interface NodeWorkerOptions {
    * the worker key), a `.creds` file, or none (an open server: tests of other parts only).
    */
   natsAuth?: { admissionUrl: string; operator: string } | { credsFile: string };
+  /** Who runs the worker, declared in its membership entry (an operator name: 1-64 of [a-z0-9._-]). */
+  operator?: string;
+  /** For testing the swarm's defences: misbehave as told (see worker/runtime/worker-fault.ts). */
+  fault?: WorkerFault;
   /** Aborts the start while it waits for the topology. */
   signal?: AbortSignal;
   log?: Logger;
@@ -56,8 +61,9 @@ export interface NodeWorker {
 }
 
 /**
- * Starts a Node worker: a pool of `threads` prover threads, and on the main thread the shared runtime
- * (membership heartbeat, jobs taken through the job gateway, signed results) over its own NATS connection.
+ * Starts a Node worker: a pool of `threads` prover threads (whole proofs and halves' MSMs), and on the
+ * main thread the shared runtime (membership heartbeat, jobs taken through the job gateway, shares read
+ * and opened, signed results) over its own NATS connection.
  */
 export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker> {
   const identity = loadOrCreateIdentity(o.keyFile);
@@ -90,7 +96,8 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       nc,
       identity,
       prover: pool,
-      capabilities: { runtime: 'node', threads, gpu: false, tee: false },
+      halfProver: pool,
+      capabilities: { runtime: 'node', threads, gpu: false, tee: false, ...(o.operator ? { operator: o.operator } : {}) },
       concurrency: threads,
       metrics,
       log,
@@ -100,13 +107,14 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       retryDelayMs: o.retryDelayMs,
       topologyTimeoutMs: o.topologyTimeoutMs,
       deployment: o.deployment,
+      ...(o.fault ? { fault: o.fault } : {}),
       signal: o.signal,
     });
   } catch (err) {
     await release();
     throw err;
   }
-  log.info('node worker started', { id: identity.id, threads, nats: o.natsUrl, metricsPort: server?.port });
+  log.info('node worker started', { id: identity.id, threads, nats: o.natsUrl, metricsPort: server?.port, ...(o.operator ? { operator: o.operator } : {}), ...(o.fault ? { fault: o.fault } : {}) });
   const rt = runtime;
   let stopping: Promise<void> | null = null;
   const conn = nc;

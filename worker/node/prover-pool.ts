@@ -1,16 +1,25 @@
 import { Worker } from 'node:worker_threads';
 import type { JobV1 } from '../../protocol/messages/job.ts';
 import { createLogger, type Logger } from '../../swarm/log/logger.ts';
+import type { HalfScalars } from '../../prover/share-codec.ts';
 import { WitnessError, type ProofResult, type ProverArtifacts } from '../prover/groth16-prover.ts';
-import { ProveFailedError, ProverPoolClosedError, ProverThreadError } from '../runtime/errors.ts';
+import { ProveFailedError, ProverPoolClosedError, ProverThreadError, ShareError } from '../runtime/errors.ts';
+import type { HalfProver } from '../runtime/half-job-runner.ts';
 import type { JobProver } from '../runtime/job-runner.ts';
-import type { FromProveThread, ThreadErrorInfo, ToProveThread } from './prove-thread-messages.ts';
+import type { KeyedArtifacts } from '../runtime/proving-key-cache.ts';
+import type { HalfMsmResult } from '../runtime/signed-half-result.ts';
+import type { FromProveThread, ThreadErrorInfo, ThreadWork, ToProveThread } from './prove-thread-messages.ts';
 
-/** A pool of prover threads; at most one proof per thread at a time, further proofs queue. */
-export interface ProverPool extends JobProver {
+/**
+ * A pool of prover threads; at most one job per thread at a time (a whole proof or a half's MSMs),
+ * further jobs queue.
+ */
+export interface ProverPool extends JobProver, HalfProver {
   readonly threads: number;
   prove(artifactHash: string, artifacts: ProverArtifacts, input: JobV1['input']): Promise<ProofResult>;
-  /** Rejects queued and running proofs, releases snarkjs in every thread and ends the threads. */
+  /** The five MSMs of one half in a thread (the scalars are copied to it and wiped there once done). */
+  msm(artifactHash: string, key: KeyedArtifacts, scalars: HalfScalars): Promise<HalfMsmResult>;
+  /** Rejects queued and running work, releases snarkjs in every thread and ends the threads. */
   close(): Promise<void>;
 }
 
@@ -27,8 +36,8 @@ interface Task {
   id: number;
   artifactHash: string;
   artifacts: ProverArtifacts;
-  input: JobV1['input'];
-  resolve: (r: ProofResult) => void;
+  work: ThreadWork;
+  resolve: (r: ProofResult | HalfMsmResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -53,11 +62,13 @@ const webWorkerShim = (name: string) => ({ mod: 'data:text/javascript,', name, t
 function toError(e: ThreadErrorInfo): Error {
   if (e.code === 'WITNESS_FAILED') return new WitnessError(e.message);
   if (e.code === 'PROVER_THREAD_FAILED') return new ProverThreadError(e.message);
+  if (e.code === 'SCALARS_INVALID') return new ShareError('SHARE_MALFORMED', `the half's scalars do not fit the proving key: ${e.message}`);
   return new ProveFailedError(`${e.name}: ${e.message}`);
 }
 
 /**
- * Starts `threads` worker threads that prove with single-threaded snarkjs, and resolves once all are
+ * Starts `threads` worker threads that prove with single-threaded snarkjs (and compute halves' MSMs on
+ * the same single-threaded curve, so `threads` bounds every kind of work), and resolves once all are
  * ready (a thread that cannot load fails the start with ProverThreadError). A thread that dies while
  * proving fails that proof and is replaced.
  */
@@ -79,7 +90,7 @@ export async function createProverPool(o: ProverPoolOptions): Promise<ProverPool
       if (!slot) return;
       queue.shift();
       slot.task = task;
-      const msg: Extract<ToProveThread, { type: 'prove' }> = { type: 'prove', id: task.id, artifactHash: task.artifactHash, input: task.input };
+      const msg: Extract<ToProveThread, { type: 'prove' }> = { type: 'prove', id: task.id, artifactHash: task.artifactHash, work: task.work };
       const at = slot.held.indexOf(task.artifactHash);
       if (at >= 0) {
         slot.held.splice(at, 1);
@@ -161,15 +172,17 @@ export async function createProverPool(o: ProverPoolOptions): Promise<ProverPool
     await close();
     throw err;
   }
+  const submit = <R extends ProofResult | HalfMsmResult>(artifactHash: string, artifacts: ProverArtifacts, work: ThreadWork): Promise<R> => {
+    if (closed) return Promise.reject(new ProverPoolClosedError());
+    return new Promise<R>((resolve, reject) => {
+      queue.push({ id: nextId++, artifactHash, artifacts, work, resolve: resolve as Task['resolve'], reject });
+      dispatch();
+    });
+  };
   return {
     threads: o.threads,
-    prove(artifactHash, artifacts, input) {
-      if (closed) return Promise.reject(new ProverPoolClosedError());
-      return new Promise<ProofResult>((resolve, reject) => {
-        queue.push({ id: nextId++, artifactHash, artifacts, input, resolve, reject });
-        dispatch();
-      });
-    },
+    prove: (artifactHash, artifacts, input) => submit<ProofResult>(artifactHash, artifacts, { kind: 'prove', input }),
+    msm: (artifactHash, key, scalars) => submit<HalfMsmResult>(artifactHash, key.artifacts, { kind: 'msm', witness: scalars.witness, quotient: scalars.quotient }),
     close,
   };
 }

@@ -1,3 +1,4 @@
+import type { SealedObjectRef } from '../../protocol/messages/fields.ts';
 import type { GrantedJobV1 } from '../../protocol/messages/work.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { GatewayClient } from './gateway-client.ts';
@@ -8,6 +9,8 @@ export interface Delivery {
   readonly data: Uint8Array;
   readonly deliveryCount: number;
   readonly leaseId: string;
+  /** A half job's share: an object in the shares store, sealed to this worker's seal key, bound to `leaseId`. */
+  readonly share?: SealedObjectRef;
   /** The provers consumer's ack wait: signal progress well within it. */
   readonly ackWaitMs: number;
   /** True once the gateway answered that the lease is no longer this worker's: its result would not count. */
@@ -33,6 +36,7 @@ export function gatewayDelivery(client: GatewayClient, granted: GrantedJobV1, ac
     data: Buffer.from(granted.job, 'base64'),
     deliveryCount: granted.deliveryCount,
     leaseId: granted.leaseId,
+    ...(granted.share ? { share: granted.share } : {}),
     ackWaitMs,
     get lost() {
       return lost;

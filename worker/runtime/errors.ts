@@ -77,3 +77,14 @@ export class GatewayUnavailableError extends WorkerError {
     super('GATEWAY_UNAVAILABLE', message, options);
   }
 }
+
+/** Why a half job's share cannot be used: not readable, not in the store, not the granted size, not sealed to this worker's key for this lease, or not a half of the proving key. */
+export type ShareErrorCode = 'SHARE_MISSING' | 'SHARE_UNREADABLE' | 'SHARE_SIZE_MISMATCH' | 'SHARE_NOT_OPENED' | 'SHARE_MALFORMED';
+
+/** A half job's sealed share that this worker cannot read, open or decode: it never will under this lease. */
+export class ShareError extends WorkerError {
+  override name = 'ShareError';
+  constructor(code: ShareErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

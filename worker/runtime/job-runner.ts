@@ -1,14 +1,19 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { ObjectStore } from '@nats-io/obj';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { JobV1 } from '../../protocol/messages/job.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
+import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import type { ProofResult, ProverArtifacts } from '../prover/groth16-prover.ts';
 import type { ArtifactCache } from './artifact-cache.ts';
 import type { Delivery } from './delivery.ts';
+import { runHalfJob, type HalfProver } from './half-job-runner.ts';
 import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
 import { decodeJob } from './job-decoder.ts';
+import type { ProvingKeyCache } from './proving-key-cache.ts';
 import { signedResult } from './signed-result.ts';
+import type { WorkerFault } from './worker-fault.ts';
 
 /** Proves one job's inputs with an artifact set (a thread pool, a Web Worker, an enclave...). */
 export interface JobProver {
@@ -22,6 +27,16 @@ export interface JobContext {
   js: JetStreamClient;
   artifacts: ArtifactCache;
   prover: JobProver;
+  /** Computes the MSMs of half jobs. */
+  halfProver: HalfProver;
+  /** Proving keys read from the artifact cache's sets (half jobs). */
+  provingKeys: ProvingKeyCache;
+  /** The shares object store: half jobs' scalars, sealed to the worker that takes them. */
+  shares: ObjectStore;
+  /** This worker's X25519 key pair, which its shares are sealed to; generated at start, kept in memory only. */
+  sealKey: SealKeyPair;
+  /** For testing the swarm's defences: misbehave as told. */
+  fault?: WorkerFault;
   metrics: WorkerMetrics;
   log: Logger;
   /** Interval of in-progress signals while the job is in hand; default a third of the delivery's ack wait. */
@@ -38,13 +53,13 @@ export interface JobInHand {
   abandoned: boolean;
 }
 
-/** How a job ended for this worker. */
-export type JobOutcome = 'proved' | JobFailureReason;
+/** How a job ended for this worker: a whole job proved, a half job answered, or why neither. */
+export type JobOutcome = 'proved' | 'answered' | JobFailureReason;
 
 const errCode = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
 
 /**
- * Runs one delivered job: validate (malformed: term), fetch artifacts
+ * Runs one delivered job: validate (malformed: term); a half job goes to runHalfJob; a whole job: fetch artifacts
  * (bad: nak with delay), prove with in-progress signals (witness refused: term; other failure: nak with
  * delay), sign and publish the result (with its lease id) with JetStream de-duplication id
  * `jobId:workerId`, and only once the result is stored ack the job. A job is never dropped unanswered:
@@ -64,6 +79,7 @@ export async function runJob(hand: JobInHand, ctx: JobContext): Promise<JobOutco
     d.term(`malformed job: ${decoded.reason}`);
     return fail('malformed');
   }
+  if (decoded.kind === 'half') return runHalfJob(hand, decoded.job, ctx);
   const job = decoded.job;
   const log = ctx.log.child({ jobId: job.jobId, batchId: job.batchId, index: job.index, delivery: d.deliveryCount, leaseId: d.leaseId });
   log.info('job started');

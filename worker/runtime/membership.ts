@@ -10,11 +10,16 @@ export interface Capabilities {
   threads: number;
   gpu: boolean;
   tee: boolean;
+  /** X25519 public key (hex) that this worker's shares are sealed to. */
+  sealKey?: string;
+  /** Who runs the worker (the halves of one proof go to workers of two operators). */
+  operator?: string;
 }
 
 /** A signed membership entry for `identity` (signature over the canonical bytes of every other field). */
 export function signedMemberEntry(identity: Identity, caps: Capabilities, score: number, ttlMs: number, now = Date.now()): MemberEntryV1 {
-  const unsigned = { v: 1 as const, workerId: identity.id, ...caps, score, ts: now, ttlMs };
+  const { sealKey, operator, ...rest } = caps;
+  const unsigned = { v: 1 as const, workerId: identity.id, ...rest, ...(sealKey ? { sealKey } : {}), ...(operator ? { operator } : {}), score, ts: now, ttlMs };
   return memberEntryV1.parse({ ...unsigned, signature: identity.sign(canonicalBytes(unsigned)) });
 }
 

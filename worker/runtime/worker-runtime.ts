@@ -1,21 +1,28 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
+import { generateSealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { createArtifactCache } from './artifact-cache.ts';
 import { gatewayDelivery } from './delivery.ts';
 import { GatewayClient } from './gateway-client.ts';
+import type { HalfProver } from './half-job-runner.ts';
 import { runJob, type JobContext, type JobInHand, type JobProver } from './job-runner.ts';
 import { startHeartbeat, type Capabilities } from './membership.ts';
 import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
+import { createProvingKeyCache } from './proving-key-cache.ts';
 import { startPullLoop } from './pull-loop.ts';
 import { bindTopology, untilAvailable } from './topology.ts';
+import type { WorkerFault } from './worker-fault.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 
 export interface WorkerRuntimeOptions {
   nc: NatsConnection;
   identity: Identity;
   prover: JobProver;
-  capabilities: Capabilities;
+  /** Computes the MSMs of half jobs (split proving). */
+  halfProver: HalfProver;
+  /** What the worker declares; its seal key is added by the runtime. */
+  capabilities: Omit<Capabilities, 'sealKey'>;
   /** Most jobs in hand at once (the prover's parallelism). */
   concurrency: number;
   metrics: WorkerMetrics;
@@ -36,6 +43,8 @@ export interface WorkerRuntimeOptions {
   topologyTimeoutMs?: number;
   /** Whose jobs (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
+  /** For testing the swarm's defences: misbehave as told (see worker-fault.ts). */
+  fault?: WorkerFault;
   signal?: AbortSignal;
 }
 
@@ -43,6 +52,8 @@ export interface WorkerRuntimeOptions {
 export interface WorkerStats {
   id: string;
   proved: number;
+  /** Half jobs answered. */
+  halves: number;
   failed: Partial<Record<JobFailureReason, number>>;
   inHand: number;
   artifacts: string[];
@@ -63,9 +74,11 @@ export interface WorkerRuntime {
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 /**
- * The runtime every worker shares: binds to the members and artifacts buckets, joins the membership
- * (first heartbeat before any take), then takes jobs through the job gateway, proves with `prover`,
- * signs and reports them until stop(). It never touches the `provers` consumer itself.
+ * The runtime every worker shares: binds to the members, artifacts and shares buckets, generates the
+ * worker's seal key pair (in memory only: shares sealed to it open only in this run), joins the
+ * membership declaring its public half (first heartbeat before any take), then takes jobs through the job
+ * gateway, proves whole jobs with `prover` and computes half jobs with `halfProver`, signs and reports
+ * them until stop(). It never touches the `provers` consumer itself.
  */
 export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const log = o.log;
@@ -75,12 +88,13 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
   const pullExpiresMs = Math.max(1_000, o.pullExpiresMs ?? 5_000);
   let provingEwmaMs = 0;
   const score = () => (provingEwmaMs > 0 ? (o.concurrency * 60_000) / provingEwmaMs : 0);
+  const sealKey = await generateSealKeyPair();
   const heartbeat = await untilAvailable(
     () =>
       startHeartbeat({
         kv: topo.members,
         identity: o.identity,
-        capabilities: o.capabilities,
+        capabilities: { ...o.capabilities, sealKey: sealKey.publicKeyHex },
         score,
         intervalMs: heartbeatMs,
         ttlMs: Math.round(clamp(o.memberTtlMs ?? heartbeatMs * 3, 1_000, 600_000)),
@@ -96,6 +110,11 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
     js: topo.js,
     artifacts,
     prover: o.prover,
+    halfProver: o.halfProver,
+    provingKeys: createProvingKeyCache(artifacts),
+    shares: topo.shares,
+    sealKey,
+    ...(o.fault ? { fault: o.fault } : {}),
     metrics: o.metrics,
     log,
     workingIntervalMs: o.ackWaitMs === undefined ? undefined : Math.max(200, Math.floor(o.ackWaitMs / 3)),
@@ -106,6 +125,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
   };
   const inHand = new Set<JobInHand>();
   let proved = 0;
+  let halves = 0;
   const failed: Partial<Record<JobFailureReason, number>> = {};
   const pull = startPullLoop({
     concurrency: o.concurrency,
@@ -121,6 +141,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
       try {
         const outcome = await runJob(hand, ctx);
         if (outcome === 'proved') proved++;
+        else if (outcome === 'answered') halves++;
         else failed[outcome] = (failed[outcome] ?? 0) + 1;
       } finally {
         inHand.delete(hand);
@@ -128,7 +149,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
       }
     },
   });
-  log.info('worker taking jobs', { concurrency: o.concurrency, ackWaitMs: o.ackWaitMs, takeWaitMs: pullExpiresMs, heartbeatMs });
+  log.info('worker taking jobs', { concurrency: o.concurrency, ackWaitMs: o.ackWaitMs, takeWaitMs: pullExpiresMs, heartbeatMs, ...(o.fault ? { fault: o.fault } : {}) });
 
   let stopping: Promise<void> | null = null;
   const drain = async () => {
@@ -150,7 +171,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
     }
     await gateway.settled();
     await heartbeat.stop();
-    log.info('drained', { proved, failed });
+    log.info('drained', { proved, halves, failed });
   };
   return {
     stop: () => (stopping ??= drain()),
@@ -161,6 +182,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
     stats: () => ({
       id: o.identity.id,
       proved,
+      halves,
       failed: { ...failed },
       inHand: inHand.size,
       artifacts: artifacts.held(),
