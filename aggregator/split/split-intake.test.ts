@@ -96,10 +96,10 @@ interface Attempt {
   leases: [string, string];
 }
 
-/** Dispatches an attempt and has two workers take its halves through the job gateway (real leases). */
-async function dispatch(): Promise<Attempt> {
+/** Dispatches an attempt (expected to prove `planned`) and has two workers take its halves through the job gateway (real leases). */
+async function dispatch(planned: string[] = publicSignals): Promise<Attempt> {
   const batchId = newBatchId();
-  const exp: JobExpectationV1 = { v: 1, jobId: `${batchId}.v1.t0.a1`, batchId, index: 0, planVersion: 1, attempt: 1, artifact, publicSignals, enqueuedMs: Date.now() };
+  const exp: JobExpectationV1 = { v: 1, jobId: `${batchId}.v1.t0.a1`, batchId, index: 0, planVersion: 1, attempt: 1, artifact, publicSignals: planned, enqueuedMs: Date.now() };
   await topo.jobs.put(exp.jobId, JSON.stringify(exp));
   await topo.jsm.streams.purge(topo.names.jobsStream);
   for (const half of [0, 1] as const) {
@@ -289,6 +289,31 @@ describe('a wrong half', () => {
     const outside = twistPointOutsideSubgroup();
     const verdicts = await intake.handle(halfResult(a, 1, { points: { ...points[1], B2: outside } }));
     expect(verdicts).toEqual([expect.objectContaining({ reason: 'WRONG_HALF', workerId: a.workers[1].id, detail: expect.stringContaining('NOT_IN_SUBGROUP') })]);
+  });
+});
+
+describe('a combination that fails with no wrong half', () => {
+  it('when the shares prove other public signals than planned: PROOF_INVALID naming half 0\'s worker, no reputation change', async () => {
+    const planned = [...publicSignals];
+    planned[0] = (BigInt(planned[0]!) + 1n).toString();
+    const a = await dispatch(planned);
+    expect(await intake.handle(halfResult(a, 0))).toEqual([]);
+    const verdicts = await intake.handle(halfResult(a, 1));
+    expect(verdicts).toEqual([
+      expect.objectContaining({ accepted: false, reason: 'PROOF_INVALID', jobId: a.exp.jobId, workerId: a.workers[0].id, detail: expect.stringContaining('neither half differs') }),
+    ]);
+    expect(intake.reputationOf(a.workers[0].id)).toBe(100);
+    expect(intake.reputationOf(a.workers[1].id)).toBe(100);
+    expect(await isHeld(halfJobId(a.exp.jobId, 1))).toBe(false);
+  }, 120_000);
+
+  it('when the shares are gone: PROOF_INVALID saying so, no reputation change', async () => {
+    const a = await dispatch();
+    for (const half of [0, 1] as const) await topo.shares.delete(gatewayShareObject(halfJobId(a.exp.jobId, half)));
+    expect(await intake.handle(halfResult(a, 0))).toEqual([]);
+    const verdicts = await intake.handle(halfResult(a, 1, { points: { ...points[1], A: points[0].A } }));
+    expect(verdicts).toEqual([expect.objectContaining({ reason: 'PROOF_INVALID', workerId: a.workers[0].id, detail: expect.stringContaining('is gone from the shares store') })]);
+    expect(intake.reputationOf(a.workers[1].id)).toBe(100);
   });
 });
 
