@@ -288,7 +288,6 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     metrics,
     log,
     aggregatorKeys: c.aggregatorKeys,
-    book,
     onVerified: async (id) => {
       if (reconciler) {
         await reconciler.resolve(id, 'now'); // handed over if it can settle now, else when its predecessor settled

@@ -5,6 +5,7 @@ import { leaseShareObject, splitRecordV1, type HalfJobV1, type SplitRecordV1 } f
 import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import { decodeSealed, encodeSealed, openSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
+import type { TransferExclusions } from '../split/exclusions.ts';
 
 /** Why a worker may not take a half (it goes back to the queue for another worker). */
 export type HalfRefusal = { ok: false; reason: string };
@@ -19,16 +20,16 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
  * else), nor any half of an attempt that excludes it.
  */
 export class HalfGrants {
-  constructor(private readonly o: { splits: KV; shares: ObjectStore; sealKey: SealKeyPair }) {}
+  constructor(private readonly o: { splits: KV; shares: ObjectStore; sealKey: SealKeyPair; exclusions?: TransferExclusions }) {}
 
   /** Records `member` as a holder of `job`'s half if the split rules allow it. */
   async claim(job: HalfJobV1, member: MemberEntryV1): Promise<{ ok: true } | HalfRefusal> {
     if (!member.sealKey) return { ok: false, reason: 'the worker declares no seal key' };
+    if (await this.o.exclusions?.has(job.proofId, member.workerId)) return { ok: false, reason: 'the worker answered a half of this transfer wrongly' };
     for (let tries = 0; tries < 8; tries++) {
       const { record, revision } = await this.read(job.proofId);
       const other = (1 - job.half) as 0 | 1;
       const w = member.workerId;
-      if (record.excluded.includes(w)) return { ok: false, reason: 'the worker is excluded from this transfer' };
       if (record.holders[other].includes(w)) return { ok: false, reason: 'the worker holds the other half' };
       if (member.operator && record.operators[other].includes(member.operator)) return { ok: false, reason: 'a worker of the same operator holds the other half' };
       if (record.holders[job.half].includes(w)) return { ok: false, reason: 'the worker held this half before' };
@@ -75,7 +76,7 @@ export class HalfGrants {
 
   private async read(proofId: string): Promise<{ record: SplitRecordV1; revision: number }> {
     const e = await this.o.splits.get(proofId);
-    const empty: SplitRecordV1 = { v: 1, proofId, holders: [[], []], operators: [[], []], excluded: [] };
+    const empty: SplitRecordV1 = { v: 1, proofId, holders: [[], []], operators: [[], []] };
     if (!e || e.operation !== 'PUT' || e.length === 0) return { record: empty, revision: e && e.operation !== 'PUT' ? e.revision : 0 };
     const p = splitRecordV1.safeParse(e.json());
     return { record: p.success ? p.data : empty, revision: e.revision };

@@ -8,6 +8,7 @@ import { addMsmPoints, combineProof, decodeMsmPoints, encodeMsmPoints, MsmPoints
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
+import type { TransferExclusions } from './exclusions.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VerdictReason } from '../intake/intake-errors.ts';
@@ -37,6 +38,8 @@ export interface SplitCombinerOptions {
   vkeys: VkeyCache;
   /** The job gateway's seal key, which shares are sealed to: without it no half can be recomputed. */
   sealKey?: SealKeyPair;
+  /** Transfers' excluded workers: a culprit is excluded from its transfer's later attempts. */
+  exclusions?: TransferExclusions;
   /** The aggregator's identity: decisions keep their verdicts signed by it. */
   identity: Identity;
   reputation: Reputation;
@@ -228,6 +231,7 @@ export class SplitCombiner {
     this.o.log.info('halves recomputed after a failed combination', { proofId: exp.jobId, wrong, ms: Math.round(performance.now() - t0) });
     if (wrong.length > 0) {
       const found = wrong.map((half) => ({ half, workerId: held[half].workerId, detail: `the combined proof does not verify; half ${half}'s points differ from its recomputation` }));
+      for (const c of found) await this.o.exclusions?.add(exp.jobId, c.workerId);
       return {
         verdicts: found.map((c) => rejection(exp, c.workerId, 'WRONG_HALF', c.detail, now)),
         apply: () => {

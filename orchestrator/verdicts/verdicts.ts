@@ -8,7 +8,6 @@ import { jobIdOf } from '../dispatch/dispatcher.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Reissuer } from '../reissue/reissuer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
-import type { SplitBook } from '../witness/split-book.ts';
 import { aggregatorSigned } from './aggregator-signed.ts';
 
 export interface VerdictsOptions {
@@ -20,8 +19,6 @@ export interface VerdictsOptions {
   log: Logger;
   /** Public keys (hex) of the aggregators whose signed verdicts count; any other verdict is dropped. */
   aggregatorKeys: readonly string[];
-  /** Split proving: a worker found answering a half wrongly is excluded from the transfer's later attempts. */
-  book?: SplitBook;
   /** Called once when a batch's every proof is verified. */
   onVerified: (batchId: string) => Promise<void>;
 }
@@ -73,7 +70,6 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
       log.warn('rejecting verdict for a reason that does not re-issue a job: ignored', { jobId: v.jobId, reason: v.reason });
       return;
     }
-    if (v.reason === 'WRONG_HALF' && /^[0-9a-f]{64}$/.test(v.workerId)) await o.book?.exclude(v.batchId, v.index, v.workerId);
     const rec = batch;
     if (rec.state !== 'PROVING' || rec.planVersion !== v.planVersion) return;
     if (v.jobId !== jobIdOf(v.batchId, v.planVersion, v.index, await store.attempt(v.batchId, v.index))) return; // an older attempt

@@ -6,8 +6,7 @@ const KEEP_S = 7 * 24 * 3600;
 /**
  * The witness stage's records in Redis (trusted storage, beside the plan itself): each proof attempt's
  * sharing seed (first writer wins, so a retried stage re-creates the same shares), the jobs-stream
- * positions of its two halves (housekeeping tells a queued half from a lost one by them), and the workers
- * excluded from a transfer after they answered a half wrongly.
+ * positions of its two halves (housekeeping tells a queued half from a lost one by them).
  */
 export class SplitBook {
   constructor(
@@ -36,20 +35,8 @@ export class SplitBook {
     return a === attempt && s0 && s1 ? [s0, s1] : null;
   }
 
-  /** Excludes `workerId` from every later attempt of transfer `index` of a batch. */
-  async exclude(batchId: string, index: number, workerId: string): Promise<void> {
-    const key = `${this.prefix}split:excluded:${batchId}:${index}`;
-    await this.redis.multi().sadd(key, workerId).expire(key, KEEP_S).exec();
-  }
-
-  async excluded(batchId: string, index: number): Promise<string[]> {
-    return this.redis.smembers(`${this.prefix}split:excluded:${batchId}:${index}`);
-  }
-
   /** Forgets a batch's records (it is being pruned). */
-  async forget(batchId: string, transfers: number): Promise<void> {
-    const keys = [`${this.prefix}split:seqs:${batchId}`];
-    for (let i = 0; i < transfers; i++) keys.push(`${this.prefix}split:excluded:${batchId}:${i}`);
-    await this.redis.del(...keys);
+  async forget(batchId: string): Promise<void> {
+    await this.redis.del(`${this.prefix}split:seqs:${batchId}`);
   }
 }

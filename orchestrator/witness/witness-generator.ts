@@ -61,7 +61,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
  * computes the witness and the quotient polynomial's values from the plan's inputs, splits both into two
  * additive shares (seeded per attempt, so a retry re-creates the same shares), seals each share to the
  * job gateway bound to its half job's id, stores it in the shares bucket, opens the attempt's split record
- * (with the workers excluded from the transfer) and publishes the two half jobs (de-duplicated by id).
+ * and publishes the two half jobs (de-duplicated by id).
  * An attempt that is no longer current is skipped. Nothing it handles in clear leaves the process.
  */
 export class WitnessGenerator {
@@ -135,7 +135,7 @@ export class WitnessGenerator {
 
   /** Creates the attempt's split record (kept as it is when a retried stage finds it). */
   private async openSplitRecord(t: WitnessTask): Promise<void> {
-    const record: SplitRecordV1 = { v: 1, proofId: t.proofId, holders: [[], []], operators: [[], []], excluded: (await this.o.book.excluded(t.batchId, t.index)).slice(0, 64) };
+    const record: SplitRecordV1 = { v: 1, proofId: t.proofId, holders: [[], []], operators: [[], []] };
     await this.o.splits.create(t.proofId, JSON.stringify(record)).catch(() => {});
   }
 }

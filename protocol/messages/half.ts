@@ -87,8 +87,9 @@ export type UnsignedHalfResultV1 = Omit<HalfResultV1, 'signature'>;
 /**
  * Who may hold the halves of one proof attempt (v1), in the splits bucket under the proof id: written by
  * the witness generator, updated by the job gateway (compare-and-set) as it grants halves. A worker that
- * held one half never gets the other, nor does a worker of an operator that held it; `excluded` workers
- * (found wrong on an earlier attempt of the transfer) get neither.
+ * held one half never gets the other, nor does a worker of an operator that held it. (Workers found wrong
+ * on a transfer are excluded from all its attempts: the aggregator's `x.<transfer>` entries in the same
+ * bucket.)
  */
 export const splitRecordV1 = z.object({
   v: z.literal(1),
@@ -97,7 +98,6 @@ export const splitRecordV1 = z.object({
   holders: z.tuple([z.array(hex(32)).max(64), z.array(hex(32)).max(64)]),
   /** Their operators, when their membership entries named one. */
   operators: z.tuple([z.array(z.string().max(64)).max(64), z.array(z.string().max(64)).max(64)]),
-  excluded: z.array(hex(32)).max(64),
 });
 export type SplitRecordV1 = z.infer<typeof splitRecordV1>;
 
