@@ -2,7 +2,8 @@
  * Looks for secret values in bytes and text in the encodings a careless component might use: decimal
  * and hex text (bare or 0x, padded to 64 digits or not), 32-byte little- and big-endian bytes (and 8-byte
  * ones for values below 2^64), and base64 of any of those bytes (every base64-looking run is decoded at
- * each of its four alignments). Indexed, so that tens of MB are scanned for tens of thousands of secrets.
+ * each of its four alignments). Indexed (a 4-byte key behind a bit filter), so that hundreds of MB are
+ * scanned for tens of thousands of secrets.
  */
 
 /** Smallest value searched for: below it, values are too common to be told from noise. */
@@ -10,10 +11,15 @@ export const MIN_SECRET = 1n << 32n;
 
 interface ByteNeedle {
   bytes: Buffer;
-  /** Offset of the 6-byte key window inside `bytes`. */
+  /** Offset of the 4-byte key window inside `bytes`. */
   off: number;
   label: string;
 }
+
+/** The 4 bytes at `p` as a signed 32-bit integer (little-endian), the key of the byte index. */
+const keyAt = (b: Uint8Array, p: number) => b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+/** Bits of the prefilter: a key whose bit is clear is no needle's. */
+const FILTER_BITS = 1 << 24;
 
 function fixed(v: bigint, n: number, le: boolean): Buffer {
   const b = Buffer.alloc(n);
@@ -25,13 +31,14 @@ function fixed(v: bigint, n: number, le: boolean): Buffer {
   return b;
 }
 
-const KEY = 6;
+const KEY = 4;
 const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
 
 export class SecretIndex {
   private readonly decimal = new Map<string, string>();
   private readonly hex = new Map<string, string>();
   private readonly bytes = new Map<number, ByteNeedle[]>();
+  private readonly filter = new Uint8Array(FILTER_BITS / 8);
   readonly size: number;
 
   /** `secrets`: label and value; values below MIN_SECRET are left out. */
@@ -48,7 +55,8 @@ export class SecretIndex {
       ];
       if (value < 1n << 64n) encodings.push([fixed(value, 8, true), 0], [fixed(value, 8, false), 8 - KEY]);
       for (const [bytes, off] of encodings) {
-        const k = bytes.readUIntLE(off, KEY);
+        const k = keyAt(bytes, off);
+        this.filter[(k & (FILTER_BITS - 1)) >>> 3]! |= 1 << (k & 7);
         const list = this.bytes.get(k) ?? [];
         list.push({ bytes, off, label });
         this.bytes.set(k, list);
@@ -86,8 +94,11 @@ export class SecretIndex {
   }
 
   private scanBytes(buf: Buffer, how: string, found: Set<string>): void {
+    const filter = this.filter;
     for (let p = 0; p + KEY <= buf.length; p++) {
-      const list = this.bytes.get(buf.readUIntLE(p, KEY));
+      const k = keyAt(buf, p);
+      if ((filter[(k & (FILTER_BITS - 1)) >>> 3]! & (1 << (k & 7))) === 0) continue;
+      const list = this.bytes.get(k);
       if (!list) continue;
       for (const n of list) {
         const start = p - n.off;
