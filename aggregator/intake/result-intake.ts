@@ -4,7 +4,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter, type Registry } from 'prom-client';
 import { canonicalBytes } from '../../protocol/canonical.ts';
-import { splitHalfJobId, type HalfResultV1 } from '../../protocol/messages/half.ts';
+import { gatewayShareObject, splitHalfJobId, type HalfResultV1 } from '../../protocol/messages/half.ts';
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { ResultV1 } from '../../protocol/messages/result.ts';
 import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
@@ -203,6 +203,8 @@ export class ResultIntake {
     }
     this.accepted.inc();
     this.reputation.bump(res.workerId, +1);
+    // A proved whole job's sealed inputs are no longer needed.
+    await this.o.split?.shares.delete(gatewayShareObject(res.jobId)).catch(() => {});
     return {
       v: 1,
       accepted: true,

@@ -2,7 +2,7 @@ import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { Counter, type Registry } from 'prom-client';
 import type { JobExpectationV1 } from '../../protocol/messages/job.ts';
-import { halfJobId, type HalfResultV1, type HeldHalfV1 } from '../../protocol/messages/half.ts';
+import { gatewayShareObject, halfJobId, type HalfResultV1, type HeldHalfV1 } from '../../protocol/messages/half.ts';
 import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
 import { addMsmPoints, combineProof, decodeMsmPoints, encodeMsmPoints, MsmPointsError, type MsmPoints, type ProvingKey } from '../../prover/index.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
@@ -157,6 +157,10 @@ export class SplitCombiner {
     }
     outcome.apply();
     await this.store.release(exp.jobId).catch((err: unknown) => this.o.log.warn('held halves not deleted (they expire with the bucket)', { proofId: exp.jobId, error: err }));
+    // The attempt is decided (a re-issue splits afresh): its sealed shares (about 2 MB each) go now.
+    for (const half of [0, 1] as const) {
+      await this.o.shares.delete(gatewayShareObject(halfJobId(exp.jobId, half))).catch(() => this.o.log.warn('sealed share not deleted (it expires with the bucket)', { proofId: exp.jobId, half }));
+    }
     const stored = { decision, revision };
     return { verdicts: outcome.verdicts, published: () => this.store.markPublished(stored) };
   }
