@@ -1,8 +1,8 @@
 /**
  * Looks for secret values in bytes and text in the encodings a careless component might use: decimal
  * and hex text (bare or 0x, padded to 64 digits or not), 32-byte little- and big-endian bytes (and 8-byte
- * ones for values below 2^64), and base64 of any of those bytes (every base64-looking run is decoded at
- * each of its four alignments). Indexed (a 4-byte key behind a bit filter), so that hundreds of MB are
+ * ones for values below 2^64), and base64 of any of those bytes (every base64-looking run that is not plain
+ * hex is decoded at each of its four alignments). Indexed (a 4-byte key behind a bit filter), so that hundreds of MB are
  * scanned for tens of thousands of secrets.
  */
 
@@ -83,10 +83,13 @@ export class SecretIndex {
         if (label) found.add(`${label} (hex)`);
       };
       check(run);
-      if (run.length > 64) for (let i = 0; i + 64 <= run.length; i++) check(run.slice(i, i + 64));
+      // Concatenated 64-digit values (e.g. a hex dump of consecutive field elements).
+      if (run.length > 64) for (let i = 0; i + 64 <= run.length; i += 64) check(run.slice(i, i + 64));
     }
     for (const m of latin.matchAll(BASE64_RUN)) {
       const run = m[0];
+      // Runs of plain hex or digits were searched as text above.
+      if (/^[0-9a-f]+$/.test(run) || /^[0-9A-F]+$/.test(run)) continue;
       const url = run.includes('-') || run.includes('_');
       for (let skip = 0; skip < 4; skip++) this.scanBytes(Buffer.from(run.slice(skip), url ? 'base64url' : 'base64'), 'base64', found);
     }
