@@ -1,7 +1,7 @@
 /**
  * Looks for secret values in bytes and text in the encodings a careless component might use: decimal
  * and hex text (bare or 0x, padded to 64 digits or not), 32-byte little- and big-endian bytes (and 8-byte
- * ones for values below 2^64), and base64 of any of those bytes (every base64-looking run that is not plain
+ * ones for values below 2^64, for values with at least 4 non-zero bytes), and base64 of any of those bytes (every base64-looking run that is not plain
  * hex is decoded at each of its four alignments). Indexed (a 4-byte key behind a bit filter), so that hundreds of MB are
  * scanned for tens of thousands of secrets.
  */
@@ -32,6 +32,18 @@ function fixed(v: bigint, n: number, le: boolean): Buffer {
 }
 
 const KEY = 4;
+
+/** Where in `bytes` the key window has the most non-zero bytes (the rarest window to meet by chance). */
+function keyWindow(bytes: Buffer): number {
+  let best = 0;
+  let bestScore = -1;
+  for (let p = 0; p + KEY <= bytes.length; p++) {
+    let score = 0;
+    for (let i = 0; i < KEY; i++) if (bytes[p + i] !== 0) score++;
+    if (score > bestScore) [best, bestScore] = [p, score];
+  }
+  return best;
+}
 const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
 
 export class SecretIndex {
@@ -49,12 +61,12 @@ export class SecretIndex {
       n++;
       this.decimal.set(value.toString(10), label);
       this.hex.set(value.toString(16), label);
-      const encodings: [Buffer, number][] = [
-        [fixed(value, 32, true), 0],
-        [fixed(value, 32, false), 32 - KEY],
-      ];
-      if (value < 1n << 64n) encodings.push([fixed(value, 8, true), 0], [fixed(value, 8, false), 8 - KEY]);
-      for (const [bytes, off] of encodings) {
+      const encodings = [fixed(value, 32, true), fixed(value, 32, false)];
+      if (value < 1n << 64n) encodings.push(fixed(value, 8, true), fixed(value, 8, false));
+      for (const bytes of encodings) {
+        // Bytes of a value with few non-zero bytes (2^63, say) are everywhere: its text forms are searched.
+        if (bytes.filter((b) => b !== 0).length < 4) continue;
+        const off = keyWindow(bytes);
         const k = keyAt(bytes, off);
         this.filter[(k & (FILTER_BITS - 1)) >>> 3]! |= 1 << (k & 7);
         const list = this.bytes.get(k) ?? [];
