@@ -4,12 +4,13 @@ import { Counter, type Registry } from 'prom-client';
 import type { JobExpectationV1 } from '../../protocol/messages/job.ts';
 import { gatewayShareObject, halfJobId, type HalfResultV1, type HeldHalfV1 } from '../../protocol/messages/half.ts';
 import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
-import { addMsmPoints, combineProof, decodeMsmPoints, encodeMsmPoints, MsmPointsError, type MsmPoints, type ProvingKey } from '../../prover/index.ts';
+import { addMsmPoints, combineProof, decodeMsmPoints, MsmPointsError, type MsmPoints, type ProvingKey } from '../../prover/index.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { TransferExclusions } from './exclusions.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
+import type { HalfScalars } from '../../prover/share-codec.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VerdictReason } from '../intake/intake-errors.ts';
 import { NO_VERDICT, type Judgement } from '../intake/judgement.ts';
@@ -17,7 +18,7 @@ import type { Reputation } from '../intake/reputation.ts';
 import type { VkeyCache } from '../intake/vkey-cache.ts';
 import { HeldHalves, unsignedVerdicts, type SplitDecisionV1, type StoredDecision } from './held-halves.ts';
 import type { ProvingKeyCache } from './proving-key-cache.ts';
-import { HalfNotRecomputable, recomputeHalf } from './recompute-half.ts';
+import { HalfNotRecomputable, openHalfShare, RECOMPUTE_ORDER, recomputePoint, samePoint } from './recompute-points.ts';
 
 /** How split proving moves a worker's reputation. */
 export const SPLIT_REPUTATION = {
@@ -65,10 +66,11 @@ type HalfOutcome = 'held' | 'duplicate' | 'superseded' | 'decided' | 'malformed'
  * (reputation -10). A valid half is held (halves bucket, key = half job id; the first answer to a half
  * stays). When both halves of a proof attempt are held, their points are added and completed into a
  * proof with fresh randomness, which must verify (full checks) with exactly the public signals the
- * planner expected: then an accepted verdict naming both workers (+1 each). When it does not, each half
- * is recomputed from its original share (sealed to the gateway's key) and a half whose points differ
- * names its worker: a WRONG_HALF verdict each (-50); when neither differs (the shares were wrong, or could
- * not be read) a PROOF_INVALID verdict naming half 0's worker, with no reputation change.
+ * planner expected: then an accepted verdict naming both workers (+1 each). When it does not, both
+ * halves are recomputed from their original shares (sealed to the gateway's key), point by point until
+ * one differs, and a half whose point differs names its worker: a WRONG_HALF verdict each (-50); when
+ * neither differs (the shares were wrong, or could not be read) a PROOF_INVALID verdict naming half 0's
+ * worker, with no reputation change.
  *
  * Every outcome is recorded once as the attempt's decision (compare-and-set in the halves bucket) before
  * it takes effect, and the held halves are deleted then. A half that arrives once its attempt is decided
@@ -212,27 +214,46 @@ export class SplitCombiner {
   }
 
   /**
-   * The combined proof failed: recomputes each half from its original share and names the worker of
-   * each half whose points differ. Both halves are recomputed (both may be wrong).
+   * The combined proof failed: opens both halves' original shares and recomputes their points one MSM
+   * at a time (RECOMPUTE_ORDER), each for both halves, until one differs from what a half's worker sent:
+   * the halves that differ there are named. Every wrong half seen on that point is named; a half wrong
+   * only on a later point than its sibling's is found on a later attempt (its sibling's worker is
+   * excluded from the transfer then). Stopping at the first difference keeps the usual case to two MSMs.
    */
   private async findCulprits(exp: JobExpectationV1, pk: ProvingKey, held: [HeldHalfV1, HeldHalfV1], points: [MsmPoints, MsmPoints], now: number): Promise<Outcome> {
-    const wrong: Array<0 | 1> = [];
     const unknown: string[] = [];
+    const shares: [HalfScalars | null, HalfScalars | null] = [null, null];
+    const wrong: Array<0 | 1> = [];
     const t0 = performance.now();
-    for (const half of [0, 1] as const) {
-      if (!this.o.sealKey) {
-        unknown.push('this aggregator has no seal key to open the shares with');
-        break;
+    try {
+      for (const half of [0, 1] as const) {
+        if (!this.o.sealKey) {
+          unknown.push('this aggregator has no seal key to open the shares with');
+          break;
+        }
+        try {
+          shares[half] = await openHalfShare({ shares: this.o.shares, sealKey: this.o.sealKey, pk }, halfJobId(exp.jobId, half));
+        } catch (err) {
+          if (!(err instanceof HalfNotRecomputable)) throw err;
+          unknown.push(err.message);
+        }
       }
-      try {
-        const expected = await recomputeHalf({ shares: this.o.shares, sealKey: this.o.sealKey, pk }, halfJobId(exp.jobId, half));
-        if (!samePoints(expected, points[half])) wrong.push(half);
-      } catch (err) {
-        if (!(err instanceof HalfNotRecomputable)) throw err;
-        unknown.push(err.message);
+      for (const which of RECOMPUTE_ORDER) {
+        for (const half of [0, 1] as const) {
+          const scalars = shares[half];
+          if (scalars && !samePoint(await recomputePoint(pk, scalars, which), points[half][which])) wrong.push(half);
+        }
+        if (wrong.length > 0) {
+          this.o.log.info('halves recomputed after a failed combination', { proofId: exp.jobId, wrong, point: which, ms: Math.round(performance.now() - t0) });
+          break;
+        }
+      }
+    } finally {
+      for (const scalars of shares) {
+        scalars?.witness.fill(0);
+        scalars?.quotient.fill(0);
       }
     }
-    this.o.log.info('halves recomputed after a failed combination', { proofId: exp.jobId, wrong, ms: Math.round(performance.now() - t0) });
     if (wrong.length > 0) {
       const found = wrong.map((half) => ({ half, workerId: held[half].workerId, detail: `the combined proof does not verify; half ${half}'s points differ from its recomputation` }));
       for (const c of found) await this.o.exclusions?.add(exp.jobId, c.workerId);
@@ -251,7 +272,7 @@ export class SplitCombiner {
       verdicts: [rejection(exp, held[0].workerId, 'PROOF_INVALID', detail, now)],
       apply: () => {
         this.rejected(exp, held[0].workerId, 'PROOF_INVALID', detail, 0);
-        this.o.log.error('split proof invalid with no culprit found', { proofId: exp.jobId, detail });
+        this.o.log.error('split proof invalid with no culprit found', { proofId: exp.jobId, detail, ms: Math.round(performance.now() - t0) });
       },
     };
   }
@@ -280,11 +301,6 @@ export class SplitCombiner {
 /** A rejecting verdict on proof attempt `exp` naming `workerId`. */
 function rejection(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): UnsignedVerdictV1 {
   return { v: 1, accepted: false, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, planVersion: exp.planVersion, workerId, reason, detail, verifiedMs: now };
-}
-
-/** True when two sets of points are the same points. */
-function samePoints(a: MsmPoints, b: MsmPoints): boolean {
-  return JSON.stringify(encodeMsmPoints(a)) === JSON.stringify(encodeMsmPoints(b));
 }
 
 /** True when two held answers are the same answer (a redelivery or a replay of one result). */

@@ -269,6 +269,15 @@ describe('a wrong half', () => {
     expect(intake.reputationOf(a.workers[1].id)).toBe(50);
   }, 120_000);
 
+  it('wrong only in its G2 point (the last one recomputed) is named too', async () => {
+    const a = await dispatch();
+    expect(await intake.handle(halfResult(a, 0, { points: { ...points[0], B2: points[1].B2 } }))).toEqual([]);
+    const verdicts = await intake.handle(halfResult(a, 1));
+    expect(verdicts).toEqual([expect.objectContaining({ reason: 'WRONG_HALF', workerId: a.workers[0].id, detail: expect.stringContaining('half 0') })]);
+    expect(intake.reputationOf(a.workers[0].id)).toBe(50);
+    expect(intake.reputationOf(a.workers[1].id)).toBe(100);
+  }, 120_000);
+
   it('with points that are not valid points: WRONG_HALF at once, without waiting for the other half', async () => {
     const a = await dispatch();
     const combined = await metric('drex_split_combined_total');
