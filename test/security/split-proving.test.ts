@@ -79,7 +79,9 @@ describe('split proving: untrusted workers prove without learning a transfer', (
     const pk = readProvingKey(readFileSync(artifacts.zkey));
     const wasm = readFileSync(artifacts.wasm);
     const secrets: { label: string; value: bigint }[] = [];
-    const publicValues = new Set<string>();
+    // Public by design: every batch's public signals (roots, nullifiers, commitments) are on chain; the
+    // traced transfers' witnesses contain earlier batches' (the tree they spend from).
+    const publicValues = new Set<string>(messagesOn('$KV.drex_dev_jobs.').flatMap((e) => (Array.isArray(e.publicSignals) ? (e.publicSignals as string[]) : [])));
     for (const t of plan!.transfers) {
       t.publicSignals.forEach((s) => publicValues.add(s));
       const privateInputs = ['Ax', 'Ay', 'nk', 'sigS', 'sigR8x', 'sigR8y', 'recipient', 'amount', 'nonce', 'inAmount', 'inSalt', 'inPathElements', 'outSalt', 'change', 'insertPathElements'];

@@ -90,6 +90,8 @@ export class SecretIndex {
     }
     for (const m of text.matchAll(/[0-9a-f]{9,}/g)) {
       const run = m[0];
+      // A run of digits only is a decimal number unless it follows 0x.
+      if (/^\d+$/.test(run) && text.slice(m.index - 2, m.index) !== '0x') continue;
       const check = (s: string) => {
         const label = this.hex.get(s.replace(/^0+/, ''));
         if (label) found.add(`${label} (hex)`);
