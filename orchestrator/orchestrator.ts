@@ -255,7 +255,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
             log: log.child({ part: 'witness' }),
           })
         : undefined;
-    witness = witnessQueue({ redis, prefix: store.prefix, log, generator, concurrency });
+    witness = witnessQueue({ redis, prefix: store.prefix, log, generator, concurrency, onRefused: (t) => book.recordRefused(t.batchId, t.index, t.attempt) });
   }
   const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics, witness, gatewaySealKey: proving.gatewaySealKey, shares: topo.shares });
   const dispatch = dispatchQueue({ redis, prefix: store.prefix, dispatcher, log });

@@ -78,6 +78,12 @@ export class Housekeeper {
         const key = `${id}.v${plan.version}.t${t.index}.a${a.attempt}`;
         seen.add(key);
         let lost: string | null = null;
+        if (!a.seq && (await this.o.book?.refused(id, t.index, a.attempt))) {
+          // The witness stage refused this attempt: another one, until the transfer runs out of attempts.
+          this.o.log.warn('the witness stage refused a job: re-issuing it', { jobKey: key });
+          await reissuer.reissue(id, plan.version, t.index, 'witness-refused');
+          continue;
+        }
         // A whole job has one message; a split attempt has two halves (once the witness stage published them).
         const seqs = a.seq ? [a.seq] : ((await this.o.book?.halfSeqs(id, t.index, a.attempt)) ?? []);
         if (seqs.length > 0) {

@@ -6,7 +6,8 @@ const KEEP_S = 7 * 24 * 3600;
 /**
  * The witness stage's records in Redis (trusted storage, beside the plan itself): each proof attempt's
  * sharing seed (first writer wins, so a retried stage re-creates the same shares), the jobs-stream
- * positions of its two halves (housekeeping tells a queued half from a lost one by them).
+ * positions of its two halves (housekeeping tells a queued half from a lost one by them), and the
+ * attempts it refused.
  */
 export class SplitBook {
   constructor(
@@ -33,6 +34,17 @@ export class SplitBook {
     const v = await this.redis.hget(`${this.prefix}split:seqs:${batchId}`, String(index));
     const [a, s0, s1] = (v ?? '').split(':').map(Number);
     return a === attempt && s0 && s1 ? [s0, s1] : null;
+  }
+
+  /** Records that the witness stage refused attempt `attempt` of transfer `index` (its inputs do not satisfy the circuit). */
+  async recordRefused(batchId: string, index: number, attempt: number): Promise<void> {
+    const key = `${this.prefix}split:seqs:${batchId}`;
+    await this.redis.multi().hset(key, `${index}:refused`, String(attempt)).expire(key, KEEP_S).exec();
+  }
+
+  /** Whether the witness stage refused attempt `attempt` of transfer `index`. */
+  async refused(batchId: string, index: number, attempt: number): Promise<boolean> {
+    return (await this.redis.hget(`${this.prefix}split:seqs:${batchId}`, `${index}:refused`)) === String(attempt);
   }
 
   /** Forgets a batch's records (it is being pruned). */

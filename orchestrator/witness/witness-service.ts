@@ -44,11 +44,12 @@ export async function startWitnessService(c: WitnessServiceConfig): Promise<{ ar
   const nc = await connect({ servers: c.natsUrl, name: 'drex-witness', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
   const topo = await openTopology(nc, { deployment, onWait: (missing) => log.info('waiting for the topology (created by the orchestrator)', { missing }) });
   const artifact = artifacts.manifest.zkeyHash;
+  const book = new SplitBook(redis, store.prefix);
   const generator = new WitnessGenerator({
     nc,
     names: topo.names,
     store,
-    book: new SplitBook(redis, store.prefix),
+    book,
     splits: topo.splits,
     shares: topo.shares,
     gatewaySealKey: c.gatewaySealKey,
@@ -58,7 +59,7 @@ export async function startWitnessService(c: WitnessServiceConfig): Promise<{ ar
     halfDeadlineMs: c.halfDeadlineMs ?? 120_000,
     log,
   });
-  const queue = witnessQueue({ redis, prefix: store.prefix, log, generator, concurrency: c.concurrency ?? 1 });
+  const queue = witnessQueue({ redis, prefix: store.prefix, log, generator, concurrency: c.concurrency ?? 1, onRefused: (t) => book.recordRefused(t.batchId, t.index, t.attempt) });
   log.info('witness stage started', { deployment, artifact, concurrency: c.concurrency ?? 1 });
   return {
     artifact,
