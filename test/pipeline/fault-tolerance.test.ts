@@ -1,3 +1,4 @@
+import { generateSealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { jetstreamManager, jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -124,8 +125,11 @@ describe('the pipeline survives faults', () => {
     const { identity: evil } = generateIdentity();
     const { identity: other } = generateIdentity();
     const { identity: bystander } = generateIdentity();
+    // The evil member is one the deployment trusts with whole jobs (a bank-run node gone bad).
+    const sealKey = (await generateSealKeyPair()).publicKeyHex;
+    swarm.trust(evil.id);
     for (const who of [evil, bystander]) {
-      const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: who.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 600_000 };
+      const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: who.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, sealKey, ts: Date.now(), ttlMs: 600_000 };
       await members.put(who.id, JSON.stringify({ ...entry, signature: who.sign(canonicalBytes(entry)) }));
     }
     // A valid proof of another transfer (the funding batch's first one).

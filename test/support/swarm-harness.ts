@@ -162,6 +162,11 @@ export class Swarm {
     return credsConnectOptions(this.security.creds[role]);
   }
 
+  /** Trusts one more worker with whole jobs (a member the test runs itself). */
+  trust(workerId: string): void {
+    this.trusted.add(workerId);
+  }
+
   /** The key file of the i-th worker started. */
   workerKeyFile(i: number): string {
     return join(this.dir, `worker-${i}.json`);
