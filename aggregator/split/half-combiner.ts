@@ -118,6 +118,7 @@ export class SplitCombiner {
       decodeMsmPoints(res.points);
     } catch (err) {
       if (!(err instanceof MsmPointsError)) throw err;
+      await this.o.exclusions?.add(exp.jobId, res.workerId);
       return this.decide(exp, this.malformed(exp, res, half, err, now));
     }
     const mine: HeldHalfV1 = { v: 1, jobId: res.jobId, workerId: res.workerId, leaseId: res.leaseId, points: res.points, msmMs: res.msmMs, startedMs: res.startedMs, finishedMs: res.finishedMs };
