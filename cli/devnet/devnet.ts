@@ -16,6 +16,7 @@ import { createChainReader } from '../../ledger-bridge/index.ts';
 import { deploymentOfLedger } from '../../protocol/subjects.ts';
 import { Redis } from 'ioredis';
 import { AdmissionStore } from '../../orchestrator/admission/admission-store.ts';
+import { DrexError } from '../../protocol/errors.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { loadOrCreateSealKey } from '../../swarm/sealing/seal-keys.ts';
 
@@ -26,6 +27,11 @@ import type { NatsRole } from '../../swarm/nats-auth/role-permissions.ts';
 
 export interface DevnetOptions {
   workers: number;
+  /**
+   * How transfers are proved (default split: two workers of two operators per proof, so at least two
+   * workers); whole: one sealed job per transfer, devnet's workers being trusted (bank-run) nodes.
+   */
+  provingMode?: 'split' | 'whole';
   /** Whose streams, Redis keys and batch ids (default: `run-<random>`, or `c<chainId>-<contract>` on an external ledger). */
   deployment?: string;
   threads: number;
@@ -99,7 +105,15 @@ function portOf(address: unknown, fallback: number): number {
  * exits unasked is restarted with the same arguments and endpoints (see supervisor.ts), and each has a
  * pid file under `<dir>/pids/`.
  */
+/** Devnet options that cannot work together. */
+export class DevnetOptionsError extends DrexError {
+  override name = 'DevnetOptionsError';
+  readonly code = 'DEVNET_OPTIONS_INVALID';
+}
+
 export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
+  const provingMode = o.provingMode ?? 'split';
+  if (provingMode === 'split' && o.workers < 2) throw new DevnetOptionsError(`split proving needs at least 2 workers (two halves per proof, never one worker's): --workers ${o.workers}; or --proving-mode whole`);
   const dir = o.dir ?? join(homedir(), '.local', 'share', 'drex-swarm', 'devnet');
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
@@ -212,7 +226,9 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     // Split proving's shares are sealed to the job gateway's key, and re-sealed by it to each taker.
     const sealKeyFile = join(dir, 'aggregator.seal.json');
     const sealKey = (await loadOrCreateSealKey(sealKeyFile)).publicKeyHex;
-    orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, '--gateway-seal-key', sealKey, ...orchestratorArgs];
+    orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, '--gateway-seal-key', sealKey, '--proving-mode', provingMode, ...orchestratorArgs];
+    // In whole mode devnet's workers are the trusted nodes that whole jobs go to.
+    const trustedArgs = provingMode === 'whole' ? workerNames.flatMap((name) => ['--trusted-worker', loadOrCreateIdentity(join(dir, `${name}.key.json`)).id]) : [];
     // Devnet runs the dev banks, the dev minter and dev keys: its processes run with --dev.
     // A restarted orchestrator binds the ports the first one bound (which matters for port 0).
     let grpcPort = o.grpcPort;
@@ -228,7 +244,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       return c;
     });
     pids.orchestrator = orch.pid;
-    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, '--seal-key', sealKeyFile, '--http-port', '0', ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
+    const agg = await sup.add('aggregator', () => spawnCli('aggregator', ['aggregator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.aggregator, '--key', aggregatorKeyFile, '--seal-key', sealKeyFile, ...trustedArgs, '--http-port', '0', ...ledgerArgs], { logFile: join(logs, 'aggregator.log'), env }));
     pids.aggregator = agg.pid;
     const admissionUrl = String(orch.info.http);
     const workers = await Promise.all(

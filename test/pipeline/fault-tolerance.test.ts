@@ -95,9 +95,13 @@ describe('the pipeline survives faults', () => {
     await swarm.addWorker();
     const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['VERIFIED', 'FAILED']) });
     expect(events.at(-1)!.state).toBe('VERIFIED');
-    // The killed worker's job went to another worker as a second delivery.
-    const logs = swarm.workers.map((_, i) => readLog(swarm, i)).join('\n');
-    const redelivered = logs.split('\n').filter((l) => l.includes('"msg":"job proved"') && l.includes(res.batchId) && /"delivery":[2-9]/.test(l));
+    // The killed worker's job went to another worker as a second delivery (its log line may follow the
+    // verdict: the worker logs once its ack is confirmed).
+    const redelivered = await waitFor(async () => {
+      const lines = swarm.workers.map((_, i) => readLog(swarm, i)).join('\n').split('\n');
+      const found = lines.filter((l) => l.includes('"msg":"job proved"') && l.includes(res.batchId) && /"delivery":[2-9]/.test(l));
+      return found.length > 0 ? found : undefined;
+    }, 30_000);
     expect(redelivered.length).toBeGreaterThan(0);
     expect((await jsm.consumers.info(NATS.jobsStream, NATS.proversConsumer)).num_pending).toBe(0);
     await expectProvedOnceEach(res.batchId, 3);
