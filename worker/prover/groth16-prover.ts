@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import type { Groth16Proof } from 'snarkjs';
-import { DrexError } from '../../protocol/errors.ts';
+import { WitnessError } from '../../prover/errors.ts';
+import { calculateWtns } from '../../prover/witness-stage.ts';
+
+export { WitnessError };
 
 export type { Groth16Proof };
 
@@ -11,12 +14,6 @@ export interface ProofResult {
   publicSignals: string[];
   witnessMs: number;
   proveMs: number;
-}
-
-/** Raised when the witness calculator refuses the inputs (a constraint does not hold). */
-export class WitnessError extends DrexError {
-  override name = 'WitnessError';
-  readonly code = 'WITNESS_FAILED';
 }
 
 /** Proving artifacts held in memory (fetched once, by content hash). */
@@ -30,15 +27,9 @@ export function loadProverArtifacts(paths: { wasm: string; zkey: string }): Prov
   return { wasm: readFileSync(paths.wasm), zkey: readFileSync(paths.zkey) };
 }
 
-/** Computes the witness of `input` into memory (a snarkjs .wtns byte string). */
-export async function calculateWitness(artifacts: Pick<ProverArtifacts, 'wasm'>, input: Record<string, unknown>): Promise<Uint8Array> {
-  const wtns: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
-  try {
-    await snarkjs.wtns.calculate(input, artifacts.wasm, wtns);
-  } catch (err) {
-    throw new WitnessError(`the circuit refuses these inputs: ${(err as Error).message.replace(/\s*\n\s*/g, ' | ')}`);
-  }
-  return wtns.data!;
+/** Computes the witness of `input` into memory (a snarkjs .wtns byte string); WitnessError when the circuit refuses it. */
+export function calculateWitness(artifacts: Pick<ProverArtifacts, 'wasm'>, input: Record<string, unknown>): Promise<Uint8Array> {
+  return calculateWtns(artifacts.wasm, input);
 }
 
 /** Generates a Groth16 proof for `input`: witness, then proof, both timed. */
