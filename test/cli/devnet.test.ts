@@ -126,7 +126,11 @@ describe('drex-swarm devnet', () => {
     const logged = readFileSync(join(dir, 'logs', 'devnet.log'), 'utf8');
     expect(logged).toContain(`restarted orchestrator: pid ${orchestrator} (was ${old.orchestrator}, signal SIGKILL)`);
     expect(logged).toContain(`restarted worker-0: pid ${worker} (was ${old.worker}, signal SIGKILL)`);
-    expect((await fetch(`${info.http}/healthz`)).status).toBe(200);
+    // A restarted orchestrator stands by until the killed leader's lease runs out, then leads: healthy.
+    const deadline = Date.now() + 60_000;
+    let health = 0;
+    while ((health = (await fetch(`${info.http}/healthz`)).status) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(health).toBe(200);
 
     const crypto = await loadCrypto();
     const client = new BankClient({ address: info.grpc, bankId: 'central-bank', identity: devBankIdentity('central-bank') });
