@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,9 @@ const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 
+const SOURCES = resolve(here, '../src');
 /** Path of the transfer circuit's source. */
-export const TRANSFER_SOURCE = resolve(here, '../src/transfer.circom');
+export const TRANSFER_SOURCE = join(SOURCES, 'transfer.circom');
 /** Default note-tree depth (2^20 notes). */
 export const DEFAULT_DEPTH = 20;
 /** Poseidon(0, 0): the root of an empty two-leaf subtree, a parameter of the circuit. */
@@ -24,9 +25,23 @@ export const EMPTY_PAIR = 147442696199664112085792118245984586975874943549267600
 
 /** The public signals, in the order the circuit exposes them. */
 export const PUBLIC_INPUTS = ['rootBefore', 'rootAfter', 'nullifier', 'commitment', 'valueIn', 'valueOut', 'limit', 'minter', 'intentNullifier'];
+/** The public signals of the k-transfer circuit (transfer-batch.circom), in its order. */
+export const BATCH_PUBLIC_INPUTS = [
+  'noteRootBefore', 'noteRootAfter', 'noteIndex', 'nullRootBefore', 'nullRootAfter',
+  'transfers', 'valueIn', 'valueOut', 'limit', 'minter', 'domain',
+];
+
+/**
+ * Which circuit to build: the one-transfer circuit at a note-tree depth, or the k-transfer circuit with
+ * its note-tree and nullifier-set depths.
+ */
+export type CircuitSpec =
+  | { circuit: 'transfer'; depth: number }
+  | { circuit: 'transfer-batch'; k: number; depth: number; nullDepth: number };
 
 /** A compiled circuit in the cache. */
 export interface CompiledCircuit {
+  spec: CircuitSpec;
   depth: number;
   /** Content hash of everything the compilation depends on. */
   hash: string;
@@ -46,21 +61,42 @@ function versionOf(pkg: string): string {
   return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
 }
 
-function mainSource(depth: number): string {
-  return [
-    'pragma circom 2.1.0;',
-    'include "transfer.circom";',
-    `component main {public [${PUBLIC_INPUTS.join(', ')}]} = Transfer(${depth}, ${EMPTY_PAIR});`,
-    '',
-  ].join('\n');
+/** Short name of a spec, used in cache directory names: transfer-d20, transfer-batch-k8-d20-n21. */
+export function specName(spec: CircuitSpec): string {
+  return spec.circuit === 'transfer' ? `transfer-d${spec.depth}` : `transfer-batch-k${spec.k}-d${spec.depth}-n${spec.nullDepth}`;
 }
 
-/** The cache key of the transfer circuit at `depth`. */
-export function circuitHash(depth: number): string {
+/** Refuses parameters the circuits cannot take (RangeError). */
+export function checkSpec(spec: CircuitSpec): void {
+  const depthOk = (d: number) => Number.isInteger(d) && d >= 2 && d <= 32;
+  if (!depthOk(spec.depth)) throw new RangeError(`tree depth must be 2..32, got ${spec.depth}`);
+  if (spec.circuit === 'transfer-batch') {
+    if (!depthOk(spec.nullDepth)) throw new RangeError(`nullifier-set depth must be 2..32, got ${spec.nullDepth}`);
+    if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > 64) throw new RangeError(`transfers per proof must be 1..64, got ${spec.k}`);
+  }
+}
+
+function mainSource(spec: CircuitSpec): string {
+  const main =
+    spec.circuit === 'transfer'
+      ? ['transfer.circom', `component main {public [${PUBLIC_INPUTS.join(', ')}]} = Transfer(${spec.depth}, ${EMPTY_PAIR});`]
+      : [
+          'transfer-batch.circom',
+          `component main {public [${BATCH_PUBLIC_INPUTS.join(', ')}]} = TransferBatch(${spec.k}, ${spec.depth}, ${spec.nullDepth}, ${EMPTY_PAIR});`,
+        ];
+  return ['pragma circom 2.1.0;', `include "${main[0]}";`, main[1], ''].join('\n');
+}
+
+/** The cache key of a circuit: its main component, every source under circuits/src, and the compiler. */
+export function circuitHash(spec: CircuitSpec): string {
+  const sources = readdirSync(SOURCES)
+    .filter((f) => f.endsWith('.circom'))
+    .sort()
+    .map((f) => [f, readFileSync(join(SOURCES, f), 'utf8')]);
   return sha256Hex(
     JSON.stringify({
-      source: readFileSync(TRANSFER_SOURCE, 'utf8'),
-      main: mainSource(depth),
+      sources,
+      main: mainSource(spec),
       circom2: versionOf('circom2'),
       circomlib: versionOf('circomlib'),
       flags: '--O2',
@@ -72,12 +108,18 @@ export function circuitHash(depth: number): string {
  * Compiles the transfer circuit (circom2, `--O2`) for a tree of `depth` levels, once per content hash;
  * later calls return the cached build.
  */
-export async function compileTransferCircuit(depth: number, progress: Progress): Promise<CompiledCircuit> {
-  if (!Number.isInteger(depth) || depth < 2 || depth > 32) throw new RangeError(`tree depth must be 2..32, got ${depth}`);
-  const hash = circuitHash(depth);
-  const dir = join(cacheDir('circuits'), `transfer-d${depth}-${hash}`);
+export function compileTransferCircuit(depth: number, progress: Progress): Promise<CompiledCircuit> {
+  return compileCircuit({ circuit: 'transfer', depth }, progress);
+}
+
+/** Compiles a circuit (circom2, `--O2`) once per content hash; later calls return the cached build. */
+export async function compileCircuit(spec: CircuitSpec, progress: Progress): Promise<CompiledCircuit> {
+  checkSpec(spec);
+  const hash = circuitHash(spec);
+  const dir = join(cacheDir('circuits'), `${specName(spec)}-${hash}`);
   const out: CompiledCircuit = {
-    depth,
+    spec,
+    depth: spec.depth,
     hash,
     dir,
     r1cs: join(dir, 'main.r1cs'),
@@ -90,8 +132,8 @@ export async function compileTransferCircuit(depth: number, progress: Progress):
     const tmp = `${dir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    writeFileSync(join(tmp, 'main.circom'), mainSource(depth));
-    await timedStep(progress, `compile transfer circuit (depth ${depth}, --O2)`, async () => {
+    writeFileSync(join(tmp, 'main.circom'), mainSource(spec));
+    await timedStep(progress, `compile ${specName(spec)} (--O2)`, async () => {
       try {
         await compileInto(tmp);
       } catch (err) {
@@ -114,7 +156,7 @@ async function compileInto(tmp: string): Promise<void> {
   const rel = (p: string) => relative('/', p);
   const nodeModules = dirname(dirname(require.resolve('circomlib/package.json')));
   const args = [cli, rel(join(tmp, 'main.circom')), '--O2', '--r1cs', '--wasm', '--sym', '-o', rel(tmp)];
-  args.push('-l', rel(dirname(TRANSFER_SOURCE)), '-l', rel(nodeModules));
+  args.push('-l', rel(SOURCES), '-l', rel(nodeModules));
   try {
     await run(process.execPath, args, { cwd: '/', maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {

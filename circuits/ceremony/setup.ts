@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { compileTransferCircuit, DEFAULT_DEPTH, type CompiledCircuit } from '../build/compile.ts';
+import { compileCircuit, DEFAULT_DEPTH, specName, type CircuitSpec, type CompiledCircuit } from '../build/compile.ts';
 import { sha256File, sha256Hex } from '../build/hash.ts';
 import { cacheDir } from './cache-dir.ts';
 import { devSetup, domainPower } from './dev-setup.ts';
@@ -31,8 +31,11 @@ export type SetupMethod =
 
 /** What a build of the transfer circuit produced, with content hashes (the artifact manifest). */
 export interface ArtifactManifest {
-  circuit: 'transfer';
+  circuit: CircuitSpec['circuit'];
   depth: number;
+  /** transfer-batch only: transfers per proof and the nullifier set's depth. */
+  k?: number;
+  nullDepth?: number;
   constraints: number;
   publicInputs: number;
   /** log2 of the evaluation domain (snarkjs's domainSize). */
@@ -58,7 +61,10 @@ export interface Artifacts {
 }
 
 export interface SetupOptions {
+  /** The one-transfer circuit's note-tree depth (when `circuit` is not given). */
   depth?: number;
+  /** Which circuit; the one-transfer circuit at `depth` by default. */
+  circuit?: CircuitSpec;
   /** Phase-2-ready powers-of-tau file of a public ceremony; defaults to DREX_PTAU, else the dev setup. */
   ptau?: string;
   /**
@@ -90,8 +96,9 @@ function artifactPaths(dir: string, circuit: CompiledCircuit): Omit<Artifacts, '
  */
 export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifacts> {
   const progress = opts.progress ?? silentProgress();
-  const depth = opts.depth ?? DEFAULT_DEPTH;
-  const circuit = await compileTransferCircuit(depth, progress);
+  const spec: CircuitSpec = opts.circuit ?? { circuit: 'transfer', depth: opts.depth ?? DEFAULT_DEPTH };
+  const depth = spec.depth;
+  const circuit = await compileCircuit(spec, progress);
   const r1cs = readR1csHeader(circuit.r1cs);
   const power = domainPower(r1cs.nConstraints, r1cs.nPublic);
   const ptauPath = opts.ptau ?? process.env.DREX_PTAU;
@@ -99,7 +106,7 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
   const devPtau = !ptau && (opts.devPtau ?? process.env.DREX_DEV_PTAU === '1');
   const setupKey = ptau ? `ptau:${await sha256File(ptau.path)}` : `${DEV_SETUP_VERSION}${devPtau ? ':with-ptau' : ''}`;
   const key = sha256Hex(`${circuit.hash}:${setupKey}`).slice(0, 16);
-  const dir = join(cacheDir('artifacts'), `transfer-d${depth}-${key}`);
+  const dir = join(cacheDir('artifacts'), `${specName(spec)}-${key}`);
   const paths = artifactPaths(dir, circuit);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
@@ -158,8 +165,9 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
     const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template });
     writeFileSync(join(tmp, 'TransferVerifier.sol'), sol);
     const manifest: ArtifactManifest = {
-      circuit: 'transfer',
+      circuit: spec.circuit,
       depth,
+      ...(spec.circuit === 'transfer-batch' ? { k: spec.k, nullDepth: spec.nullDepth } : {}),
       constraints: r1cs.nConstraints,
       publicInputs: r1cs.nPublic,
       power,

@@ -7,6 +7,19 @@ export interface MerklePath {
   indices: (0 | 1)[];
 }
 
+/** The path from node (`level`, `index`) of a `depth`-level tree whose nodes `node(l, i)` gives. */
+export function merklePath(depth: number, node: (level: number, index: number) => bigint, index: number, level = 0): MerklePath {
+  const elements: bigint[] = [];
+  const indices: (0 | 1)[] = [];
+  let i = index;
+  for (let l = level; l < depth; l++) {
+    elements.push(node(l, i ^ 1));
+    indices.push((i & 1) as 0 | 1);
+    i >>= 1;
+  }
+  return { elements, indices };
+}
+
 /** Raised when a tree operation is impossible (full tree, index out of range). */
 export class NoteTreeError extends DrexError {
   override name = 'NoteTreeError';
@@ -64,15 +77,7 @@ export class NoteTree {
     if (!Number.isInteger(index) || index < 0 || index >= 2 ** (this.depth - level)) {
       throw new NoteTreeError(`index ${index} is outside level ${level} of a depth-${this.depth} tree`);
     }
-    const elements: bigint[] = [];
-    const indices: (0 | 1)[] = [];
-    let i = index;
-    for (let l = level; l < this.depth; l++) {
-      elements.push(this.node(l, i ^ 1));
-      indices.push((i & 1) as 0 | 1);
-      i >>= 1;
-    }
-    return { elements, indices };
+    return merklePath(this.depth, (l, i) => this.node(l, i), index, level);
   }
 
   /** Appends two commitments; returns the index of the first. */

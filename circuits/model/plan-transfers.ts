@@ -30,7 +30,7 @@ export interface TransferPlan {
  * Chooses the notes that pay `amount`: the smallest single note that covers it, else the two largest.
  * Returns [] when the sender holds none (a deposit, for the minter).
  */
-export function selectNotes(state: LedgerState, owner: bigint, asset: bigint, amount: bigint): PlacedNote[] {
+export function selectNotes(state: Pick<LedgerState, 'notesOf' | 'balanceOf'>, owner: bigint, asset: bigint, amount: bigint): PlacedNote[] {
   const notes = state.notesOf(owner, asset);
   if (notes.length === 0) return [];
   const single = [...notes].reverse().find((n) => n.amount >= amount);
