@@ -29,3 +29,15 @@ template MerkleRoot(depth) {
     root <== cur[depth];
     index <== acc;
 }
+
+// out = 1 when in = 0, else 0. Unlike circomlib's IsZero, the inverse is pinned too (0 when in = 0), so
+// that no witness value is free.
+template IsZeroPinned() {
+    signal input in;
+    signal output out;
+    signal inv <-- in != 0 ? 1 / in : 0;
+    out <== 1 - in * inv;
+    in * out === 0;
+    inv * out === 0;
+}
+

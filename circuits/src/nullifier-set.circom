@@ -42,10 +42,7 @@ template NullifierInsert(depth) {
     lowOld.leaf <== Poseidon(2)([lowValue, lowNext]);
     lowOld.pathElements <== lowPathElements;
     lowOld.pathIndices <== lowPathIndices;
-    component lowInSet = ForceEqualIfEnabled();
-    lowInSet.enabled <== enabled;
-    lowInSet.in[0] <== lowOld.root;
-    lowInSet.in[1] <== root;
+    (lowOld.root - root) * enabled === 0;
 
     // lowValue < key, and key < lowNext unless lowNext ends the list: key is not in the set.
     component above = LessThan(252);
@@ -55,7 +52,7 @@ template NullifierInsert(depth) {
     component below = LessThan(252);
     below.in[0] <== key;
     below.in[1] <== lowNext;
-    component lastLeaf = IsZero();
+    component lastLeaf = IsZeroPinned();
     lastLeaf.in <== lowNext;
     signal outOfRange <== (1 - below.out) * (1 - lastLeaf.out);
     outOfRange * enabled === 0;
@@ -73,10 +70,7 @@ template NullifierInsert(depth) {
     slot.leaf <== 0;
     slot.pathElements <== newPathElements;
     slot.pathIndices <== nextBits.out;
-    component slotEmpty = ForceEqualIfEnabled();
-    slotEmpty.enabled <== enabled;
-    slotEmpty.in[0] <== slot.root;
-    slotEmpty.in[1] <== lowNew.root;
+    (slot.root - lowNew.root) * enabled === 0;
     component appended = MerkleRoot(depth);
     appended.leaf <== Poseidon(2)([key, lowNext]);
     appended.pathElements <== newPathElements;

@@ -23,11 +23,11 @@ pragma circom 2.1.0;
 // A slot not in use (amount 0) changes nothing; its private inputs are zeros.
 
 include "circomlib/circuits/poseidon.circom";
-include "circomlib/circuits/eddsaposeidon.circom";
 include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/bitify.circom";
 include "merkle.circom";
 include "nullifier-set.circom";
+include "signature.circom";
 
 // One transfer applied to the state (noteRoot, pairIndex, setRoot, setNext) when active.
 template TransferSlot(depth, nullDepth, emptyPair) {
@@ -75,7 +75,7 @@ template TransferSlot(depth, nullDepth, emptyPair) {
     signal input newPathElements[3][nullDepth];
 
     // A slot is in use exactly when it moves a nonzero amount.
-    component zeroAmount = IsZero();
+    component zeroAmount = IsZeroPinned();
     zeroAmount.in <== amount;
     signal output active <== 1 - zeroAmount.out;
     isDeposit * (1 - isDeposit) === 0;
@@ -86,7 +86,7 @@ template TransferSlot(depth, nullDepth, emptyPair) {
     signal sender <== Poseidon(3)([Ax, Ay, nk]);
     signal kind <== isDeposit + 2 * isWithdraw;
     signal intentHash <== Poseidon(8)([domain, kind, sender, recipient, amount, asset, nonce, seed]);
-    component sig = EdDSAPoseidonVerifier();
+    component sig = SignatureCheck();
     sig.enabled <== active;
     sig.Ax <== Ax;
     sig.Ay <== Ay;
@@ -107,7 +107,6 @@ template TransferSlot(depth, nullDepth, emptyPair) {
     component inBits[2];
     component inUnused[2];
     component inPath[2];
-    component inTree[2];
     signal inCommit[2];
     signal used[2];
     signal spends[2];
@@ -115,7 +114,7 @@ template TransferSlot(depth, nullDepth, emptyPair) {
     for (var j = 0; j < 2; j++) {
         inBits[j] = Num2Bits(64);
         inBits[j].in <== inAmount[j];
-        inUnused[j] = IsZero();
+        inUnused[j] = IsZeroPinned();
         inUnused[j].in <== inAmount[j];
         used[j] <== 1 - inUnused[j].out;
         spends[j] <== active * used[j];
@@ -124,10 +123,7 @@ template TransferSlot(depth, nullDepth, emptyPair) {
         inPath[j].leaf <== inCommit[j];
         inPath[j].pathElements <== inPathElements[j];
         inPath[j].pathIndices <== inPathIndices[j];
-        inTree[j] = ForceEqualIfEnabled();
-        inTree[j].enabled <== spends[j];
-        inTree[j].in[0] <== inPath[j].root;
-        inTree[j].in[1] <== noteRoot;
+        (inPath[j].root - noteRoot) * spends[j] === 0;
         nullifier[j] <== Poseidon(4)([1, inCommit[j], inPath[j].index, nk]);
     }
 
@@ -137,7 +133,7 @@ template TransferSlot(depth, nullDepth, emptyPair) {
     isDeposit * used[1] === 0;
     signal spending <== active * (1 - isDeposit);
     spending * (1 - used[0]) === 0;
-    component toNobody = IsZero();
+    component toNobody = IsZeroPinned();
     toNobody.in <== recipient;
     (isWithdraw - toNobody.out) * active === 0;
     signal depositing <== active * isDeposit;
@@ -165,10 +161,7 @@ template TransferSlot(depth, nullDepth, emptyPair) {
     emptyPairPath.leaf <== emptyPair;
     emptyPairPath.pathElements <== insertPathElements;
     emptyPairPath.pathIndices <== pairBits.out;
-    component pairWasEmpty = ForceEqualIfEnabled();
-    pairWasEmpty.enabled <== active;
-    pairWasEmpty.in[0] <== emptyPairPath.root;
-    pairWasEmpty.in[1] <== noteRoot;
+    (emptyPairPath.root - noteRoot) * active === 0;
     component filledPath = MerkleRoot(depth - 1);
     filledPath.leaf <== Poseidon(2)([commitment0, commitment1]);
     filledPath.pathElements <== insertPathElements;

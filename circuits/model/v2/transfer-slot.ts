@@ -53,10 +53,19 @@ export interface ApplyOptions {
 
 const zeros = (n: number) => Array<bigint>(n).fill(0n);
 
-/** The inputs of a slot not in use: all zeros (the circuit then changes nothing). */
+/** Baby Jubjub's base point B8: an unused slot's stand-in key, so that its (unchecked) signature check works on curve points. */
+const B8 = [
+  5299619240641551281634865583518297030282874472190772894086521144482721001553n,
+  16950150798460657717958625567821834550301663161624707787222815936182638968203n,
+];
+
+/**
+ * The inputs of a slot not in use: zeros (amount 0: the circuit changes nothing), with B8 as the key and
+ * the identity as R8 so that every value of the slot's witness is still pinned by a constraint.
+ */
 export function emptySlot(depth: number, nullDepth: number): SlotInput {
   return {
-    isDeposit: 0n, isWithdraw: 0n, Ax: 0n, Ay: 0n, nk: 0n, sigS: 0n, sigR8x: 0n, sigR8y: 0n,
+    isDeposit: 0n, isWithdraw: 0n, Ax: B8[0]!, Ay: B8[1]!, nk: 0n, sigS: 0n, sigR8x: 0n, sigR8y: 1n,
     recipient: 0n, amount: 0n, asset: 0n, nonce: 0n, seed: 0n,
     inAmount: zeros(2), inSalt: zeros(2),
     inPathElements: [zeros(depth), zeros(depth)], inPathIndices: [zeros(depth), zeros(depth)],
