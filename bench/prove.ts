@@ -1,9 +1,12 @@
-// Local proving: witness and Groth16 prove times in one warm process, and the snarkjs CLI on the same input.
+// Local proving: witness and Groth16 prove times in one warm process, and the snarkjs CLI on the same input;
+// then the k-transfer circuit for each k of BENCH_K (default 1,4,8), each in a process of its own
+// (bench/prove-k.ts: constraints, witness and prove time, peak memory, witness audit) as `k_rows`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
 import { buildSample } from '../circuits/sample/sample-transfer.ts';
@@ -13,6 +16,14 @@ import { median, note, peakRssMb, round } from './stats.ts';
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 const CLI_RUNS = Math.max(3, Number(process.env.BENCH_CLI_RUNS ?? 3));
+const KS = (process.env.BENCH_K ?? '1,4,8').split(',').map(Number).filter((k) => k > 0);
+
+/** Runs bench/prove-k.ts for k in a child process; its last stdout line is its JSON row. */
+function proveK(k: number): Record<string, unknown> {
+  const runner = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run-bench.js');
+  const out = execFileSync(process.execPath, [runner, 'prove-k', String(k)], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(out.toString().trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
 
 const artifacts = await ensureArtifacts({ progress: stderrProgress('bench') });
 const sample = await buildSample(artifacts.manifest.depth);
@@ -53,6 +64,11 @@ for (let i = 0; i < CLI_RUNS; i++) {
 }
 await releaseSnarkjs();
 
+const kRows = KS.map((k) => {
+  note(`k-transfer circuit, k=${k}`);
+  return proveK(k);
+});
+
 const proveMs = median(prove);
 const cliProveMs = median(cliProve);
 console.log(
@@ -69,5 +85,6 @@ console.log(
     cli_fullprove_ms: round(median(cliFull)),
     cli_over_inprocess: round(cliProveMs / proveMs, 2),
     first_proof_ms: round(warm.witnessMs + warm.proveMs),
+    k_rows: kRows,
   }),
 );

@@ -4,7 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { FIELD_ORDER } from '../model/crypto.ts';
-import { forEachTerm, type R1cs } from '../ceremony/r1cs-file.ts';
+import { forEachTerm, readLe, type R1cs } from '../ceremony/r1cs-file.ts';
+import { readBinSections } from '../../prover/bin-file.ts';
+
+/** The values of a .wtns file's witness (section 2: 32-byte little-endian scalars). */
+export function witnessValues(wtns: Uint8Array): bigint[] {
+  const body = readBinSections(wtns, 'wtns', (_p, detail) => new Error(`witness file: ${detail}`)).get(2);
+  if (!body) throw new Error('witness file: no witness section');
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return Array.from({ length: body.byteLength / 32 }, (_, i) => readLe(buf, i * 32));
+}
 
 const mod = (x: bigint) => ((x % FIELD_ORDER) + FIELD_ORDER) % FIELD_ORDER;
 

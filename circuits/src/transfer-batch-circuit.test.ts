@@ -8,7 +8,7 @@ import * as snarkjs from 'snarkjs';
 import { compileCircuit, type CompiledCircuit } from '../build/compile.ts';
 import { silentProgress } from '../ceremony/progress.ts';
 import { readR1cs } from '../ceremony/r1cs-file.ts';
-import { failedConstraints, inputSignalNames, mainSignals, unpinnedSignals } from '../audit/witness-audit.ts';
+import { failedConstraints, inputSignalNames, mainSignals, unpinnedSignals, witnessValues } from '../audit/witness-audit.ts';
 import { fundedV2, type FundedV2 } from '../model/v2/test-fixtures.ts';
 import { LedgerV2 } from '../model/v2/ledger.ts';
 import { applyTransfer, type AppliedTransfer } from '../model/v2/transfer-slot.ts';
@@ -78,7 +78,7 @@ describe('transfer-batch circuit: valid inputs', () => {
     ]);
     expect(plan.proofs).toHaveLength(2);
     for (const p of plan.proofs) {
-      const wtns = (await snarkjs.wtns.exportJson({ type: 'mem', data: await accepted(p.input) } as never)) as bigint[];
+      const wtns = witnessValues(await accepted(p.input));
       expect(wtns.slice(1, 12).map(String)).toEqual(batchPublicSignals(p.public));
     }
     expect(plan.proofs[0]!.public.noteRootAfter).toBe(plan.proofs[1]!.public.noteRootBefore);
@@ -211,7 +211,7 @@ describe('transfer-batch circuit: every private value is constrained', () => {
       expect(missing).toEqual([]);
 
       const r1cs = readR1cs(c.r1cs);
-      const witness = (await snarkjs.wtns.exportJson({ type: 'mem', data: wtns } as never)) as bigint[];
+      const witness = witnessValues(wtns);
       expect(failedConstraints(r1cs, witness)).toEqual([]);
       expect(unpinnedSignals(r1cs, witness)).toEqual([]);
 
