@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatAbiItem } from 'viem/utils';
 import type { Abi, AbiFunction, Hex } from 'viem';
 import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.ts';
-import { batchVerifierAbi, drexSettlementAbi, groth16VerifierAbi } from '../chain/settlement-abi.ts';
+import { batchVerifierAbi, drexSettlementAbi, drexSettlementV2Abi, groth16VerifierAbi } from '../chain/settlement-abi.ts';
 import { batchVerifierSource, VerificationKeyError, type Groth16VerificationKey } from './batch-verifier-source.ts';
 import { compileContracts, type CompiledContracts } from './compile-contracts.ts';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('compileContracts', () => {
-  it('compiles the three contracts for london and caches them by content hash', async () => {
+  it('compiles the contracts for london and caches them by content hash', async () => {
     expect(compiled.evmVersion).toBe('london');
     expect(compiled.solcVersion).toMatch(/^0\.8\.37/);
     const again = await compileContracts({ artifacts });
@@ -66,6 +66,7 @@ describe('compileContracts', () => {
   it('matches the typed ABIs the chain client uses (no drift)', () => {
     const pairs: [Abi, Abi][] = [
       [drexSettlementAbi, compiled.contracts.DrexSettlement.abi],
+      [drexSettlementV2Abi, compiled.contracts.DrexSettlementV2.abi],
       [batchVerifierAbi, compiled.contracts.BatchVerifier.abi],
       [groth16VerifierAbi, compiled.contracts.Groth16Verifier.abi],
     ];
@@ -73,7 +74,12 @@ describe('compileContracts', () => {
       const have = new Set(actual.map(signature));
       for (const item of typed) expect(have, signature(item)).toContain(signature(item));
     }
-    const events = compiled.contracts.DrexSettlement.abi.filter((x) => x.type === 'event' || x.type === 'error').map(signature);
-    expect(new Set(drexSettlementAbi.filter((x) => x.type === 'event' || x.type === 'error').map(signature))).toEqual(new Set(events));
+    for (const [typed, actual] of [
+      [drexSettlementAbi, compiled.contracts.DrexSettlement.abi],
+      [drexSettlementV2Abi, compiled.contracts.DrexSettlementV2.abi],
+    ] as [Abi, Abi][]) {
+      const events = actual.filter((x) => x.type === 'event' || x.type === 'error').map(signature);
+      expect(new Set(typed.filter((x) => x.type === 'event' || x.type === 'error').map(signature))).toEqual(new Set(events));
+    }
   });
 });

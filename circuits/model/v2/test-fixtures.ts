@@ -4,7 +4,7 @@ import { randomField } from '../note.ts';
 import type { TransferPolicy } from '../transfer-witness.ts';
 import { signIntentV2, type IntentKind, type SignedIntentV2 } from './intent.ts';
 import { LedgerV2 } from './ledger.ts';
-import { planBatches, type BatchParams } from './plan-batches.ts';
+import { planBatches, type BatchParams, type BatchPlan } from './plan-batches.ts';
 
 export const ASSET = 986n;
 /** The test deployment's domain. */
@@ -20,29 +20,36 @@ export interface FundedV2 {
   policy: TransferPolicy;
   params: BatchParams;
   ledger: LedgerV2;
+  /** The plan of the three funding deposits (from the empty ledger; points[0] is the empty ledger's point). */
+  funding: BatchPlan;
   /** A signed intent: a deposit when `from` is the minter and the recipient is not 0, a withdrawal to 0. */
   intent: (from: Account, to: bigint, amount: bigint, opts?: { kind?: IntentKind; nonce?: bigint; domain?: bigint }) => SignedIntentV2;
 }
 
-export async function fundedV2(shape: { k: number; depth: number; nullDepth: number }): Promise<FundedV2> {
+/**
+ * `opts.domain` (default TEST_DOMAIN): the ledger's domain, signed in every intent (e.g. a deployed
+ * settlement contract's `domain()`).
+ */
+export async function fundedV2(shape: { k: number; depth: number; nullDepth: number }, opts: { domain?: bigint } = {}): Promise<FundedV2> {
+  const domain = opts.domain ?? TEST_DOMAIN;
   const crypto = await loadCrypto();
   const minter = devAccount(crypto, 'test/minter');
   const alice = devAccount(crypto, 'test/alice');
   const bob = devAccount(crypto, 'test/bob');
   const carol = devAccount(crypto, 'test/carol');
   const policy = { complianceLimit: 1_000_000n, minter: minter.owner };
-  const params: BatchParams = { ...shape, policy, domain: TEST_DOMAIN };
+  const params: BatchParams = { ...shape, policy, domain };
   const ledger = LedgerV2.empty(crypto, shape.depth, shape.nullDepth);
   let n = 0n;
   const intent: FundedV2['intent'] = (from, to, amount, opts = {}) => {
     const kind = opts.kind ?? (from.owner === minter.owner ? (to === 0n ? 'withdraw' : 'deposit') : 'transfer');
     const i = { kind, sender: from.owner, recipient: to, amount, asset: ASSET, nonce: opts.nonce ?? ++n, seed: randomField() };
-    return signIntentV2(crypto, from, opts.domain ?? TEST_DOMAIN, i);
+    return signIntentV2(crypto, from, opts.domain ?? domain, i);
   };
-  planBatches(crypto, ledger, params, [
+  const funding = planBatches(crypto, ledger, params, [
     { signed: intent(minter, alice.owner, 1000n) },
     { signed: intent(minter, alice.owner, 300n) },
     { signed: intent(minter, bob.owner, 500n) },
   ]);
-  return { crypto, minter, alice, bob, carol, policy, params, ledger, intent };
+  return { crypto, minter, alice, bob, carol, policy, params, ledger, funding, intent };
 }
