@@ -78,12 +78,27 @@ export class BatchTracker {
     }
   }
 
-  /** Polls until every batch is final (or, given `until`, until it returns true) or `deadline` passes. */
-  async follow(o: { deadline: number; until?: () => boolean }): Promise<BatchView[]> {
+  /**
+   * Polls until every batch is final (or, given `until`, until it returns true), `deadline` passes, or
+   * (given `stallMs`) no batch moved (state or verified count) for `stallMs`: a stalled batch is stuck.
+   */
+  async follow(o: { deadline: number; until?: () => boolean; stallMs?: number }): Promise<BatchView[]> {
+    let seen = '';
+    let movedAt = Date.now();
     for (;;) {
       await this.poll();
+      const now = Date.now();
+      const line = this.summary();
+      if (line !== seen) {
+        seen = line;
+        movedAt = now;
+      }
       const done = o.until ? o.until() : this.allFinal;
-      if (done || Date.now() > o.deadline) return this.all;
+      if (done || now > o.deadline) return this.all;
+      if (o.stallMs !== undefined && now - movedAt > o.stallMs) {
+        this.o.log(`no batch moved for ${Math.round((now - movedAt) / 1000)} s: ${line}`);
+        return this.all;
+      }
       await sleep(this.o.pollMs ?? 1000);
     }
   }

@@ -41,11 +41,12 @@ function resolved(o: ChaosOptions) {
     transfers: o.transfers ?? 64,
     faults: o.faults ?? 20,
     workers: o.workers ?? 2,
-    timeoutMs: o.timeoutMs ?? 15 * 60_000,
+    timeoutMs: o.timeoutMs ?? 40 * 60_000,
+    stallMs: o.stallMs ?? 5 * 60_000,
     spacing: o.faultSpacingMs ?? { min: 1500, max: 5000 },
   };
   if (!Number.isInteger(r.seed)) throw new ChaosOptionError(`seed must be an integer, got ${o.seed}`);
-  for (const k of ['batches', 'transfers', 'workers', 'timeoutMs'] as const) {
+  for (const k of ['batches', 'transfers', 'workers', 'timeoutMs', 'stallMs'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new ChaosOptionError(`${k} must be a positive integer, got ${r[k]}`);
   }
   if (!Number.isInteger(r.faults) || r.faults < 0) throw new ChaosOptionError(`faults must be a non-negative integer, got ${r.faults}`);
@@ -135,10 +136,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       faulting = false;
       await watching;
     }
-    log(`${faultLog.length} faults injected; waiting until every batch is final (at most ${Math.round(o.timeoutMs / 1000)} s)`);
+    log(`${faultLog.length} faults injected; waiting until every batch is final (stuck when none moves for ${Math.round(o.stallMs / 1000)} s; at most ${Math.round(o.timeoutMs / 1000)} s)`);
 
     const ids = accepted.map((a) => a.batchId);
-    const views = await tracker.follow({ deadline: Date.now() + o.timeoutMs });
+    const views = await tracker.follow({ deadline: Date.now() + o.timeoutMs, stallMs: o.stallMs });
     const settledEvents: number[] = [];
     for (const v of views) {
       settledEvents.push(FINAL_STATES.has(v.state) ? (await readStatusEvents({ address: net.endpoints.grpc, bankId: BANK, identity: devBankIdentity(BANK) }, v.batchId)).filter((e) => e.state === 'SETTLED').length : 0);

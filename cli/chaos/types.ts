@@ -10,8 +10,13 @@ export interface ChaosOptions {
   faults?: number;
   /** Node workers (default 2). */
   workers?: number;
-  /** How long to wait for every batch to be final after the faults (default 15 min). */
+  /**
+   * The longest wait for every batch to be final after the faults (default 40 min): proving time
+   * depends on the machine, so a run ends early only when it stalls (see `stallMs`).
+   */
   timeoutMs?: number;
+  /** A batch is stuck when no batch moved (state, or proofs verified) for this long (default 5 min). */
+  stallMs?: number;
   /** Spacing of faults, drawn uniformly in [min, max] ms (default 1500..5000). */
   faultSpacingMs?: { min: number; max: number };
   /** Run folder (default a fresh temporary one); kept when the run fails. */
