@@ -41,7 +41,7 @@ const runs = KS.map((k) => {
   note(`settlement with k = ${k}`);
   return settleK(k);
 });
-const rows = runs.flatMap((r) => r.rows);
+const rows = runs.flatMap((r) => r.rows).sort((a, b) => a.k - b.k || a.batch - b.batch);
 const meets = rows.filter((r) => r.total <= TARGET.total && r.storage <= TARGET.storage).map((r) => ({ k: r.k, batch: r.batch }));
 
 console.log(

@@ -27,6 +27,11 @@ declare module 'circomlibjs' {
     verifyPoseidon(msg: Uint8Array, sig: EddsaSignature, A: [Uint8Array, Uint8Array]): boolean;
   }
   export function buildPoseidon(): Promise<Poseidon>;
+  /** EVM bytecode and ABI of a Poseidon hash of nInputs (1..8) field elements (`poseidon(uint256[n])`). */
+  export const poseidonContract: {
+    createCode(nInputs: number): string;
+    generateABI(nInputs: number): import('viem').Abi;
+  };
   export function buildEddsa(): Promise<Eddsa>;
   export function buildBabyjub(): Promise<BabyJub>;
 }

@@ -148,8 +148,12 @@ export async function compileCircuit(spec: CircuitSpec, progress: Progress): Pro
   return out;
 }
 
-/** Runs circom2 on `tmp/main.circom`, writing r1cs, wasm and sym into `tmp`. */
-async function compileInto(tmp: string): Promise<void> {
+/**
+ * Runs circom2 (`--O2`) on `dir/main.circom`, writing r1cs, wasm and sym into `dir`; includes resolve
+ * against circuits/src and node_modules (circomlib).
+ */
+export async function compileInto(dir: string): Promise<void> {
+  const tmp = dir;
   const cli = join(dirname(require.resolve('circom2/package.json')), 'cli.js');
   // circom2 runs under WASI with the working directory's ancestors preopened: run it from / and give it
   // paths relative to /.
