@@ -29,13 +29,42 @@ export interface WitnessStageResult extends WitnessScalars {
   timings: { witnessMs: number; quotientMs: number };
 }
 
+/** Witness calculations in flight in this thread (while any is, the runtime's own error print is dropped). */
+let calculating = 0;
+let consoleError: typeof console.error | undefined;
+
+/**
+ * circom's runtime prints `console.error("ERROR: ", code, messages)` before it throws an Error carrying
+ * the same messages; the WitnessError below keeps them, so that print only litters a terminal or a test
+ * report. Drops exactly that call, and only while a witness is being calculated.
+ */
+function muteRuntimeErrorPrint(): () => void {
+  if (calculating++ === 0) {
+    const original = console.error;
+    consoleError = original;
+    console.error = (...args: unknown[]) => {
+      if (args[0] === 'ERROR: ' && typeof args[1] === 'number') return;
+      original(...args);
+    };
+  }
+  return () => {
+    if (--calculating === 0 && consoleError) {
+      console.error = consoleError;
+      consoleError = undefined;
+    }
+  };
+}
+
 /** Runs circom's witness calculator over `input` into memory: the .wtns file's bytes. */
 export async function calculateWtns(wasm: Uint8Array, input: Record<string, unknown>): Promise<Uint8Array> {
   const wtns: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
+  const unmute = muteRuntimeErrorPrint();
   try {
     await snarkjs.wtns.calculate(input, wasm, wtns);
   } catch (err) {
     throw new WitnessError(`the circuit refuses these inputs: ${(err as Error).message.replace(/\s*\n\s*/g, ' | ')}`, { cause: err });
+  } finally {
+    unmute();
   }
   return wtns.data!;
 }

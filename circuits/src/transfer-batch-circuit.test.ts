@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as snarkjs from 'snarkjs';
 import { compileCircuit, type CompiledCircuit } from '../build/compile.ts';
 import { silentProgress } from '../ceremony/progress.ts';
@@ -46,15 +46,26 @@ async function accepted(input: CircuitInput | Mutable): Promise<Uint8Array> {
   return calculateWtns(wasm, input);
 }
 
-/** The circuit's refusal of `input`; with `where`, the refusal must name that template and source line. */
+/**
+ * The circuit's refusal of `input`; with `where`, the refusal must name that template and source line.
+ * The refusal is the error alone: nothing is printed to the console.
+ */
 async function refused(input: Mutable, where?: { template: string; file: string; snippet: string }): Promise<string> {
-  const err = await calculateWtns(wasm, input).then(
-    () => {
-      throw new Error('the circuit accepted inputs it must refuse');
-    },
-    (e: unknown) => e,
-  );
+  const spy = vi.spyOn(console, 'error');
+  let printed: unknown[][] = [];
+  const err = await calculateWtns(wasm, input)
+    .then(
+      () => {
+        throw new Error('the circuit accepted inputs it must refuse');
+      },
+      (e: unknown) => e,
+    )
+    .finally(() => {
+      printed = [...spy.mock.calls];
+      spy.mockRestore();
+    });
   expect(err).toBeInstanceOf(WitnessError);
+  expect(printed).toEqual([]);
   const message = (err as Error).message;
   if (where) {
     const source = readFileSync(new URL(`./${where.file}`, import.meta.url), 'utf8').split('\n');
