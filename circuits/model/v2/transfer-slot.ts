@@ -3,7 +3,7 @@ import { reject, type TransferRejection } from '../errors.ts';
 import { noteCommitment, type PlacedNote } from '../note.ts';
 import { nullifierKey, NullifierSetError, type SetInsertion } from '../nullifier-set.ts';
 import { AMOUNT_BOUND, type TransferPolicy } from '../transfer-witness.ts';
-import { intentNullifierV2, noteNullifierV2, outputSalts, verifyIntentSignatureV2, type SignedIntentV2 } from './intent.ts';
+import { intentNullifierV2, KIND_CODE, noteNullifierV2, outputSalts, verifyIntentSignatureV2, type SignedIntentV2 } from './intent.ts';
 import type { LedgerV2 } from './ledger.ts';
 
 /** One slot's private circuit inputs (transfer-batch.circom's per-slot arrays at one index). */
@@ -93,8 +93,11 @@ export function applyTransfer(
 ): AppliedTransfer {
   const fail: (code: TransferRejection, message: string) => void = options.unchecked ? () => {} : reject;
   const { intent, signature, auth, domain } = signed;
-  const fields = { domain, ...intent, kind: 0n, ...signature, ...auth };
+  // Every signed value but the kind (a name, encoded by KIND_CODE) must be a field element.
+  const { kind, ...values } = intent;
+  const fields = { domain, ...values, ...signature, ...auth };
   for (const [k, v] of Object.entries(fields)) if (!isField(v)) fail('MALFORMED_INTENT', `${k} is not a BN254 field element`);
+  if (typeof kind !== 'string' || !Object.hasOwn(KIND_CODE, kind)) fail('MALFORMED_INTENT', `kind ${String(kind)} is not one of ${Object.keys(KIND_CODE).join(', ')}`);
   if (intent.amount <= 0n || intent.amount >= AMOUNT_BOUND) fail('AMOUNT_OUT_OF_RANGE', `amount ${intent.amount} is outside (0, 2^64)`);
   if (intent.amount > policy.complianceLimit) {
     fail('OVER_COMPLIANCE_LIMIT', `amount ${intent.amount} exceeds the compliance limit ${policy.complianceLimit}`);
