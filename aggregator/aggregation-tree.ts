@@ -1,7 +1,7 @@
 /**
  * The aggregation tree of a settled batch: a keccak256 Merkle tree over its proofs, so that a regulator
- * can check that one transfer is part of a batch from the batch's root alone. The settlement contract
- * computes the same root on chain, so the definition is exact:
+ * can check that one proof (and so its transfers) is part of a batch from the batch's root alone. The
+ * settlement contract computes the same root on chain, so the definition is exact:
  *
  * - Leaf i = keccak256(abi.encode(uint256[8] proof, uint256[11] publicInputs)), where `proof` is
  *   `toSolidityProof` order [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y] and `publicInputs` are

@@ -1,11 +1,13 @@
 /**
- * JSON form of a settlement package: bigints as decimal strings, hex as 0x-prefixed strings. Reading
- * validates the shape (zod), then re-derives every derived field (root chain ends, nullifiers,
- * commitments, intent nullifiers, aggregation root) from the proofs and public inputs and refuses a
- * package whose fields disagree, so a package read from disk or the wire is as trustworthy as one built.
+ * JSON form of a settlement package (what regulators read): field elements as decimal strings, note
+ * indices and transfer counts as numbers, hex as 0x-prefixed strings. Reading validates the shape (zod),
+ * then re-derives every derived field (the points the batch starts from and ends at, its transfers, its
+ * domain, the aggregation root) from the proofs and public inputs and refuses a package whose fields
+ * disagree, so a package read from disk or the wire is as trustworthy as one built.
  */
 import { z } from 'zod';
 import type { SolidityProof } from '../protocol/groth16-encoding.ts';
+import { samePoint, wireOfPoint, type ChainPoint } from '../protocol/ledger-point.ts';
 import { assembleSettlementPackage, SettlementPackageError, type SettlementPackage } from './settlement-package.ts';
 
 const decimal = z
@@ -13,22 +15,22 @@ const decimal = z
   .regex(/^(0|[1-9]\d{0,77})$/, 'a decimal string without leading zeros')
   .transform((s) => BigInt(s));
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, '0x-prefixed 32-byte hex');
+const point = z.strictObject({ noteRoot: decimal, noteIndex: z.number().int().min(0), nullRoot: decimal });
 
-/** The JSON shape of a settlement package (version 1). */
+/** The JSON shape of a settlement package (version 2). */
 export const settlementPackageJsonSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.literal(2),
   batchId: bytes32,
-  rootBefore: decimal,
-  rootAfter: decimal,
+  before: point,
+  after: point,
+  transfers: z.number().int().min(1),
+  domain: decimal,
   aggregationRoot: bytes32,
-  nullifiers: z.array(decimal),
-  commitments: z.array(decimal),
-  intentNullifiers: z.array(decimal),
   proofs: z.array(z.array(decimal).length(8)),
   publicInputs: z.array(z.array(decimal)),
 });
 
-/** The package as JSON-ready data (every bigint a decimal string). */
+/** The package as JSON-ready data (every field element a decimal string). */
 export type SettlementPackageJson = z.input<typeof settlementPackageJsonSchema>;
 
 const str = (xs: readonly bigint[]) => xs.map(String);
@@ -38,12 +40,11 @@ export function settlementPackageToJson(pkg: SettlementPackage): SettlementPacka
   return {
     version: pkg.version,
     batchId: pkg.batchId,
-    rootBefore: String(pkg.rootBefore),
-    rootAfter: String(pkg.rootAfter),
+    before: wireOfPoint(pkg.before),
+    after: wireOfPoint(pkg.after),
+    transfers: pkg.transfers,
+    domain: String(pkg.domain),
     aggregationRoot: pkg.aggregationRoot,
-    nullifiers: str(pkg.nullifiers),
-    commitments: str(pkg.commitments),
-    intentNullifiers: str(pkg.intentNullifiers),
     proofs: pkg.proofs.map(str),
     publicInputs: pkg.publicInputs.map(str),
   };
@@ -54,12 +55,12 @@ export function serializeSettlementPackage(pkg: SettlementPackage): string {
   return JSON.stringify(settlementPackageToJson(pkg));
 }
 
-const sameList = (a: readonly bigint[], b: readonly bigint[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+const pointOf = (p: z.output<typeof point>): ChainPoint => ({ noteRoot: p.noteRoot, noteIndex: BigInt(p.noteIndex), nullRoot: p.nullRoot });
 
 /**
  * Reads a package from JSON text or parsed JSON. Throws `SettlementPackageError` with MALFORMED_PACKAGE
  * (wrong shape), INCONSISTENT_PACKAGE (a derived field disagrees), or any code the builder raises
- * (broken root chain, duplicate nullifier, ...).
+ * (broken chain of points, mixed domains, ...).
  */
 export function parseSettlementPackage(json: unknown): SettlementPackage {
   let raw = json;
@@ -79,12 +80,11 @@ export function parseSettlementPackage(json: unknown): SettlementPackage {
   const pkg = assembleSettlementPackage(p.batchId, p.proofs as unknown as SolidityProof[], p.publicInputs);
   const mismatch = (
     [
-      ['rootBefore', pkg.rootBefore === p.rootBefore],
-      ['rootAfter', pkg.rootAfter === p.rootAfter],
+      ['before', samePoint(pkg.before, pointOf(p.before))],
+      ['after', samePoint(pkg.after, pointOf(p.after))],
+      ['transfers', pkg.transfers === p.transfers],
+      ['domain', pkg.domain === p.domain],
       ['aggregationRoot', pkg.aggregationRoot === p.aggregationRoot.toLowerCase()],
-      ['nullifiers', sameList(pkg.nullifiers, p.nullifiers)],
-      ['commitments', sameList(pkg.commitments, p.commitments)],
-      ['intentNullifiers', sameList(pkg.intentNullifiers, p.intentNullifiers)],
     ] as const
   ).find(([, ok]) => !ok);
   if (mismatch) {

@@ -1,11 +1,13 @@
 /**
  * The settlement package of a verified batch: what the ledger bridge sends to the settlement contract
- * (proofs and public inputs in planned order) with the values the contract and auditors check
- * (the root chain's ends, every nullifier, commitment and intent nullifier, the aggregation root).
+ * (proofs and public inputs in planned order) with the values the contract and auditors check (the
+ * ledger points the batch starts from and ends at, its transfer count, its domain, the aggregation root).
  *
- * Building one checks what must hold before anything is sent on chain: the batch is not empty, the
- * root chain is continuous (transfer i starts at transfer i-1's root_after, and follows the planner's
- * roots when given), and no nullifier or intent nullifier repeats within the batch.
+ * Building one checks what must hold before anything is sent on chain: the batch is not empty, every
+ * proof carries at least one transfer, the chain of ledger points is continuous (proof i starts where
+ * proof i-1 ends: note root, next note index and nullifier-set state; and follows the planner's points
+ * when given), and every proof is signed in one domain (the deployment's, when given). The circuit's
+ * nullifier set already refuses a note or intent spent twice, so the package has nothing to add there.
  */
 import type { Hex } from 'viem';
 import { toSolidityProof, ProofEncodingError, type SolidityProof } from '../protocol/groth16-encoding.ts';
@@ -13,6 +15,7 @@ import { FIELD_PRIME, SCALAR_ORDER } from './bn254-engine.ts';
 import { leafOf, rootOfLeaves } from './aggregation-tree.ts';
 import type { ProofItem } from './batch-verify.ts';
 import { TRANSFER_PUBLIC_INPUTS as IX } from '../protocol/transfer-public-inputs.ts';
+import { pointAfter, pointBefore, type ChainPoint } from '../protocol/ledger-point.ts';
 import { DrexError } from '../protocol/errors.ts';
 
 /** Why a settlement package cannot be built or read. */
@@ -21,8 +24,7 @@ export type SettlementPackageErrorCode =
   | 'BAD_BATCH_ID'
   | 'MALFORMED_ITEM'
   | 'ROOT_CHAIN_BROKEN'
-  | 'DUPLICATE_NULLIFIER'
-  | 'DUPLICATE_INTENT'
+  | 'DOMAIN_MISMATCH'
   | 'MALFORMED_PACKAGE'
   | 'INCONSISTENT_PACKAGE';
 
@@ -31,8 +33,8 @@ export class SettlementPackageError extends DrexError {
   constructor(
     readonly code: SettlementPackageErrorCode,
     message: string,
-    /** Index of the offending transfer in the batch, when there is one. */
-    readonly transferIndex?: number,
+    /** Index of the offending proof in the batch, when there is one. */
+    readonly proofIndex?: number,
   ) {
     super(message);
   }
@@ -40,23 +42,21 @@ export class SettlementPackageError extends DrexError {
 
 /** Everything the settlement of one batch needs, in planned order. */
 export interface SettlementPackage {
-  version: 1;
+  version: 2;
   /** 0x-prefixed 32-byte hex, lower case. */
   batchId: Hex;
-  /** root_0: the root the batch starts from (must be the contract's current root). */
-  rootBefore: bigint;
-  /** root_n: the root after the batch. */
-  rootAfter: bigint;
+  /** Where the batch starts (must be the contract's current point). */
+  before: ChainPoint;
+  /** Where the batch ends. */
+  after: ChainPoint;
+  /** Transfers settled: the sum of the proofs' `transfers` inputs. */
+  transfers: number;
+  /** The domain every proof's intents are signed in. */
+  domain: bigint;
   /** Root of the aggregation tree over (proof, publicInputs), see aggregation-tree.ts. */
   aggregationRoot: Hex;
-  /** Two per transfer, in order. */
-  nullifiers: bigint[];
-  /** Two per transfer, in order. */
-  commitments: bigint[];
-  /** One per transfer, in order. */
-  intentNullifiers: bigint[];
   proofs: SolidityProof[];
-  /** The 11 public inputs of each transfer, circuit order. */
+  /** The 11 public inputs of each proof, circuit order. */
   publicInputs: bigint[][];
 }
 
@@ -64,14 +64,25 @@ export interface BuildSettlementPackageArgs {
   batchId: string;
   /** Verified proofs in planned order. */
   items: readonly ProofItem[];
-  /** The planner's chain root_0 .. root_n (n + 1 roots), when known. */
-  expectedRoots?: readonly bigint[];
+  /** The planner's points: before proof 0, then after each proof (proofs + 1 points), when known. */
+  expectedPoints?: readonly ChainPoint[];
+  /** The deployment's domain, when known: every proof must carry it. */
+  domain?: bigint;
 }
+
+/** What the package checks besides the proofs themselves. */
+export interface PackageExpectations {
+  expectedPoints?: readonly ChainPoint[];
+  domain?: bigint;
+}
+
+/** Most transfers one proof may carry (the settlement contract's bound on transfers per proof). */
+export const MAX_TRANSFERS_PER_PROOF = 1024;
 
 const BATCH_ID = /^0x[0-9a-fA-F]{64}$/;
 
-function fail(code: SettlementPackageErrorCode, message: string, transferIndex?: number): never {
-  throw new SettlementPackageError(code, transferIndex === undefined ? message : `transfer #${transferIndex}: ${message}`, transferIndex);
+function fail(code: SettlementPackageErrorCode, message: string, proofIndex?: number): never {
+  throw new SettlementPackageError(code, proofIndex === undefined ? message : `proof #${proofIndex}: ${message}`, proofIndex);
 }
 
 function signalsOf(item: ProofItem, i: number): bigint[] {
@@ -99,13 +110,12 @@ function proofOf(item: ProofItem, i: number): SolidityProof {
   return proof;
 }
 
-function firstRepeat(values: readonly bigint[]): number {
-  const seen = new Set<bigint>();
-  for (let i = 0; i < values.length; i++) {
-    if (seen.has(values[i]!)) return i;
-    seen.add(values[i]!);
+/** The first field in which `actual` differs from `expected`, described; undefined when they are equal. */
+function pointDifference(actual: ChainPoint, expected: ChainPoint): string | undefined {
+  for (const k of ['noteRoot', 'noteIndex', 'nullRoot'] as const) {
+    if (actual[k] !== expected[k]) return `${k} ${actual[k]} is not ${expected[k]}`;
   }
-  return -1;
+  return undefined;
 }
 
 /**
@@ -116,66 +126,70 @@ export function assembleSettlementPackage(
   batchId: string,
   proofs: readonly SolidityProof[],
   publicInputs: readonly (readonly bigint[])[],
-  expectedRoots?: readonly bigint[],
+  expect: PackageExpectations = {},
 ): SettlementPackage {
   if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) fail('BAD_BATCH_ID', 'batchId must be 0x-prefixed 32-byte hex');
   const n = publicInputs.length;
-  if (n === 0) fail('EMPTY_BATCH', 'a settlement package needs at least one transfer');
+  if (n === 0) fail('EMPTY_BATCH', 'a settlement package needs at least one proof');
   if (proofs.length !== n) fail('MALFORMED_ITEM', `${proofs.length} proofs for ${n} sets of public inputs`);
   publicInputs.forEach((x, i) => {
     if (x.length !== IX.count) fail('MALFORMED_ITEM', `expected ${IX.count} public inputs, got ${x.length}`, i);
     if (x.some((v) => v < 0n || v >= SCALAR_ORDER)) fail('MALFORMED_ITEM', 'a public input is not a field element below r', i);
+    const t = x[IX.transfers]!;
+    if (t < 1n || t > BigInt(MAX_TRANSFERS_PER_PROOF)) fail('MALFORMED_ITEM', `carries ${t} transfers, not 1..${MAX_TRANSFERS_PER_PROOF}`, i);
   });
   proofs.forEach((p, i) => {
     if (p.length !== 8 || p.some((c) => c < 0n || c >= FIELD_PRIME)) fail('MALFORMED_ITEM', 'a proof is 8 coordinates below the base field prime', i);
   });
 
-  const at = (i: number, k: number) => publicInputs[i]![k]!;
+  const befores = publicInputs.map((x) => pointBefore(x));
+  const afters = publicInputs.map((x) => pointAfter(x));
   for (let i = 1; i < n; i++) {
-    if (at(i, IX.rootBefore) !== at(i - 1, IX.rootAfter)) {
-      fail('ROOT_CHAIN_BROKEN', `root_before ${at(i, IX.rootBefore)} is not the previous transfer's root_after ${at(i - 1, IX.rootAfter)}`, i);
-    }
+    const diff = pointDifference(befores[i]!, afters[i - 1]!);
+    if (diff) fail('ROOT_CHAIN_BROKEN', `does not start where the previous proof ends: ${diff}`, i);
   }
-  if (expectedRoots !== undefined) {
-    if (expectedRoots.length !== n + 1) fail('ROOT_CHAIN_BROKEN', `expected ${n + 1} planned roots for ${n} transfers, got ${expectedRoots.length}`);
+  const planned = expect.expectedPoints;
+  if (planned !== undefined) {
+    if (planned.length !== n + 1) fail('ROOT_CHAIN_BROKEN', `expected ${n + 1} planned points for ${n} proofs, got ${planned.length}`);
     for (let i = 0; i < n; i++) {
-      if (at(i, IX.rootBefore) !== expectedRoots[i]) fail('ROOT_CHAIN_BROKEN', `root_before ${at(i, IX.rootBefore)} is not the planned root ${expectedRoots[i]}`, i);
-      if (at(i, IX.rootAfter) !== expectedRoots[i + 1]) fail('ROOT_CHAIN_BROKEN', `root_after ${at(i, IX.rootAfter)} is not the planned root ${expectedRoots[i + 1]}`, i);
+      const before = pointDifference(befores[i]!, planned[i]!);
+      if (before) fail('ROOT_CHAIN_BROKEN', `does not start at the planned point: ${before}`, i);
+      const after = pointDifference(afters[i]!, planned[i + 1]!);
+      if (after) fail('ROOT_CHAIN_BROKEN', `does not end at the planned point: ${after}`, i);
     }
   }
 
-  const nullifiers = publicInputs.flatMap((_, i) => IX.nullifiers.map((k) => at(i, k)));
-  const dupNf = firstRepeat(nullifiers);
-  if (dupNf >= 0) fail('DUPLICATE_NULLIFIER', `nullifier ${nullifiers[dupNf]} is spent twice in the batch`, dupNf >> 1);
-  const intentNullifiers = publicInputs.map((_, i) => at(i, IX.intentNullifier));
-  const dupIntent = firstRepeat(intentNullifiers);
-  if (dupIntent >= 0) fail('DUPLICATE_INTENT', `intent nullifier ${intentNullifiers[dupIntent]} occurs twice in the batch`, dupIntent);
+  const domain = expect.domain ?? publicInputs[0]![IX.domain]!;
+  publicInputs.forEach((x, i) => {
+    if (x[IX.domain] !== domain) {
+      fail('DOMAIN_MISMATCH', `is signed for domain ${x[IX.domain]}, not ${expect.domain === undefined ? "proof #0's" : "the deployment's"} ${domain}`, i);
+    }
+  });
 
   const copies = publicInputs.map((x) => [...x]);
   const proofCopies = proofs.map((p) => [...p] as unknown as SolidityProof);
   return {
-    version: 1,
+    version: 2,
     batchId: batchId.toLowerCase() as Hex,
-    rootBefore: at(0, IX.rootBefore),
-    rootAfter: at(n - 1, IX.rootAfter),
+    before: befores[0]!,
+    after: afters[n - 1]!,
+    transfers: Number(publicInputs.reduce((s, x) => s + x[IX.transfers]!, 0n)),
+    domain,
     aggregationRoot: rootOfLeaves(proofCopies.map((p, i) => leafOf(p, copies[i]!))),
-    nullifiers,
-    commitments: publicInputs.flatMap((_, i) => IX.commitments.map((k) => at(i, k))),
-    intentNullifiers,
     proofs: proofCopies,
     publicInputs: copies,
   };
 }
 
 /**
- * Builds the settlement package of a batch of verified proofs (in planned order), checking the root
- * chain (against `expectedRoots` too, when given) and the uniqueness of nullifiers and intents.
+ * Builds the settlement package of a batch of verified proofs (in planned order), checking the chain of
+ * ledger points (against `expectedPoints` too, when given) and the domain (against `domain`, when given).
  */
 export function buildSettlementPackage(args: BuildSettlementPackageArgs): SettlementPackage {
-  const { batchId, items, expectedRoots } = args;
+  const { batchId, items, expectedPoints, domain } = args;
   if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) fail('BAD_BATCH_ID', 'batchId must be 0x-prefixed 32-byte hex');
-  if (!Array.isArray(items) || items.length === 0) fail('EMPTY_BATCH', 'a settlement package needs at least one transfer');
+  if (!Array.isArray(items) || items.length === 0) fail('EMPTY_BATCH', 'a settlement package needs at least one proof');
   const publicInputs = items.map(signalsOf);
   const proofs = items.map(proofOf);
-  return assembleSettlementPackage(batchId, proofs, publicInputs, expectedRoots);
+  return assembleSettlementPackage(batchId, proofs, publicInputs, { expectedPoints, domain });
 }

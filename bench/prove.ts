@@ -1,5 +1,5 @@
-// Local proving: witness and Groth16 prove times in one warm process, and the snarkjs CLI on the same input;
-// then the k-transfer circuit for each k of BENCH_K (default 1,4,8), each in a process of its own
+// Local proving on the default circuit (the sample payment): witness and Groth16 prove times in one warm
+// process, and the snarkjs CLI on the same input; then the k-transfer circuit for each k of BENCH_K (default 1,4,8), each in a process of its own
 // (bench/prove-k.ts: constraints, witness and prove time, peak memory, witness audit) as `k_rows`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,17 +26,18 @@ function proveK(k: number): Record<string, unknown> {
 }
 
 const artifacts = await ensureArtifacts({ progress: stderrProgress('bench') });
-const sample = await buildSample(artifacts.manifest.depth);
+const m = artifacts.manifest;
+const sample = await buildSample({ circuit: 'transfer-batch', k: m.k, depth: m.depth, nullDepth: m.nullDepth });
 const prover = loadProverArtifacts(artifacts);
 const vkey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as unknown;
 
 note('warm-up proof');
-const warm = await proveTransfer(prover, sample.transfer.input);
+const warm = await proveTransfer(prover, sample.proof.input);
 const witness: number[] = [];
 const prove: number[] = [];
 const verify: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  const r = await proveTransfer(prover, sample.transfer.input);
+  const r = await proveTransfer(prover, sample.proof.input);
   witness.push(r.witnessMs);
   prove.push(r.proveMs);
   const t = performance.now();
@@ -48,8 +49,8 @@ const peak = peakRssMb();
 
 // The snarkjs CLI on the same witness (a fresh Node process per proof, as a shell user would run it).
 const dir = mkdtempSync(join(tmpdir(), 'drex-bench-'));
-writeFileSync(join(dir, 'witness.wtns'), await calculateWitness(prover, sample.transfer.input));
-writeFileSync(join(dir, 'input.json'), JSON.stringify(sample.transfer.input));
+writeFileSync(join(dir, 'witness.wtns'), await calculateWitness(prover, sample.proof.input));
+writeFileSync(join(dir, 'input.json'), JSON.stringify(sample.proof.input));
 const cli = join(dirname(createRequire(import.meta.url).resolve('snarkjs')), 'cli.cjs');
 const cliProve: number[] = [];
 const cliFull: number[] = [];
@@ -74,6 +75,7 @@ const cliProveMs = median(cliProve);
 console.log(
   JSON.stringify({
     bench: 'prove',
+    k: m.k,
     constraints: artifacts.manifest.constraints,
     power: artifacts.manifest.power,
     runs: RUNS,

@@ -1,4 +1,4 @@
-// Settlement gas of version 2 (DrexSettlementV2, k transfers per proof) for ONE k, with real proofs on
+// Settlement gas of DrexSettlement (k transfers per proof) for ONE k, with real proofs on
 // the embedded EVM: a funded ledger, then MAX transfers planned in proofs of k and proved; each batch size
 // n (a multiple of k) settles the first n / k proofs from the same chain state (evm_snapshot /
 // evm_revert), in one transaction verified with one pairing call. Per settled transfer: total, proof
@@ -22,11 +22,10 @@ import { loadProverArtifacts, proveTransfer } from '../worker/prover/groth16-pro
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
 import { compileContracts } from '../ledger-bridge/build/compile-contracts.ts';
 import { createChainClient } from '../ledger-bridge/chain/chain-client.ts';
-import { deployContract } from '../ledger-bridge/chain/deploy-settlement.ts';
-import { deploySettlementV2, ledgerStateAt, settlementDomainV2 } from '../ledger-bridge/chain/deploy-settlement-v2.ts';
+import { deployContract, deploySettlement, ledgerStateAt, settlementDomain } from '../ledger-bridge/chain/deploy-settlement.ts';
 import { startEmbeddedChain } from '../ledger-bridge/chain/embedded-chain.ts';
 import { sendTransaction } from '../ledger-bridge/chain/send-transaction.ts';
-import { drexSettlementV2Abi } from '../ledger-bridge/chain/settlement-abi.ts';
+import { drexSettlementAbi } from '../ledger-bridge/chain/settlement-abi.ts';
 import { calldataGas, INTRINSIC } from './gas.ts';
 import { median, note, round } from './stats.ts';
 
@@ -51,10 +50,10 @@ const verifiers = {
   BatchVerifier: (await deployContract(client, 'BatchVerifier', contracts.contracts.BatchVerifier)).address,
 };
 const nonce = await client.public.getTransactionCount({ address: deployer, blockTag: 'pending' });
-const domain = settlementDomainV2(chain.chainId, getContractAddress({ from: deployer, nonce: BigInt(nonce) }));
+const domain = settlementDomain(chain.chainId, getContractAddress({ from: deployer, nonce: BigInt(nonce) }));
 // Funded without proofs: the contract is deployed at the funded ledger (alice 1300, bob 500).
 const f: FundedV2 = await fundedV2(shape, { domain });
-const addrs = await deploySettlementV2(client, {
+const addrs = await deploySettlement(client, {
   contracts,
   initial: ledgerStateAt(f.ledger.point, 1800n),
   transfersPerProof: k,
@@ -63,8 +62,8 @@ const addrs = await deploySettlementV2(client, {
   admin: privateKeyToAccount(chain.adminKey).address,
   verifiers,
 });
-const settlement = addrs.DrexSettlementV2;
-const onChainDomain = await client.public.readContract({ address: settlement, abi: drexSettlementV2Abi, functionName: 'domain' });
+const settlement = addrs.DrexSettlement;
+const onChainDomain = await client.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'domain' });
 if (onChainDomain !== domain) throw new Error(`the deployed domain ${onChainDomain} is not the predicted ${domain}`);
 
 // MAX transfers, each of 1 unit, round robin alice -> bob -> carol -> alice: every one spends a note.
@@ -134,10 +133,10 @@ for (const n of SIZES) {
   const ps = proofs.slice(0, n / k);
   const xs = inputs.slice(0, n / k);
   const snapshot = (await chain.provider.request({ method: 'evm_snapshot', params: [] })) as Hex;
-  const data = encodeFunctionData({ abi: drexSettlementV2Abi, functionName: 'settleBatch', args: [toHex(`bench:k${k}:n${n}`, { size: 32 }), ps, xs as never] });
-  const { hash, receipt } = await sendTransaction(client, { to: settlement, data, abi: drexSettlementV2Abi, what: `settle ${n} transfers (k=${k})` });
+  const data = encodeFunctionData({ abi: drexSettlementAbi, functionName: 'settleBatch', args: [toHex(`bench:k${k}:n${n}`, { size: 32 }), ps, xs as never] });
+  const { hash, receipt } = await sendTransaction(client, { to: settlement, data, abi: drexSettlementAbi, what: `settle ${n} transfers (k=${k})` });
   if (receipt.status !== 'success') throw new Error(`settling ${n} transfers reverted`);
-  const root = await client.public.readContract({ address: settlement, abi: drexSettlementV2Abi, functionName: 'noteRoot' });
+  const root = await client.public.readContract({ address: settlement, abi: drexSettlementAbi, functionName: 'noteRoot' });
   if (root !== plan.points[n / k]!.noteRoot) throw new Error(`settled note root ${root} is not the planner's ${plan.points[n / k]!.noteRoot}`);
   const total = Number(receipt.gasUsed);
   const calldata = calldataGas(data);

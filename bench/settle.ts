@@ -1,9 +1,9 @@
-// Settlement gas per transfer of version 2 (DrexSettlementV2) for each k of BENCH_K (default 1,4,8) and
+// Settlement gas per transfer (DrexSettlement) for each k of BENCH_K (default 1,4,8) and
 // batch size of BENCH_SETTLE_SIZES (default 64,256), with real proofs: each k in a process of its own
 // (bench/settle-k.ts). The last line's `rows` hold, per (k, batch), gas per settled transfer (`total`,
 // `verification`, `storage`, `calldata`, `rest`; `rest` includes the 21,000 intrinsic gas) and the cost
 // moved to provers (`constraints_per_transfer`, `prove_ms_per_transfer`, of the bench's build).
-// `npm run bench -- settle`; version 1's baseline is `bench -- settle-v1`.
+// `npm run bench -- settle`.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// The dev setup's time and peak memory: the transfer circuit, and synthetic circuits that fill domains
+// The dev setup's time and peak memory: the default transfer circuit, and synthetic circuits that fill domains
 // of 2^18 and 2^20. Each size runs in a process of its own, so that its peak memory is its own.
 // `npm run bench -- setup [--sizes transfer,18,20] [--threads N]`
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileTransferCircuit, DEFAULT_DEPTH } from '../circuits/build/compile.ts';
+import { compileCircuit, DEFAULT_CIRCUIT } from '../circuits/build/compile.ts';
 import { devSetup } from '../circuits/ceremony/dev-setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
 import { writeSyntheticR1cs } from '../circuits/ceremony/synthetic-r1cs.ts';
@@ -35,8 +35,9 @@ if (one) {
     let r1cs: string;
     let circuit: string;
     if (one === 'transfer') {
-      r1cs = (await compileTransferCircuit(DEFAULT_DEPTH, stderrProgress('bench'))).r1cs;
-      circuit = `transfer (depth ${DEFAULT_DEPTH})`;
+      const { k, depth, nullDepth } = DEFAULT_CIRCUIT;
+      r1cs = (await compileCircuit(DEFAULT_CIRCUIT, stderrProgress('bench'))).r1cs;
+      circuit = `transfer-batch (k ${k}, depth ${depth}, nullifier depth ${nullDepth})`;
     } else {
       const power = Number(one);
       r1cs = join(dir, 'synthetic.r1cs');

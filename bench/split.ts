@@ -1,15 +1,15 @@
-// Split proving against a plain prove, per transfer, in one warm process: the trusted stage (witness,
-// quotient, sharing both vectors, sealing both halves with HPKE as the witness generator does), one half's
-// five MSMs, combining two halves, the staged prover in one process, and snarkjs's own prover on the same
-// input. The staged and snarkjs runs are interleaved (their order alternating) so that machine noise hits
-// both alike. Medians in ms; ratios are medians of per-transfer ratios.
+// Split proving against a plain prove, per proof of the default circuit (one transfer at k = 1), in one
+// warm process: the trusted stage (witness, quotient, sharing both vectors, sealing both halves with HPKE
+// as the witness generator does), one half's five MSMs, combining two halves, the staged prover in one
+// process, and snarkjs's own prover on the same input. The staged and snarkjs runs are interleaved (their order alternating) so that machine noise hits
+// both alike. Medians in ms; ratios are medians of per-proof ratios.
 // `npm run bench -- split [--n 5]`
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
-import { funded } from '../circuits/model/test-fixtures.ts';
-import { planTransfers } from '../circuits/model/plan-transfers.ts';
+import { planBatches } from '../circuits/model/v2/plan-batches.ts';
+import { fundedV2 } from '../circuits/model/v2/test-fixtures.ts';
 import { transferCycle } from '../ledger-bridge/test-support/transfer-cycle.ts';
 import { halfJobId } from '../protocol/messages/half.ts';
 import {
@@ -45,9 +45,10 @@ const wasm = readFileSync(artifacts.wasm);
 const zkey = readFileSync(artifacts.zkey);
 const vkey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as unknown;
 const pk = readProvingKey(zkey);
-const f = await funded(artifacts.manifest.depth);
-const plan = planTransfers(f.crypto, f.state, f.policy, transferCycle(f, N));
-const inputs = plan.transfers.map((t) => t.input as Record<string, unknown>);
+const { k, depth, nullDepth } = artifacts.manifest;
+const f = await fundedV2({ k, depth, nullDepth });
+const plan = planBatches(f.crypto, f.ledger, f.params, transferCycle(f, N * k));
+const inputs = plan.proofs.map((p) => p.input as Record<string, unknown>);
 // The witness generator seals both halves to the job gateway's key, each bound to its half job's id.
 const gateway = await generateSealKeyPair();
 const aad = (i: number, h: 0 | 1) => new TextEncoder().encode(halfJobId(`bench-${i}`, h));
@@ -173,7 +174,7 @@ for (let i = 0; i < N; i++) {
   m.splitOverPlain.push(splitLatency / plain.full);
   m.stagedOverSnarkjs.push(staged / plain.full);
   note(
-    `transfer ${i + 1}/${N}: trusted ${round(trusted)} ms (witness ${round(w.timings.witnessMs)}, quotient ${round(w.timings.quotientMs)}, ` +
+    `proof ${i + 1}/${N}: trusted ${round(trusted)} ms (witness ${round(w.timings.witnessMs)}, quotient ${round(w.timings.quotientMs)}, ` +
       `share ${round(t2 - t1)}, seal ${round(t3 - t2)}), halves ${halfMs.map((x) => round(x)).join(' / ')} ms, combine ${round(combine)} ms; ` +
       `staged ${round(staged)} ms, snarkjs fullProve ${round(plain.full)} ms (prove ${round(plain.prove)})`,
   );
@@ -185,7 +186,8 @@ const med = (xs: number[], digits = 1) => round(median(xs), digits);
 console.log(
   JSON.stringify({
     bench: 'split',
-    transfers: N,
+    proofs: N,
+    transfers: N * k,
     constraints: artifacts.manifest.constraints,
     power: artifacts.manifest.power,
     n_vars: pk.nVars,

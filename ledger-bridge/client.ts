@@ -7,12 +7,11 @@ export { createChainClient, createChainReader, type ChainClient, type ChainClien
 export { settleBatch, encodeSettleBatch, type SettleBatchParams, type SettlementResult, type VerificationMode, type TransferPublicInputs } from './chain/settle-batch.ts';
 export {
   findSettlement,
-  getCurrentRoot,
+  getDomain,
+  getLedgerPoint,
   getPolicies,
   getSettledBatch,
   getTotalSupply,
-  isIntentUsed,
-  isNullifierSpent,
   settlementDifferences,
   type ExpectedSettlement,
   type SettlementPolicies,

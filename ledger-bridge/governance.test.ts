@@ -1,31 +1,35 @@
 // DrexSettlement's roles, delayed policy changes, supply accounting and the bridge's start check, with
-// real Groth16 proofs on the embedded EVM. The tests run in order on one chain.
+// real proofs of the k-transfer circuit (k = 2, depth 8, nullifier-set depth 8) on the embedded EVM. The
+// tests run in order on one chain.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeFunctionData, getAddress, parseEventLogs, toHex, type Address, type Hex } from 'viem';
+import { encodeFunctionData, getAddress, parseEventLogs, toHex, zeroAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts, type Artifacts } from '../circuits/ceremony/setup.ts';
-import { funded, type Funded } from '../circuits/model/test-fixtures.ts';
-import { planTransfers, type TransferPlan } from '../circuits/model/plan-transfers.ts';
-import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
+import { LedgerV2, type LedgerPoint } from '../circuits/model/v2/ledger.ts';
+import { planBatches, type BatchParams, type BatchPlan, type PlanItemV2 } from '../circuits/model/v2/plan-batches.ts';
+import { fundedV2, type FundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import type { TransferPolicy } from '../circuits/model/policy.ts';
 import { loadProverArtifacts } from '../worker/prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
 import { verificationKeyHash, type Groth16VerificationKey } from './build/batch-verifier-source.ts';
 import { compileContracts, type CompiledContracts } from './build/compile-contracts.ts';
 import { createChainClient, createChainReader, type ChainClient } from './chain/chain-client.ts';
 import { checkLedger } from './chain/check-ledger.ts';
-import { deployContract, deploySettlement, type SettlementAddresses } from './chain/deploy-settlement.ts';
+import { deployContract, deploySettlement, ledgerStateAt, type SettlementAddresses } from './chain/deploy-settlement.ts';
 import { startEmbeddedChain, type EmbeddedChain } from './chain/embedded-chain.ts';
 import { ContractRevertedError, DeploymentError, LedgerMismatchError, SettlementRevertedError } from './chain/errors.ts';
 import { findSettlement, getPolicies, getTotalSupply } from './chain/read-settlement.ts';
 import { sendTransaction } from './chain/send-transaction.ts';
 import { settleBatch } from './chain/settle-batch.ts';
 import { drexSettlementAbi } from './chain/settlement-abi.ts';
+import { nextDeployment } from './test-support/next-deployment.ts';
 import { provePlan, type ProvedBatch } from './test-support/prove-plan.ts';
 import { transferCycle } from './test-support/transfer-cycle.ts';
 
+const SHAPE = { k: 2, depth: 8, nullDepth: 8 };
 const POLICY_DELAY = 3_600;
 /** Value in the notes of the funded fixture (alice 1000 + 300, bob 500) before the chain starts. */
 const INITIAL_SUPPLY = 1_800n;
@@ -37,9 +41,13 @@ let chain: EmbeddedChain;
 let settler: ChainClient;
 let admin: ChainClient;
 let addrs: SettlementAddresses;
-let f: Funded;
+/** A deployment whose supply (10) is less than the withdrawal S2poor burns. */
+let poor: SettlementAddresses;
+let f: FundedV2;
 let policy2: TransferPolicy;
-const plans: Record<'S1' | 'S2' | 'Q' | 'P2' | 'P3' | 'P4' | 'P5', TransferPlan> = {} as never;
+/** Where the chain starts: the funded ledger. */
+let start: LedgerPoint;
+const plans: Record<'S1' | 'S2' | 'S2poor' | 'Q' | 'P2' | 'P3' | 'P4' | 'P5', BatchPlan> = {} as never;
 const proved: Record<keyof typeof plans, ProvedBatch> = {} as never;
 
 const clientFor = (key: Hex): ChainClient =>
@@ -78,39 +86,45 @@ async function blockTime(): Promise<bigint> {
 }
 
 beforeAll(async () => {
-  artifacts = await ensureArtifacts();
+  artifacts = await ensureArtifacts({ circuit: { circuit: 'transfer-batch', ...SHAPE } });
   contracts = await compileContracts({ artifacts });
   chain = await startEmbeddedChain();
   settler = clientFor(chain.accounts[0]!);
   admin = clientFor(chain.adminKey);
-  f = await funded();
-  const s = f.state;
+  // The intents sign the settlement's domain, so its address is fixed first: the verifiers, then the
+  // settlement (the deployer's next creation) and the poor one (the one after).
+  const verifiers = {
+    Groth16Verifier: (await deployContract(settler, 'Groth16Verifier', contracts.contracts.Groth16Verifier)).address,
+    BatchVerifier: (await deployContract(settler, 'BatchVerifier', contracts.contracts.BatchVerifier)).address,
+  };
+  const [main, poorAt] = [await nextDeployment(settler, 0), await nextDeployment(settler, 1)];
+  f = await fundedV2(SHAPE, { domain: main.domain });
+  const { crypto: c, ledger, params, minter } = f;
+  const plan = (l: LedgerV2, items: PlanItemV2[], p: BatchParams = params) => planBatches(c, l, p, items);
+  start = ledger.point;
   // The second policy names another minter id and a lower limit.
   policy2 = { minter: f.bob.owner, complianceLimit: 500_000n };
-  // S1: two deposits (mint 80); S2: the minter withdraws its 30 (burn 30).
-  plans.S1 = planTransfers(f.crypto, s, f.policy, [{ signed: f.intent(f.minter, f.carol.owner, 50n) }, { signed: f.intent(f.minter, f.minter.owner, 30n) }]);
-  plans.S2 = planTransfers(f.crypto, s, f.policy, [{ signed: f.intent(f.minter, 0n, 30n) }]);
-  // Q: proven under the second policy at the root after S2, where P2 (first policy) also starts.
-  const cp = s.checkpoint();
-  plans.Q = planTransfers(f.crypto, s, policy2, transferCycle(f, 1));
-  s.restore(cp);
-  plans.P2 = planTransfers(f.crypto, s, f.policy, transferCycle(f, 1));
-  plans.P3 = planTransfers(f.crypto, s, f.policy, transferCycle(f, 1));
-  plans.P4 = planTransfers(f.crypto, s, policy2, transferCycle(f, 1));
-  plans.P5 = planTransfers(f.crypto, s, f.policy, transferCycle(f, 1));
+  // S1: two deposits (mint 80); S2: the minter withdraws its 30 (burn 30); S2poor: the same withdrawal
+  // on the poor deployment.
+  plans.S1 = plan(ledger, [{ signed: f.intent(minter, f.carol.owner, 50n) }, { signed: f.intent(minter, minter.owner, 30n) }]);
+  const beforeS2 = ledger.toSnapshot();
+  const pointBeforeS2 = ledger.point;
+  plans.S2poor = plan(LedgerV2.fromSnapshot(c, beforeS2), [{ signed: f.intent(minter, 0n, 30n, { domain: poorAt.domain }) }], { ...params, domain: poorAt.domain });
+  plans.S2 = plan(ledger, [{ signed: f.intent(minter, 0n, 30n) }]);
+  // Q: proven under the second policy at the point after S2, where P2 (first policy) also starts.
+  plans.Q = plan(LedgerV2.fromSnapshot(c, ledger.toSnapshot()), transferCycle(f, 1), { ...params, policy: policy2 });
+  plans.P2 = plan(ledger, transferCycle(f, 1));
+  plans.P3 = plan(ledger, transferCycle(f, 1));
+  plans.P4 = plan(ledger, transferCycle(f, 1), { ...params, policy: policy2 });
+  plans.P5 = plan(ledger, transferCycle(f, 1));
   const prover = loadProverArtifacts(artifacts);
   for (const k of Object.keys(plans) as (keyof typeof plans)[]) proved[k] = await provePlan(prover, plans[k]);
   await releaseSnarkjs();
-  addrs = await deploySettlement(settler, {
-    contracts,
-    initialRoot: plans.S1.roots[0]!,
-    initialSupply: INITIAL_SUPPLY,
-    minterId: f.policy.minter,
-    complianceLimit: f.policy.complianceLimit,
-    policyDelaySeconds: BigInt(POLICY_DELAY),
-    admin: admin.account.address,
-  });
-}, 600_000);
+  const common = { contracts, transfersPerProof: SHAPE.k, minterId: f.policy.minter, complianceLimit: f.policy.complianceLimit, admin: admin.account.address, verifiers };
+  addrs = await deploySettlement(settler, { ...common, initial: ledgerStateAt(start, INITIAL_SUPPLY), policyDelaySeconds: BigInt(POLICY_DELAY) });
+  poor = await deploySettlement(settler, { ...common, initial: ledgerStateAt(pointBeforeS2, 10n) });
+  expect([addrs.DrexSettlement, poor.DrexSettlement].map((a) => getAddress(a))).toEqual([main.address, poorAt.address]);
+}, 900_000);
 
 afterAll(async () => {
   await chain?.stop();
@@ -139,16 +153,25 @@ describe('DrexSettlement governance on the embedded EVM (real proofs)', () => {
       expect((await reverted(sendTransaction(admin, { to: addrs.DrexSettlement, data, abi: drexSettlementAbi, what: 'grantRole' }), 'RoleConflict')).args).toEqual([role, account]);
     }
     expect(await has(adminRole, s)).toBe(false);
-    // The deploy refuses an admin that settles, before sending anything; the constructor refuses it too.
+    // The admin cannot grant a role to the zero address.
+    const toZero = encodeFunctionData({ abi: drexSettlementAbi, functionName: 'grantRole', args: [settlerRole, zeroAddress] });
+    await reverted(sendTransaction(admin, { to: addrs.DrexSettlement, data: toZero, abi: drexSettlementAbi, what: 'grantRole' }), 'ZeroAddress');
+    // The deploy refuses an admin that settles and a k below 1, before sending anything; the constructor
+    // refuses them too, and a missing verifier and a zero policy delay.
     const nonce = await settler.public.getTransactionCount({ address: s });
-    const common = { contracts, initialRoot: 1n, minterId: 1n, complianceLimit: 1n, verifiers: addrs };
+    const common = { contracts, initial: ledgerStateAt(start), transfersPerProof: SHAPE.k, minterId: 1n, complianceLimit: 1n, verifiers: addrs };
     await rejected(deploySettlement(settler, { ...common, admin: s }), DeploymentError);
+    await rejected(deploySettlement(settler, { ...common, admin: a, transfersPerProof: 0 }), DeploymentError);
     expect(await settler.public.getTransactionCount({ address: s })).toBe(nonce);
-    const direct = await reverted(
-      deployContract(settler, 'DrexSettlement', contracts.contracts.DrexSettlement, [1n, 0n, 1n, 1n, 60n, addrs.BatchVerifier, addrs.Groth16Verifier, a, [s], [a]]),
-      'RoleConflict',
-    );
-    expect(direct.args).toEqual([minterRole, a]);
+    const initial = { noteRoot: 1n, nullRoot: 1n, noteIndex: 0n, supply: 0n };
+    const construct = (o: { k?: bigint; settlers?: Address[]; minters?: Address[]; batchVerifier?: Address } = {}) =>
+      deployContract(settler, 'DrexSettlement', contracts.contracts.DrexSettlement, [
+        initial, 1n, 1n, 60n, o.batchVerifier ?? addrs.BatchVerifier, addrs.Groth16Verifier, o.k ?? 2n, a, o.settlers ?? [s], o.minters ?? [s],
+      ]);
+    expect((await reverted(construct({ minters: [a] }), 'RoleConflict')).args).toEqual([minterRole, a]);
+    expect((await reverted(construct({ k: 0n }), 'InvalidTransfersPerProof')).args).toEqual([0n]);
+    expect((await reverted(construct({ k: 1025n }), 'InvalidTransfersPerProof')).args).toEqual([1025n]);
+    await reverted(construct({ batchVerifier: zeroAddress }), 'ZeroAddress');
     await reverted(deploySettlement(settler, { ...common, admin: a, policyDelaySeconds: 0n }), 'PolicyDelayZero');
   });
 
@@ -160,16 +183,7 @@ describe('DrexSettlement governance on the embedded EVM (real proofs)', () => {
     expect(logs.map((l) => [l.args.minted, l.args.burned])).toEqual([[80n, 0n]]);
     expect(await getTotalSupply(settler, addrs.DrexSettlement)).toBe(INITIAL_SUPPLY + 80n);
     // The same withdrawal on a ledger whose supply is 10 would take the supply below zero.
-    const poor = await deploySettlement(settler, {
-      contracts,
-      initialRoot: plans.S2.roots[0]!,
-      initialSupply: 10n,
-      minterId: f.policy.minter,
-      complianceLimit: f.policy.complianceLimit,
-      admin: admin.account.address,
-      verifiers: addrs,
-    });
-    const under = await rejected(settle('S2-poor', proved.S2, poor.DrexSettlement), SettlementRevertedError);
+    const under = await rejected(settle('S2-poor', proved.S2poor, poor.DrexSettlement), SettlementRevertedError);
     expect([under.errorName, under.args]).toEqual(['SupplyUnderflow', [10n, 30n]]);
     expect(await getTotalSupply(settler, poor.DrexSettlement)).toBe(10n);
     const r2 = await settle('S2', proved.S2);
@@ -222,17 +236,27 @@ describe('DrexSettlement governance on the embedded EVM (real proofs)', () => {
     expect(await findSettlement(settler, addrs.DrexSettlement, batchId('P5'))).toBeNull();
   });
 
-  it('the start check accepts the configured ledger and names a wrong chain id, a missing contract and a verifier of another key', async () => {
+  it('the start check accepts the configured ledger and names a wrong chain id, a missing contract, another contract, another k and a verifier of another key', async () => {
     const reader = createChainReader({ url: chain.url, retry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 } });
     const vk = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as Groth16VerificationKey;
-    const facts = await checkLedger(reader, { chainId: chain.chainId, settlement: addrs.DrexSettlement, verificationKey: vk });
-    expect(facts).toEqual({ chainId: chain.chainId, batchVerifier: getAddress(addrs.BatchVerifier), verificationKeyHash: verificationKeyHash(vk) });
+    const facts = await checkLedger(reader, { chainId: chain.chainId, settlement: addrs.DrexSettlement, verificationKey: vk, transfersPerProof: SHAPE.k });
+    expect(facts).toEqual({
+      chainId: chain.chainId,
+      batchVerifier: getAddress(addrs.BatchVerifier),
+      verificationKeyHash: verificationKeyHash(vk),
+      domain: f.params.domain,
+      transfersPerProof: SHAPE.k,
+    });
+    const wrongK = await rejected(checkLedger(reader, { chainId: chain.chainId, settlement: addrs.DrexSettlement, verificationKey: vk, transfersPerProof: 8 }), LedgerMismatchError);
+    expect(wrongK.differences).toEqual([`the contract settles proofs of 2 transfers (configured 8)`]);
 
     const wrongChain = await rejected(checkLedger(reader, { chainId: chain.chainId + 1, settlement: addrs.DrexSettlement, verificationKey: vk }), LedgerMismatchError);
     expect(wrongChain.code).toBe('LEDGER_MISMATCH');
     expect(wrongChain.differences).toEqual([`chain id ${chain.chainId} (configured ${chain.chainId + 1})`]);
     const noContract = await rejected(checkLedger(reader, { chainId: chain.chainId, settlement: privateKeyToAccount(chain.adminKey).address }), LedgerMismatchError);
     expect(noContract.message).toMatch(/no contract at the settlement address/);
+    const notSettlement = await rejected(checkLedger(reader, { chainId: chain.chainId, settlement: addrs.BatchVerifier }), LedgerMismatchError);
+    expect(notSettlement.differences[0]).toMatch(/is not a DrexSettlement/);
 
     // A settlement contract whose batch verifier was built from another key (delta replaced by gamma).
     const otherVk: Groth16VerificationKey = { ...vk, vk_delta_2: vk.vk_gamma_2 };
@@ -242,7 +266,8 @@ describe('DrexSettlement governance on the embedded EVM (real proofs)', () => {
     const otherVerifier = getAddress((await deployContract(settler, 'BatchVerifier', other.contracts.BatchVerifier)).address);
     const misbuilt = await deploySettlement(settler, {
       contracts,
-      initialRoot: 1n,
+      initial: ledgerStateAt(start),
+      transfersPerProof: SHAPE.k,
       minterId: f.policy.minter,
       complianceLimit: f.policy.complianceLimit,
       admin: admin.account.address,

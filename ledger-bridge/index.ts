@@ -2,4 +2,15 @@
 export * from './client.ts';
 export { compileContracts, ContractCompileError, DEFAULT_EVM_VERSION, type CompiledContracts, type EvmVersion } from './build/compile-contracts.ts';
 export { startEmbeddedChain, type EmbeddedChain, type EmbeddedChainOptions } from './chain/embedded-chain.ts';
-export { deploySettlement, deployContract, DEFAULT_POLICY_DELAY_SECONDS, type SettlementAddresses, type DeploySettlementParams } from './chain/deploy-settlement.ts';
+export {
+  DEFAULT_POLICY_DELAY_SECONDS,
+  deployContract,
+  deploySettlement,
+  emptyLedgerState,
+  ledgerStateAt,
+  SETTLEMENT_DOMAIN_TAG,
+  settlementDomain,
+  type DeploySettlementParams,
+  type InitialLedgerState,
+  type SettlementAddresses,
+} from './chain/deploy-settlement.ts';

@@ -5,12 +5,13 @@ import { serve, type ServerType } from '@hono/node-server';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import type { Address } from 'viem';
+import type { CircuitSpec } from '../circuits/build/compile.ts';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { DrexError } from '../protocol/errors.ts';
 import { loadCrypto } from '../circuits/model/crypto.ts';
-import type { TransferPolicy } from '../circuits/model/transfer-witness.ts';
+import type { TransferPolicy } from '../circuits/model/policy.ts';
 import { devActors, devPolicy } from '../circuits/sample/sample-transfer.ts';
-import { checkLedger, createChainReader, type Groth16VerificationKey } from '../ledger-bridge/client.ts';
+import { checkLedger, createChainReader, getPolicies, type Groth16VerificationKey } from '../ledger-bridge/client.ts';
 import { ensureTopology, type TopologyOptions } from '../protocol/nats-topology.ts';
 import { checkDeployment, DEFAULT_DEPLOYMENT } from '../protocol/subjects.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
@@ -36,6 +37,7 @@ import { LeaderLease } from './leader/leader-lease.ts';
 import { createMetrics } from './metrics.ts';
 import { planningLoop } from './planner/planning-loop.ts';
 import { Sequencer } from './planner/sequencer.ts';
+import { offLedgerDomain } from './planner/off-ledger-domain.ts';
 import { Reconciler } from './reconciliation/reconciler.ts';
 import { watchDeadLetters } from './reissue/dead-letters.ts';
 import { Reissuer } from './reissue/reissuer.ts';
@@ -63,8 +65,10 @@ export interface OrchestratorConfig {
   /** HTTP (metrics, health, batch records) port; 0 picks a free one; undefined disables it. */
   httpPort?: number;
   banks?: BankRegistry;
+  /** The transfer policy; default the ledger's current one (the dev policy without a ledger). */
   policy?: TransferPolicy;
-  depth?: number;
+  /** The circuit (k, depths); default DEFAULT_CIRCUIT. A ledger's contract must be built for the same k. */
+  circuit?: CircuitSpec;
   limits?: SubmitLimits;
   /** Per-bank caps of the bank API (watches, batches not final). */
   quotas?: BankQuotas;
@@ -88,8 +92,9 @@ export interface OrchestratorConfig {
   retentionMs?: number;
   /**
    * The ledger batches settle on: then VERIFIED batches are handed to settlement and only SETTLED is final.
-   * At start it must have `chainId` and a DrexSettlement whose batch verifier was built from the loaded
-   * verification key, or the orchestrator refuses to start (LedgerMismatchError).
+   * At start it must have `chainId` and a DrexSettlement for this circuit's k whose batch verifier was
+   * built from the loaded verification key, or the orchestrator refuses to start (LedgerMismatchError).
+   * Intents are signed in its `domain()`.
    */
   ledger?: { rpcUrl: string; chainId: number; settlement: Address };
   /** Public keys (hex) of the aggregators: only verdicts and settlement outcomes signed by one of them count. */
@@ -154,17 +159,24 @@ export interface RunningOrchestrator {
 export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningOrchestrator> {
   const log = c.log ?? createLogger('orchestrator');
   const crypto = await loadCrypto();
-  const artifacts = await ensureArtifacts({ depth: c.depth });
-  const depth = artifacts.manifest.depth;
-  const policy = c.policy ?? devPolicy(devActors(crypto));
+  const artifacts = await ensureArtifacts(c.circuit ? { circuit: c.circuit } : {});
+  const { k, depth, nullDepth } = artifacts.manifest;
+  const deployment = checkDeployment(c.deployment ?? DEFAULT_DEPLOYMENT);
   const chain = c.ledger && createChainReader({ url: c.ledger.rpcUrl });
+  let policy = c.policy ?? devPolicy(devActors(crypto));
+  let domain = offLedgerDomain(deployment);
   if (c.ledger && chain) {
     const verificationKey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as Groth16VerificationKey;
-    await checkLedger(chain, { chainId: c.ledger.chainId, settlement: c.ledger.settlement, verificationKey });
+    const facts = await checkLedger(chain, { chainId: c.ledger.chainId, settlement: c.ledger.settlement, verificationKey, transfersPerProof: k });
+    domain = facts.domain;
+    if (!c.policy) {
+      const { current } = await getPolicies(chain, c.ledger.settlement);
+      policy = { minter: current.minterId, complianceLimit: current.complianceLimit };
+    }
   }
+  const params = { k, depth, nullDepth, policy, domain };
   const metrics = createMetrics();
   const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  const deployment = checkDeployment(c.deployment ?? DEFAULT_DEPLOYMENT);
   const store = new BatchStore(redis, c.redisPrefix ?? `drex:${deployment}:`);
   const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
   const topo = await ensureTopology(nc, { ...c.topology, deployment });
@@ -259,14 +271,14 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   }
   const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact, log, metrics, witness, gatewaySealKey: proving.gatewaySealKey, shares: topo.shares });
   const dispatch = dispatchQueue({ redis, prefix: store.prefix, dispatcher, log });
-  const sequencer = new Sequencer({ crypto, store, policy, depth, log, onPlanned: dispatch.enqueue });
+  const sequencer = new Sequencer({ crypto, store, params, log, onPlanned: dispatch.enqueue });
   const doneStates = settles ? ['SETTLED'] : ['VERIFIED'];
   const failBatch = (id: string, code: string, message: string, version?: number) => sequencer.failBatch(id, code, message, version);
   const reissuer = new Reissuer({ store, dispatcher, failBatch, metrics, log, maxAttempts: c.maxAttempts ?? 5 });
   let handoff: SettlementHandoff | undefined;
   let reconciler: Reconciler | undefined;
   if (c.ledger && chain) {
-    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, aggregatorKeys: c.aggregatorKeys, artifact, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
+    handoff = new SettlementHandoff({ nc, names: topo.names, jsm: topo.jsm, store, reissuer, failBatch, metrics, log, aggregatorKeys: c.aggregatorKeys, artifact, domain, resolve: async (id) => void (await reconciler!.resolve(id, 'no')) });
     reconciler = new Reconciler({
       chain,
       settlement: c.ledger.settlement,
@@ -339,12 +351,12 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
 
   const fanout = new EventFanout({ redis, store, log: log.child({ part: 'watch' }) });
   const grpc = await startGrpcServer({
-    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, redis, fanout, limits: c.limits ?? DEFAULT_LIMITS, quotas: c.quotas, log, metrics, settles, onAccepted: planning.wake, deployment }),
+    impl: batchService({ crypto, banks: c.banks ?? devBankRegistry(), store, redis, fanout, limits: c.limits ?? DEFAULT_LIMITS, quotas: c.quotas, log, metrics, settles, onAccepted: planning.wake, deployment, ledger: { domain, transfersPerProof: k, minter: policy.minter, complianceLimit: policy.complianceLimit, chainId: c.ledger?.chainId ?? 0, ...(c.ledger ? { settlement: c.ledger.settlement } : {}) } }),
     host: c.grpcHost ?? '127.0.0.1',
     port: c.grpcPort ?? 50051,
     tls: c.tls,
   });
-  log.info('orchestrator started', { deployment, grpc: grpc.address, http: httpUrl, artifact, depth, epoch, settles });
+  log.info('orchestrator started', { deployment, grpc: grpc.address, http: httpUrl, artifact, k, depth, nullDepth, domain: String(domain), epoch, settles });
 
   let stopping: Promise<void> | undefined;
   /** Stops everything that acts on batch state (on stop, or when the lease is lost). */

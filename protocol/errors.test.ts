@@ -11,7 +11,7 @@ describe('DrexError', () => {
     const down = new ChainUnavailableError('the chain did not answer', { cause });
     expect(down).toBeInstanceOf(DrexError);
     expect(down).toMatchObject({ name: 'ChainUnavailableError', code: 'CHAIN_UNAVAILABLE', retryable: true, cause });
-    const reverted = new ContractRevertedError('settle', 'NullifierSpent', [1n]);
+    const reverted = new ContractRevertedError('settle', 'StaleNullifierRoot', [0n, 1n, 2n]);
     expect(reverted).toMatchObject({ code: 'CONTRACT_REVERTED', retryable: false });
     expect(new R1csFormatError('not an r1cs')).toMatchObject({ code: 'R1CS_INVALID', retryable: false });
     expect(new TransferRejectedError('INSUFFICIENT_FUNDS', 'no notes')).toBeInstanceOf(DrexError);

@@ -42,11 +42,11 @@ let dir: string;
 
 beforeAll(async () => {
   artifacts = await ensureArtifacts();
-  sample = await buildSample(artifacts.manifest.depth);
+  sample = await buildSample();
   wasm = readFileSync(artifacts.wasm);
   zkey = readFileSync(artifacts.zkey);
   pk = readProvingKey(zkey);
-  w = await witnessStage(pk, wasm, sample.transfer.input);
+  w = await witnessStage(pk, wasm, sample.proof.input);
   dir = mkdtempSync(join(tmpdir(), 'staged-prover-'));
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,7 +88,7 @@ describe('readProvingKey', () => {
 
 describe('the staged prover', () => {
   it('reports inputs the circuit refuses as a WitnessError', async () => {
-    await expect(witnessStage(pk, wasm, { ...sample.transfer.input, amount: '101' })).rejects.toMatchObject({ name: 'WitnessError', code: 'WITNESS_FAILED' });
+    await expect(witnessStage(pk, wasm, { ...sample.proof.input, amount: ['101'] })).rejects.toMatchObject({ name: 'WitnessError', code: 'WITNESS_FAILED' });
   });
 
   it("computes snarkjs's quotient: buildABC1, ifft / odd coset / fft, joinABC", async () => {
@@ -124,7 +124,7 @@ describe('the staged prover', () => {
   });
 
   it('proves in one process, and the snarkjs CLI accepts the proof', async () => {
-    const r = await proveStaged(pk, wasm, sample.transfer.input);
+    const r = await proveStaged(pk, wasm, sample.proof.input);
     expect(r.publicSignals).toEqual(w.publicSignals);
     expect(r.proof).toMatchObject({ protocol: 'groth16', curve: 'bn128' });
     expect(r.timings.totalMs).toBeGreaterThan(0);

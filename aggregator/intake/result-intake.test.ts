@@ -26,7 +26,7 @@ let topo: Topology;
 let registry: Registry;
 let intake: ResultIntake;
 let artifact: string;
-/** One real proof of a planned transfer, and its public signals. */
+/** One real proof of a planned deposit, and its public signals. */
 let proved: { proof: UnsignedResultV1['proof']; publicSignals: string[] };
 let member: Identity;
 let gateway: JobGateway;

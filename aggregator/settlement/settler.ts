@@ -11,6 +11,8 @@ import { signAsProducer } from '../../swarm/identity/signed-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { verifyBatch, type ProofItem } from '../batch-verify.ts';
 import { buildSettlementPackage, SettlementPackageError } from '../settlement-package.ts';
+import { describePoint, pointOfWire, samePoint } from '../../protocol/ledger-point.ts';
+import { TRANSFER_PUBLIC_INPUTS as IX } from '../../protocol/transfer-public-inputs.ts';
 import type { VkeyCache } from '../intake/vkey-cache.ts';
 import {
   ChainUnavailableError,
@@ -21,7 +23,7 @@ import {
   verificationKeyHash,
   type Groth16VerificationKey,
   type LedgerFacts,
-  getCurrentRoot,
+  getLedgerPoint,
   settleBatch,
   settlementDifferences,
   type ChainClient,
@@ -49,10 +51,12 @@ type Outcome = UnsignedBatchSettledV1 | 'wait';
 
 /**
  * Settles ready batches, in order: verifies all of a batch's proofs off chain with one randomized
- * multi-pairing (bisection names bad ones), builds the settlement package (root chain, nullifiers,
- * aggregation root) and has the ledger bridge submit it. A batch whose root_before is not the chain's
- * root is not settleable yet and is dropped (the orchestrator hands batches over when they can settle,
- * and again if a hand-off gets lost); an unreachable chain is retried; submission never settles twice. A batch that can never settle (the ledger refuses it, no package can be built, the chain holds
+ * multi-pairing (bisection names bad ones), builds the settlement package (chain of ledger points, domain,
+ * aggregation root) and has the ledger bridge submit it. A batch that does not start at the chain's
+ * ledger point (note root, next note index, nullifier state) is not settleable yet and is dropped (the
+ * orchestrator hands batches over when they can settle, and again if a hand-off gets lost); an
+ * unreachable chain is retried; submission never settles twice. A batch that can never settle (the
+ * ledger refuses it, no package can be built, it is signed in another domain, the chain holds
  * another settlement under its id) is answered at once with a code. Outcomes go back to the
  * orchestrator on `drex.settled.v1.batch`; the orchestrator checks a success against the chain itself.
  *
@@ -157,7 +161,9 @@ export class Settler {
     const { chain, settlement } = this.o;
     const batchId = ready.batchId as Hex;
     const base = { v: 1 as const, batchId: ready.batchId, planVersion: ready.planVersion };
-    const expected = { rootBefore: BigInt(ready.roots[0]!), rootAfter: BigInt(ready.roots.at(-1)!), transfers: ready.items.length };
+    const points = ready.points.map(pointOfWire);
+    const transfers = ready.items.reduce((sum, i) => sum + Number(i.publicSignals[IX.transfers]), 0);
+    const expected = { noteRootBefore: points[0]!.noteRoot, after: points.at(-1)!, transfers };
     const done = await findSettlement(chain, settlement, batchId);
     if (done) {
       const diff = settlementDifferences(done, expected);
@@ -166,9 +172,9 @@ export class Settler {
     }
     const sorted = [...ready.items].sort((a, b) => a.index - b.index);
     const items: ProofItem[] = sorted.map((i) => ({ proof: i.proof, publicSignals: i.publicSignals }));
-    const current = await getCurrentRoot(chain, settlement);
-    if (current !== expected.rootBefore) {
-      log.info('not settleable yet (the chain is not at its root_before): left to the orchestrator to hand over again', { chainRoot: String(current).slice(0, 12) });
+    const current = await getLedgerPoint(chain, settlement);
+    if (!samePoint(current, points[0]!)) {
+      log.info('not settleable yet (the chain is not at its starting point): left to the orchestrator to hand over again', { chain: describePoint(current) });
       return 'wait';
     }
     await this.checkVerifier(ready.artifact);
@@ -180,7 +186,7 @@ export class Settler {
     }
     let pkg;
     try {
-      pkg = buildSettlementPackage({ batchId, items, expectedRoots: ready.roots.map(BigInt) });
+      pkg = buildSettlementPackage({ batchId, items, expectedPoints: points, domain: this.ledger!.domain });
     } catch (err) {
       if (err instanceof SettlementPackageError) return this.refused(ready, 'PACKAGE_INVALID', err.message);
       throw err;
@@ -190,8 +196,8 @@ export class Settler {
       const diff = settlementDifferences(r, expected);
       if (diff.length > 0) return this.refused(ready, 'DIVERGED', `another settlement of this batch id won (tx ${r.txHash}): ${diff.join('; ')}`);
       const gasUsed = Number(r.gasUsed);
-      this.gas.observe(gasUsed / items.length);
-      log.info('batch settled', { tx: r.txHash, block: Number(r.blockNumber), gasUsed, transfers: items.length, aggregationRoot: r.aggregationRoot });
+      this.gas.observe(gasUsed / pkg.transfers);
+      log.info('batch settled', { tx: r.txHash, block: Number(r.blockNumber), gasUsed, proofs: items.length, transfers: pkg.transfers, aggregationRoot: r.aggregationRoot });
       return { ...base, ok: true, txHash: r.txHash, block: Number(r.blockNumber), gasUsed, aggregationRoot: r.aggregationRoot };
     } catch (err) {
       if (err instanceof ContractRevertedError && !err.retryable) {

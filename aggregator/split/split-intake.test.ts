@@ -41,7 +41,7 @@ let gateway: JobGateway;
 let gatewaySeal: SealKeyPair;
 let artifact: string;
 let vkeyJson: unknown;
-/** The planned transfer's public signals. */
+/** The planned proof's public signals. */
 let publicSignals: string[];
 /** The two shares of its witness and quotient, and the five MSM points of each (wire form). */
 let shares: [MsmScalars, MsmScalars];
@@ -168,8 +168,8 @@ beforeAll(async () => {
   vkeyJson = JSON.parse(readFileSync(artifacts.vkey, 'utf8'));
 
   const pk = await readProvingKey(zkey);
-  const sample = await buildSample(artifacts.manifest.depth);
-  const w = await witnessStage(pk, readFileSync(artifacts.wasm), sample.transfer.input);
+  const sample = await buildSample();
+  const w = await witnessStage(pk, readFileSync(artifacts.wasm), sample.proof.input);
   publicSignals = w.publicSignals;
   shares = splitMsmScalars({ witness: w.witness, quotient: w.quotient }, new Uint8Array(32).fill(7));
   points = [encodeMsmPoints(await msmStage(pk, shares[0])), encodeMsmPoints(await msmStage(pk, shares[1]))];

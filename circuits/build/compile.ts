@@ -16,28 +16,29 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 
 const SOURCES = resolve(here, '../src');
-/** Path of the transfer circuit's source. */
-export const TRANSFER_SOURCE = join(SOURCES, 'transfer.circom');
-/** Default note-tree depth (2^20 notes). */
-export const DEFAULT_DEPTH = 20;
 /** Poseidon(0, 0): the root of an empty two-leaf subtree, a parameter of the circuit. */
 export const EMPTY_PAIR = 14744269619966411208579211824598458697587494354926760081771325075741142829156n;
 
-/** The public signals, in the order the circuit exposes them. */
-export const PUBLIC_INPUTS = ['rootBefore', 'rootAfter', 'nullifier', 'commitment', 'valueIn', 'valueOut', 'limit', 'minter', 'intentNullifier'];
 /** The public signals of the k-transfer circuit (transfer-batch.circom), in its order. */
 export const BATCH_PUBLIC_INPUTS = [
   'noteRootBefore', 'noteRootAfter', 'noteIndex', 'nullRootBefore', 'nullRootAfter',
   'transfers', 'valueIn', 'valueOut', 'limit', 'minter', 'domain',
 ];
 
+/** Which circuit to build: the k-transfer circuit with its note-tree and nullifier-set depths. */
+export interface CircuitSpec {
+  circuit: 'transfer-batch';
+  /** Transfers per proof. */
+  k: number;
+  depth: number;
+  nullDepth: number;
+}
+
 /**
- * Which circuit to build: the one-transfer circuit at a note-tree depth, or the k-transfer circuit with
- * its note-tree and nullifier-set depths.
+ * The deployment default: one transfer per proof, 2^20 notes, 2^21 nullifier-set entries. A larger k
+ * settles cheaper per transfer and needs a larger setup (see the README's settlement gas table).
  */
-export type CircuitSpec =
-  | { circuit: 'transfer'; depth: number }
-  | { circuit: 'transfer-batch'; k: number; depth: number; nullDepth: number };
+export const DEFAULT_CIRCUIT: CircuitSpec = { circuit: 'transfer-batch', k: 1, depth: 20, nullDepth: 21 };
 
 /** A compiled circuit in the cache. */
 export interface CompiledCircuit {
@@ -61,30 +62,23 @@ function versionOf(pkg: string): string {
   return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
 }
 
-/** Short name of a spec, used in cache directory names: transfer-d20, transfer-batch-k8-d20-n21. */
+/** Short name of a spec, used in cache directory names: transfer-batch-k8-d20-n21. */
 export function specName(spec: CircuitSpec): string {
-  return spec.circuit === 'transfer' ? `transfer-d${spec.depth}` : `transfer-batch-k${spec.k}-d${spec.depth}-n${spec.nullDepth}`;
+  return `transfer-batch-k${spec.k}-d${spec.depth}-n${spec.nullDepth}`;
 }
 
 /** Refuses parameters the circuits cannot take (RangeError). */
 export function checkSpec(spec: CircuitSpec): void {
   const depthOk = (d: number) => Number.isInteger(d) && d >= 2 && d <= 32;
   if (!depthOk(spec.depth)) throw new RangeError(`tree depth must be 2..32, got ${spec.depth}`);
-  if (spec.circuit === 'transfer-batch') {
-    if (!depthOk(spec.nullDepth)) throw new RangeError(`nullifier-set depth must be 2..32, got ${spec.nullDepth}`);
-    if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > 64) throw new RangeError(`transfers per proof must be 1..64, got ${spec.k}`);
-  }
+  if (spec.circuit !== 'transfer-batch') throw new RangeError(`unknown circuit ${String(spec.circuit)}`);
+  if (!depthOk(spec.nullDepth)) throw new RangeError(`nullifier-set depth must be 2..32, got ${spec.nullDepth}`);
+  if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > 64) throw new RangeError(`transfers per proof must be 1..64, got ${spec.k}`);
 }
 
 function mainSource(spec: CircuitSpec): string {
-  const main =
-    spec.circuit === 'transfer'
-      ? ['transfer.circom', `component main {public [${PUBLIC_INPUTS.join(', ')}]} = Transfer(${spec.depth}, ${EMPTY_PAIR});`]
-      : [
-          'transfer-batch.circom',
-          `component main {public [${BATCH_PUBLIC_INPUTS.join(', ')}]} = TransferBatch(${spec.k}, ${spec.depth}, ${spec.nullDepth}, ${EMPTY_PAIR});`,
-        ];
-  return ['pragma circom 2.1.0;', `include "${main[0]}";`, main[1], ''].join('\n');
+  const main = `component main {public [${BATCH_PUBLIC_INPUTS.join(', ')}]} = TransferBatch(${spec.k}, ${spec.depth}, ${spec.nullDepth}, ${EMPTY_PAIR});`;
+  return ['pragma circom 2.1.0;', 'include "transfer-batch.circom";', main, ''].join('\n');
 }
 
 /** The cache key of a circuit: its main component, every source under circuits/src, and the compiler. */
@@ -102,14 +96,6 @@ export function circuitHash(spec: CircuitSpec): string {
       flags: '--O2',
     }),
   ).slice(0, 16);
-}
-
-/**
- * Compiles the transfer circuit (circom2, `--O2`) for a tree of `depth` levels, once per content hash;
- * later calls return the cached build.
- */
-export function compileTransferCircuit(depth: number, progress: Progress): Promise<CompiledCircuit> {
-  return compileCircuit({ circuit: 'transfer', depth }, progress);
 }
 
 /** Compiles a circuit (circom2, `--O2`) once per content hash; later calls return the cached build. */
@@ -153,13 +139,12 @@ export async function compileCircuit(spec: CircuitSpec, progress: Progress): Pro
  * against circuits/src and node_modules (circomlib).
  */
 export async function compileInto(dir: string): Promise<void> {
-  const tmp = dir;
   const cli = join(dirname(require.resolve('circom2/package.json')), 'cli.js');
   // circom2 runs under WASI with the working directory's ancestors preopened: run it from / and give it
   // paths relative to /.
   const rel = (p: string) => relative('/', p);
   const nodeModules = dirname(dirname(require.resolve('circomlib/package.json')));
-  const args = [cli, rel(join(tmp, 'main.circom')), '--O2', '--r1cs', '--wasm', '--sym', '-o', rel(tmp)];
+  const args = [cli, rel(join(dir, 'main.circom')), '--O2', '--r1cs', '--wasm', '--sym', '-o', rel(dir)];
   args.push('-l', rel(SOURCES), '-l', rel(nodeModules));
   try {
     await run(process.execPath, args, { cwd: '/', maxBuffer: 64 * 1024 * 1024 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { compileCircuit, DEFAULT_DEPTH, specName, type CircuitSpec, type CompiledCircuit } from '../build/compile.ts';
+import { compileCircuit, DEFAULT_CIRCUIT, specName, type CircuitSpec, type CompiledCircuit } from '../build/compile.ts';
 import { sha256File, sha256Hex } from '../build/hash.ts';
 import { cacheDir } from './cache-dir.ts';
 import { devSetup, domainPower } from './dev-setup.ts';
@@ -32,10 +32,11 @@ export type SetupMethod =
 /** What a build of the transfer circuit produced, with content hashes (the artifact manifest). */
 export interface ArtifactManifest {
   circuit: CircuitSpec['circuit'];
+  /** Transfers per proof. */
+  k: number;
+  /** The note tree's and the nullifier set's depths. */
   depth: number;
-  /** transfer-batch only: transfers per proof and the nullifier set's depth. */
-  k?: number;
-  nullDepth?: number;
+  nullDepth: number;
   constraints: number;
   publicInputs: number;
   /** log2 of the evaluation domain (snarkjs's domainSize). */
@@ -61,9 +62,7 @@ export interface Artifacts {
 }
 
 export interface SetupOptions {
-  /** The one-transfer circuit's note-tree depth (when `circuit` is not given). */
-  depth?: number;
-  /** Which circuit; the one-transfer circuit at `depth` by default. */
+  /** Which circuit; DEFAULT_CIRCUIT (k = 1, depths 20 and 21) by default. */
   circuit?: CircuitSpec;
   /** Phase-2-ready powers-of-tau file of a public ceremony; defaults to DREX_PTAU, else the dev setup. */
   ptau?: string;
@@ -96,8 +95,7 @@ function artifactPaths(dir: string, circuit: CompiledCircuit): Omit<Artifacts, '
  */
 export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifacts> {
   const progress = opts.progress ?? silentProgress();
-  const spec: CircuitSpec = opts.circuit ?? { circuit: 'transfer', depth: opts.depth ?? DEFAULT_DEPTH };
-  const depth = spec.depth;
+  const spec: CircuitSpec = opts.circuit ?? DEFAULT_CIRCUIT;
   const circuit = await compileCircuit(spec, progress);
   const r1cs = readR1csHeader(circuit.r1cs);
   const power = domainPower(r1cs.nConstraints, r1cs.nPublic);
@@ -166,8 +164,9 @@ export async function ensureArtifacts(opts: SetupOptions = {}): Promise<Artifact
     writeFileSync(join(tmp, 'TransferVerifier.sol'), sol);
     const manifest: ArtifactManifest = {
       circuit: spec.circuit,
-      depth,
-      ...(spec.circuit === 'transfer-batch' ? { k: spec.k, nullDepth: spec.nullDepth } : {}),
+      k: spec.k,
+      depth: spec.depth,
+      nullDepth: spec.nullDepth,
       constraints: r1cs.nConstraints,
       publicInputs: r1cs.nPublic,
       power,

@@ -20,9 +20,14 @@ export function noteCommitment(crypto: Crypto, n: Note): bigint {
   return crypto.hash([n.owner, n.amount, n.asset, n.salt]);
 }
 
-/** Poseidon(commitment, leafIndex, nk): unique per note, unlinkable to it without nk. */
-export function noteNullifier(crypto: Crypto, commitment: bigint, index: number, nk: bigint): bigint {
-  return crypto.hash([commitment, BigInt(index), nk]);
+/** A placed note as stored (decimal strings): in ledger snapshots and deltas. */
+export function noteRecord(n: PlacedNote) {
+  return { owner: String(n.owner), amount: String(n.amount), asset: String(n.asset), salt: String(n.salt), index: n.index, commitment: String(n.commitment) };
+}
+
+/** A placed note from its stored form. */
+export function noteOfRecord(n: ReturnType<typeof noteRecord>): PlacedNote {
+  return { owner: BigInt(n.owner), amount: BigInt(n.amount), asset: BigInt(n.asset), salt: BigInt(n.salt), index: n.index, commitment: BigInt(n.commitment) };
 }
 
 /** A uniformly random field element (for salts). */

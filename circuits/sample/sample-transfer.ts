@@ -1,16 +1,18 @@
+import { DEFAULT_CIRCUIT, type CircuitSpec } from '../build/compile.ts';
 import { loadCrypto, type Crypto } from '../model/crypto.ts';
 import { devAccount, type Account } from '../model/keys.ts';
+import type { TransferPolicy } from '../model/policy.ts';
+import { signIntentV2 } from '../model/v2/intent.ts';
+import { LedgerV2 } from '../model/v2/ledger.ts';
+import { planBatches, type BatchParams, type BatchPlan, type PlannedProof } from '../model/v2/plan-batches.ts';
 import { devMinter } from './dev-accounts.ts';
-import { signIntent } from '../model/intent.ts';
-import { LedgerState } from '../model/ledger-state.ts';
-import { planTransfers, type PlannedTransfer, type TransferPlan } from '../model/plan-transfers.ts';
-import type { TransferPolicy } from '../model/transfer-witness.ts';
-import { DEFAULT_DEPTH } from '../build/compile.ts';
 
 /** The asset id of the demo digital real. */
 export const DREX_BRL = 986n;
 /** Default per-transfer compliance limit of the dev policy (in centavos). */
 export const DEV_COMPLIANCE_LIMIT = 100_000_000_000n;
+/** The domain the sample's intents are signed in (a deployment's is its settlement contract's `domain()`). */
+export const SAMPLE_DOMAIN = 1_986n;
 
 /** The dev actors: the minter (central bank) and one customer account at each of two demo banks. */
 export interface DevActors {
@@ -36,31 +38,41 @@ export interface Sample {
   crypto: Crypto;
   actors: DevActors;
   policy: TransferPolicy;
-  state: LedgerState;
-  plan: TransferPlan;
-  /** alice -> bob, spending the deposited note: the transfer `prove --sample` proves. */
-  transfer: PlannedTransfer;
+  params: BatchParams;
+  /** The ledger after both. */
+  ledger: LedgerV2;
+  /** The payment's plan (from the ledger after the deposit). */
+  plan: BatchPlan;
+  /** alice -> bob, spending the deposited note: the proof `prove --sample` makes. */
+  proof: PlannedProof;
 }
 
-export async function buildSample(depth = DEFAULT_DEPTH): Promise<Sample> {
+/** Builds the sample for the circuit `spec` (its k, depths) in `domain`. Deterministic but for the salts' seeds. */
+export async function buildSample(spec: CircuitSpec = DEFAULT_CIRCUIT, domain = SAMPLE_DOMAIN): Promise<Sample> {
   const crypto = await loadCrypto();
   const actors = devActors(crypto);
   const policy = devPolicy(actors);
-  const state = LedgerState.empty(crypto, depth);
-  const deposit = signIntent(crypto, actors.minter, {
+  const params: BatchParams = { k: spec.k, depth: spec.depth, nullDepth: spec.nullDepth, policy, domain };
+  const ledger = LedgerV2.empty(crypto, spec.depth, spec.nullDepth);
+  const deposit = signIntentV2(crypto, actors.minter, domain, {
+    kind: 'deposit',
     sender: actors.minter.owner,
     recipient: actors.alice.owner,
     amount: 100_000n,
     asset: DREX_BRL,
     nonce: 1n,
+    seed: 11n,
   });
-  const pay = signIntent(crypto, actors.alice, {
+  planBatches(crypto, ledger, params, [{ signed: deposit }]);
+  const pay = signIntentV2(crypto, actors.alice, domain, {
+    kind: 'transfer',
     sender: actors.alice.owner,
     recipient: actors.bob.owner,
     amount: 25_000n,
     asset: DREX_BRL,
     nonce: 1n,
+    seed: 12n,
   });
-  const plan = planTransfers(crypto, state, policy, [{ signed: deposit }, { signed: pay }]);
-  return { crypto, actors, policy, state, plan, transfer: plan.transfers[1]! };
+  const plan = planBatches(crypto, ledger, params, [{ signed: pay }]);
+  return { crypto, actors, policy, params, ledger, plan, proof: plan.proofs[0]! };
 }

@@ -11,8 +11,11 @@ import { DrexError } from '../../protocol/errors.ts';
 export interface WatchedEvent {
   seq: number;
   state: string;
+  /** Proofs verified, of `proofs`. */
   verified: number;
   transfers: number;
+  /** Proofs the plan needs (0 before planning). */
+  proofs: number;
   message: string;
   settlementTx: string;
   block: number;
@@ -53,6 +56,7 @@ function eventOf(m: Record<string, string | number>): WatchedEvent {
     state: String(m.state).replace('BATCH_STATE_', ''),
     verified: Number(m.verified),
     transfers: Number(m.transfers),
+    proofs: Number(m.proofs ?? 0),
     message: String(m.message),
     settlementTx: String(m.settlement_tx),
     block: Number(m.block),
@@ -68,8 +72,23 @@ type Callback<T> = (err: ServiceError | null, res: T) => void;
 interface BatchServiceStub {
   SubmitBatch(req: Record<string, unknown>, md: Metadata, cb: Callback<{ batch_id: string; state: string; duplicate: boolean }>): void;
   GetBatch(req: Record<string, unknown>, cb: Callback<Record<string, string | number>>): void;
+  GetDeployment(req: Record<string, unknown>, cb: Callback<Record<string, string | number>>): void;
   WatchBatch(req: Record<string, unknown>): ClientReadableStream<Record<string, string | number>>;
   close(): void;
+}
+
+/** GetDeployment's answer: what a bank signs intents for. */
+export interface DeploymentView {
+  deployment: string;
+  /** Every intent signature covers it. */
+  domain: bigint;
+  transfersPerProof: number;
+  minter: bigint;
+  complianceLimit: bigint;
+  /** 0 without a ledger. */
+  chainId: number;
+  /** '' without a ledger. */
+  settlement: string;
 }
 
 /** A fresh request nonce: 16 random bytes, hex. */
@@ -112,12 +131,31 @@ export class BankClient {
     this.client = new Client(o.address, creds, options) as unknown as BatchServiceStub;
   }
 
-  /** The signed fields of a GetBatch or WatchBatch request for `batchId`. */
-  signedRead(method: 'GetBatch' | 'WatchBatch', batchId: string, fromSeq = '0', opts: { timestampMs?: number; nonce?: string } = {}): Record<string, unknown> {
+  /** The signed fields of a GetBatch or WatchBatch request for `batchId` (GetDeployment: ''). */
+  signedRead(method: 'GetBatch' | 'WatchBatch' | 'GetDeployment', batchId: string, fromSeq = '0', opts: { timestampMs?: number; nonce?: string } = {}): Record<string, unknown> {
     const timestampMs = String(opts.timestampMs ?? Date.now());
     const nonce = opts.nonce ?? requestNonce();
     const signature = Buffer.from(this.o.identity.sign(readSigningBytes({ method, bankId: this.o.bankId, batchId, fromSeq, timestampMs, nonce })), 'hex');
-    return { batch_id: batchId, ...(method === 'WatchBatch' ? { from_seq: fromSeq } : {}), bank_id: this.o.bankId, timestamp_ms: timestampMs, nonce, signature };
+    const target = method === 'GetDeployment' ? {} : { batch_id: batchId };
+    return { ...target, ...(method === 'WatchBatch' ? { from_seq: fromSeq } : {}), bank_id: this.o.bankId, timestamp_ms: timestampMs, nonce, signature };
+  }
+
+  /** The deployment intents are signed for (a signed GetDeployment): its domain, k and policy. */
+  deployment(): Promise<DeploymentView> {
+    return new Promise((resolve, reject) =>
+      this.client.GetDeployment(this.signedRead('GetDeployment', ''), (err, res) => {
+        if (err) return reject(apiError(err));
+        resolve({
+          deployment: String(res.deployment),
+          domain: BigInt(res.domain!),
+          transfersPerProof: Number(res.transfers_per_proof),
+          minter: BigInt(res.minter!),
+          complianceLimit: BigInt(res.compliance_limit!),
+          chainId: Number(res.chain_id),
+          settlement: String(res.settlement_contract ?? ''),
+        });
+      }),
+    );
   }
 
   /** Signs and submits a batch; retrying with the same key returns the same batch id. */

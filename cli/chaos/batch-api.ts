@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
+import type { DeploymentView } from '../bank/bank-client.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { BankClient, BankApiError } from '../bank/bank-client.ts';
 import { ChaosCallTimeoutError } from './errors.ts';
@@ -32,6 +33,11 @@ export class ResilientBatchApi {
   private client?: BankClient;
 
   constructor(private readonly o: { address: string; bankId: string; identity: Identity; callTimeoutMs?: number }) {}
+
+  /** The deployment intents are signed for. */
+  deployment(): Promise<DeploymentView> {
+    return this.call('GetDeployment', (c) => c.deployment());
+  }
 
   submit(transfers: WireIntent[], idempotencyKey: string): Promise<{ batchId: string; state: string; duplicate: boolean }> {
     return this.call('SubmitBatch', (c) => c.submit(transfers, idempotencyKey));

@@ -7,7 +7,7 @@ export interface BatchView {
   state: string;
   rootAfter: string;
   verified: number;
-  transfers: number;
+  proofs: number;
 }
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['SETTLED', 'FAILED']);
@@ -30,7 +30,7 @@ export class BatchTracker {
 
   /** Starts following a batch. */
   add(batchId: string): void {
-    this.views.set(batchId, { batchId, state: 'UNKNOWN', rootAfter: '', verified: 0, transfers: 0 });
+    this.views.set(batchId, { batchId, state: 'UNKNOWN', rootAfter: '', verified: 0, proofs: 0 });
   }
 
   /** The batches in the order they were added. */
@@ -44,7 +44,7 @@ export class BatchTracker {
 
   /** e.g. "SETTLED, PROVING 3/21, PLANNED" */
   summary(): string {
-    return this.all.map((v) => `${v.state}${v.state === 'PROVING' ? ` ${v.verified}/${v.transfers}` : ''}`).join(', ');
+    return this.all.map((v) => `${v.state}${v.state === 'PROVING' ? ` ${v.verified}/${v.proofs}` : ''}`).join(', ');
   }
 
   /** Asks once for every batch not final yet. */
@@ -58,7 +58,7 @@ export class BatchTracker {
           state: String(b.state).replace('BATCH_STATE_', ''),
           rootAfter: String(b.root_after ?? ''),
           verified: Number(b.verified),
-          transfers: Number(b.transfers),
+          proofs: Number(b.proofs ?? 0),
         });
         this.lastError = '';
       } catch (err) {

@@ -1,25 +1,23 @@
 import type { Crypto } from '../../circuits/model/crypto.ts';
-import { intentNullifier, signIntent } from '../../circuits/model/intent.ts';
+import { signIntentV2 } from '../../circuits/model/v2/intent.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { devBankAccounts, devMinter } from '../../circuits/sample/dev-accounts.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { wireIntentOf } from '../bank/wire-intent.ts';
 import type { Prng } from './prng.ts';
 
-/** One batch to submit: its idempotency key, its intents and their intent nullifiers. */
+/** One batch to submit: its idempotency key and its intents. */
 export interface ChaosBatch {
   idempotencyKey: string;
   intents: WireIntent[];
-  /** Poseidon(nk, nonce) of each intent, as the orchestrator and the chain compute it. */
-  nullifiers: bigint[];
 }
 
 /**
  * `transfers` deposits by the dev minter to the dev accounts of bank-a and bank-b (round robin), split
- * into `batches` batches of near-equal size. Nonces and amounts come from `rng`, so a seed gives the
- * same batches (EdDSA is deterministic).
+ * into `batches` batches of near-equal size, signed in the deployment's `domain`. Nonces, seeds and
+ * amounts come from `rng`, so a seed gives the same batches (EdDSA is deterministic).
  */
-export function depositBatches(crypto: Crypto, rng: Prng, o: { seed: number; batches: number; transfers: number }): ChaosBatch[] {
+export function depositBatches(crypto: Crypto, rng: Prng, o: { seed: number; batches: number; transfers: number; domain: bigint }): ChaosBatch[] {
   const minter = devMinter(crypto);
   const recipients = ['bank-a', 'bank-b'].flatMap((b) => devBankAccounts(crypto, b));
   const nonces = new Set<bigint>();
@@ -34,15 +32,14 @@ export function depositBatches(crypto: Crypto, rng: Prng, o: { seed: number; bat
   for (let b = 0; b < o.batches; b++) {
     const size = Math.floor(o.transfers / o.batches) + (b < o.transfers % o.batches ? 1 : 0);
     const intents: WireIntent[] = [];
-    const nullifiers: bigint[] = [];
     for (let i = 0; i < size; i++, k++) {
       const to = recipients[k % recipients.length]!;
       const nonce = nextNonce();
       const amount = BigInt(1_000 + rng.int(0, 99_000));
-      intents.push(wireIntentOf(signIntent(crypto, minter, { sender: minter.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce })));
-      nullifiers.push(intentNullifier(crypto, minter.nk, nonce));
+      const seed = crypto.hash([rng.bigint62(), rng.bigint62()]);
+      intents.push(wireIntentOf(signIntentV2(crypto, minter, o.domain, { kind: 'deposit', sender: minter.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce, seed })));
     }
-    out.push({ idempotencyKey: `chaos-${o.seed}-${b}`, intents, nullifiers });
+    out.push({ idempotencyKey: `chaos-${o.seed}-${b}`, intents });
   }
   return out;
 }

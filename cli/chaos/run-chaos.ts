@@ -11,7 +11,7 @@ import { BatchTracker, FINAL_STATES } from './batch-tracker.ts';
 import { readStatusEvents } from './batch-events.ts';
 import { ChaosOptionError, ChaosSetupError } from './errors.ts';
 import { injectFaults, planFaults } from './faults.ts';
-import { depositBatches } from './intents.ts';
+import { depositBatches, type ChaosBatch } from './intents.ts';
 import { mulberry32 } from './prng.ts';
 import { submitUntilAccepted, type Accepted } from './submit.ts';
 import type { BatchOutcome, ChaosOptions, ChaosReport, FaultRecord } from './types.ts';
@@ -78,10 +78,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rng = mulberry32(o.seed);
   await ensureArtifacts();
   const crypto = await loadCrypto();
-  const batches = depositBatches(crypto, rng, o);
-  const submitGaps = batches.map(() => rng.int(1000, 4000));
+  const submitGaps = Array.from({ length: o.batches }, () => rng.int(1000, 4000));
   const plan = planFaults(rng, { count: o.faults, workers: o.workers, spacing: o.spacing });
 
+  let batches: ChaosBatch[] = [];
   let net: Devnet | undefined;
   let api: ResilientBatchApi | undefined;
   let statusApi: ResilientBatchApi | undefined;
@@ -107,6 +107,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`devnet up: gRPC ${net.endpoints.grpc}, NATS ${net.endpoints.nats}, Redis ${net.endpoints.redis}, chain ${rpc}`);
 
     api = new ResilientBatchApi({ address: net.endpoints.grpc, bankId: BANK, identity: devBankIdentity(BANK) });
+    // Intents are signed in the deployment's domain (its settlement contract's).
+    const { domain } = await api.deployment();
+    batches = depositBatches(crypto, rng, { ...o, domain });
     // Its own client: a failed call resets the client, which must not break a submission in flight.
     statusApi = new ResilientBatchApi({ address: net.endpoints.grpc, bankId: BANK, identity: devBankIdentity(BANK) });
     const tracker = new BatchTracker({ api: statusApi, log });
@@ -144,16 +147,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const v of views) {
       settledEvents.push(FINAL_STATES.has(v.state) ? (await readStatusEvents({ address: net.endpoints.grpc, bankId: BANK, identity: devBankIdentity(BANK) }, v.batchId)).filter((e) => e.state === 'SETTLED').length : 0);
     }
-    const chain = await readChain({ rpc, settlement, batchIds: ids, nullifiers: batches.flatMap((b) => b.nullifiers) });
+    const chain = await readChain({ rpc, settlement, batchIds: ids });
 
     const transfers = batches.reduce((n, b) => n + b.intents.length, 0);
     const onChain = chain.settledPerBatch.reduce((n, x) => n + x, 0);
-    const duplicates = Math.max(0, onChain - chain.settledIntents) + settledEvents.reduce((n, x) => n + Math.max(0, x - 1), 0);
+    // The chain settles a batch id once and every intent nullifier once (the circuit's nullifier set):
+    // a transfer applied twice would show as more settled than submitted, or a second SETTLED event.
+    const duplicates = Math.max(0, onChain - transfers) + settledEvents.reduce((n, x) => n + Math.max(0, x - 1), 0);
     const stuck = views.filter((v) => !FINAL_STATES.has(v.state)).length;
     // The planner's final root: the last batch's root_after (the last settled one's if it failed).
     const last = views.at(-1)?.state === 'SETTLED' ? views.at(-1) : views.filter((v) => v.state === 'SETTLED').at(-1);
     const finalRootMatches = Boolean(last?.rootAfter) && BigInt(last!.rootAfter) === chain.currentRoot;
-    const lost = transfers - chain.settledIntents;
+    const lost = Math.max(0, transfers - onChain);
     const outcomes: BatchOutcome[] = views.map((v, i) => ({
       batchId: v.batchId,
       idempotencyKey: batches[i]!.idempotencyKey,
@@ -170,7 +175,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       seed: o.seed,
       faults: faultLog.length,
       transfers,
-      settled: chain.settledIntents,
+      settled: onChain,
       lost,
       duplicates,
       stuck,

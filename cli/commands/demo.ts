@@ -51,10 +51,11 @@ export function demoCommand(): Command {
           (['bank-a', 'bank-b'] as const).map(async (bank) => {
             const client = new BankClient({ address: net.endpoints.grpc, bankId: bank, identity: devBankIdentity(bank) });
             clients.push(client);
-            const res = await client.submit(sampleIntents(crypto, bank, o.transfers), `demo-${bank}-${Date.now()}`);
+            const { domain } = await client.deployment();
+            const res = await client.submit(sampleIntents(crypto, domain, bank, o.transfers), `demo-${bank}-${Date.now()}`);
             say(`${bank}: batch ${res.batchId.slice(0, 18)}.. accepted (${o.transfers} transfers)`);
             const events = await client.watch(res.batchId, (e: WatchedEvent) => {
-              if (e.state !== 'PROVING' || e.verified === e.transfers) say(`${bank}: ${e.state.padEnd(8)} ${e.verified}/${e.transfers} ${e.message}`);
+              if (e.state !== 'PROVING' || e.verified === e.proofs) say(`${bank}: ${e.state.padEnd(8)} ${e.verified}/${e.proofs} proofs ${e.message}`);
             });
             return { bank, batchId: res.batchId, last: events.at(-1)! };
           }),

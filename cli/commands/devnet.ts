@@ -7,6 +7,7 @@ export function devnetCommand(): Command {
     .description('start NATS (its own, secured with generated credentials, unless --nats) and Redis (if none is reachable), the orchestrator, the aggregator and N workers, restarting any that dies (pid files under <dir>/pids); mint genesis notes')
     .option('--workers <n>', 'Node workers', Number, 2)
     .option('--threads <n>', 'proving threads per worker', Number, 1)
+    .option('--transfers-per-proof <k>', 'k of the circuit: transfers per proof (the embedded ledger is deployed for it; the first run of a k builds its keys)', Number, 1)
     .option('--proving-mode <mode>', 'split (two workers of two operators per proof; needs 2+ workers) or whole (one sealed job per transfer; the workers are trusted nodes)', 'split')
     .option('--nats <url>', "use this secured NATS server (with --nats-security); default: start devnet's own with generated credentials")
     .option('--nats-security <dir>', 'credentials of the --nats server: creds/<role>.creds (orchestrator, aggregator, admin, worker) and admission/')
@@ -19,7 +20,7 @@ export function devnetCommand(): Command {
     .option('--rpc <url>', 'settle on this JSON-RPC ledger instead (e.g. Besu); needs --settlement and --settler-key')
     .option('--settlement <address>', 'DrexSettlement address on --rpc')
     .option('--settler-key <hex>', 'settler private key for --rpc')
-    .action(async (o: { workers: number; provingMode: 'split' | 'whole'; threads: number; nats?: string; natsSecurity?: string; redis?: string; grpcPort: number; httpPort: number; dir?: string; genesis: boolean; ledger: string; rpc?: string; settlement?: string; settlerKey?: string }) => {
+    .action(async (o: { workers: number; provingMode: 'split' | 'whole'; threads: number; transfersPerProof: number; nats?: string; natsSecurity?: string; redis?: string; grpcPort: number; httpPort: number; dir?: string; genesis: boolean; ledger: string; rpc?: string; settlement?: string; settlerKey?: string }) => {
       if (o.ledger !== 'embedded' && o.ledger !== 'none') throw new InvalidArgumentError('--ledger is embedded or none');
       if (o.rpc && (!o.settlement || !o.settlerKey)) throw new InvalidArgumentError('--rpc needs --settlement and --settler-key');
       const ledger = o.rpc ? { rpc: o.rpc, settlement: o.settlement!, settlerKey: o.settlerKey!, gasPrice: '0' } : (o.ledger as 'embedded' | 'none');

@@ -1,3 +1,4 @@
+import { DEFAULT_CIRCUIT } from '../../circuits/build/compile.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Address } from 'viem';
 import { startOrchestrator } from '../../orchestrator/orchestrator.ts';
@@ -41,6 +42,7 @@ const aggregatorKey = (v: string, prev: string[]) => {
 };
 
 interface OrchestratorFlags {
+  transfersPerProof: number;
   aggregatorKey: string[];
   provingMode: 'split' | 'whole';
   gatewaySealKey?: string;
@@ -110,6 +112,7 @@ export function orchestratorCommand(): Command {
     .option('--aggregator-key <hex>', 'public key of an aggregator whose signed verdicts and settlement outcomes count (repeatable; at least one)', aggregatorKey, [] as string[])
     .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); required unless --dev (then default: the dev banks)')
     .option('--minter <owner-id>', "owner id of the minter role (the only sender allowed deposits and withdrawals); required unless --dev (then default: the dev minter)", ownerId)
+    .option('--transfers-per-proof <k>', 'k of the circuit (1, 2, 4, 8, ...): transfers per proof; the settlement contract must be built for the same k', positive('--transfers-per-proof'), DEFAULT_CIRCUIT.k)
     .option('--compliance-limit <amount>', 'largest amount one transfer may move', amount, DEV_COMPLIANCE_LIMIT)
     .option('--dev', 'development run: allow the dev bank registry, dev bank keys and the dev minter')
     .option('--deployment <id>', 'whose streams, subjects and buckets (and Redis keys and batch ids): one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
@@ -180,6 +183,7 @@ export function orchestratorCommand(): Command {
         httpPort: o.httpPort,
         banks,
         policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
+        circuit: { ...DEFAULT_CIRCUIT, k: o.transfersPerProof },
         deployment: o.deployment,
         aggregatorKeys: o.aggregatorKey,
         redisPrefix: o.redisPrefix,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,13 @@ describe('drex-swarm prove --sample', () => {
   it('writes snarkjs files that the snarkjs CLI verifies and checks', () => {
     const out = mkdtempSync(join(tmpdir(), 'drex-prove-'));
     const stdout = execFileSync(process.execPath, [join(root, 'bin', 'drex-swarm.js'), 'prove', '--sample', '--out', out], { encoding: 'utf8' });
-    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { verified: boolean; constraints: number };
-    expect(summary.verified).toBe(true);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    // The deposit to alice took leaves 0 and 1; the payment to bob fills one slot of the default circuit.
+    expect(summary).toMatchObject({ verified: true, k: 1, note_index: 2, transfers: 1 });
+    const signals = JSON.parse(readFileSync(join(out, 'public.json'), 'utf8')) as string[];
+    expect(signals).toHaveLength(11);
+    expect(signals.slice(0, 6)).toEqual([summary.note_root_before, summary.note_root_after, '2', summary.null_root_before, summary.null_root_after, '1']);
+    expect(signals[10]).toBe(summary.domain);
     for (const f of ['proof.json', 'public.json', 'verification_key.json', 'circuit.r1cs', 'witness.wtns']) expect(existsSync(join(out, f))).toBe(true);
     const verify = execFileSync(process.execPath, [snarkjsCli, 'groth16', 'verify', join(out, 'verification_key.json'), join(out, 'public.json'), join(out, 'proof.json')], { encoding: 'utf8' });
     expect(verify).toMatch(/OK!/);

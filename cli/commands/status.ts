@@ -10,7 +10,7 @@ function batchIdArg(v: string): string {
 }
 
 function eventLine(e: WatchedEvent): string {
-  const bar = e.transfers ? ` ${e.verified}/${e.transfers}` : '';
+  const bar = e.proofs ? ` ${e.verified}/${e.proofs} proofs` : '';
   const tx = e.settlementTx ? ` tx ${e.settlementTx}` : '';
   return `  #${e.seq} ${new Date(e.atMs).toISOString()} ${e.state}${bar} ${e.message}${tx}${e.errorCode ? ` (${e.errorCode})` : ''}`;
 }
@@ -35,6 +35,7 @@ export function statusCommand(): Command {
           bank: String(b.bank_id),
           state,
           transfers: Number(b.transfers),
+          proofs: Number(b.proofs ?? 0),
           verified: Number(b.verified),
           settlementTx: String(b.settlement_tx) || null,
           block: Number(b.block) || null,
@@ -53,10 +54,10 @@ export function statusCommand(): Command {
         const lines = [
           `batch ${batchId} (${view.bank})`,
           `  state        ${state}${view.errorCode ? ` (${view.errorCode}: ${view.error})` : ''}`,
-          `  transfers    ${view.verified}/${view.transfers} proved`,
+          `  transfers    ${view.transfers}${view.proofs ? ` in ${view.proofs} proofs, ${view.verified} verified` : ''}`,
           `  transaction  ${view.settlementTx ? `${view.settlementTx} block ${view.block}` : '-'}`,
-          `  root before  ${view.rootBefore ?? '-'}`,
-          `  root after   ${view.rootAfter ?? '-'}`,
+          `  note root before  ${view.rootBefore ?? '-'}`,
+          `  note root after   ${view.rootAfter ?? '-'}`,
           `  updated      ${new Date(view.updatedMs).toISOString()}`,
           ...(events.length ? [`last ${events.length} events:`, ...events.map(eventLine)] : []),
         ];

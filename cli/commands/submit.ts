@@ -20,7 +20,7 @@ function positiveInt(v: string): number {
 }
 
 function progressLine(batchId: string, e: WatchedEvent): string {
-  const bar = e.transfers ? ` ${e.verified}/${e.transfers}` : '';
+  const bar = e.proofs ? ` ${e.verified}/${e.proofs} proofs` : '';
   const tx = e.settlementTx ? ` tx ${e.settlementTx} block ${e.block}` : '';
   return `[${batchId.slice(0, 10)}] #${e.seq} ${e.state}${bar} ${e.message}${tx}${e.errorCode ? ` (${e.errorCode})` : ''}\n`;
 }
@@ -44,18 +44,18 @@ export function submitCommand(): Command {
     .action(async (o: BankFlags & { file?: string; sample?: number; amount?: bigint; idempotencyKey?: string; until: string; wait: boolean; json?: boolean }) => {
       if (!o.file === !o.sample) throw new InvalidArgumentError('give exactly one of --file or --sample');
       if (o.amount !== undefined && !o.sample) throw new InvalidArgumentError('--amount goes with --sample');
-      let transfers: WireIntent[];
+      let transfers: WireIntent[] = [];
       let key = o.idempotencyKey;
       if (o.file) {
         const parsed = batchFile.parse(JSON.parse(readFileSync(o.file, 'utf8')));
         transfers = parsed.transfers as WireIntent[];
         key ??= parsed.idempotencyKey;
-      } else {
-        transfers = sampleIntents(await loadCrypto(), o.bank, o.sample!, o.amount);
       }
       key ??= `submit-${randomUUID()}`;
       const client = bankClientOf(o);
       try {
+        // Sample intents are signed in the deployment's domain, which the orchestrator serves.
+        if (!o.file) transfers = sampleIntents(await loadCrypto(), (await client.deployment()).domain, o.bank, o.sample!, o.amount);
         const t0 = Date.now();
         const res = await client.submit(transfers, key);
         process.stderr.write(`batch ${res.batchId} ${res.duplicate ? 'already submitted' : 'accepted'} (${transfers.length} transfers, key ${key})\n`);

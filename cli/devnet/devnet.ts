@@ -1,3 +1,4 @@
+import { DEFAULT_CIRCUIT } from '../../circuits/build/compile.ts';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
@@ -53,6 +54,8 @@ export interface DevnetOptions {
   genesis: boolean;
   /** Extra arguments for the orchestrator. */
   orchestratorArgs?: string[];
+  /** k of the circuit (default 1): the embedded ledger's contract is deployed for it. */
+  transfersPerProof?: number;
   /**
    * The ledger batches settle on: `embedded` (an in-process EVM on loopback JSON-RPC, deployed at start),
    * an external one (e.g. Besu), or none (batches end at VERIFIED).
@@ -159,11 +162,12 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     let ledgerArgs: string[] = [];
     // Without a ledger, or on the embedded one, nothing outlives the run: it is its own deployment.
     let deployment = o.deployment ?? `run-${randomUUID().slice(0, 8)}`;
-    let orchestratorArgs = [...(o.orchestratorArgs ?? [])];
+    const k = o.transfersPerProof ?? DEFAULT_CIRCUIT.k;
+    let orchestratorArgs = ['--transfers-per-proof', String(k), ...(o.orchestratorArgs ?? [])];
     let rpc: string | undefined;
     let contracts: Record<string, string> | undefined;
     if (ledgerMode === 'embedded') {
-      const ledger = await startDevLedger({ onProgress: log });
+      const ledger = await startDevLedger({ circuit: { ...DEFAULT_CIRCUIT, k }, onProgress: log });
       stops.push(ledger.stop);
       rpc = ledger.rpc;
       contracts = ledger.contracts;
@@ -266,7 +270,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
           const crypto = await loadCrypto();
           const client = new BankClient({ address: grpc, bankId: 'central-bank', identity: devBankIdentity('central-bank') });
           try {
-            const res = await client.submit(genesisIntents(crypto), 'devnet-genesis-v1');
+            const { domain } = await client.deployment();
+            const res = await client.submit(genesisIntents(crypto, domain), 'devnet-genesis-v1');
             log(`genesis batch ${res.batchId} ${res.duplicate ? 'already submitted' : 'submitted'}`);
             const final = ledgerMode === 'none' ? ['VERIFIED', 'FAILED'] : ['SETTLED', 'FAILED'];
             const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(final) });

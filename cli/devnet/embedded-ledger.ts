@@ -2,10 +2,11 @@ import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
-import { NoteTree } from '../../circuits/model/note-tree.ts';
+import type { CircuitSpec } from '../../circuits/build/compile.ts';
 import { devMinter } from '../../circuits/sample/dev-accounts.ts';
 import { DEV_COMPLIANCE_LIMIT } from '../../circuits/sample/sample-transfer.ts';
 import { compileContracts, createChainClient, deploySettlement, startEmbeddedChain, type EmbeddedChain } from '../../ledger-bridge/index.ts';
+import { emptyLedgerState } from '../../ledger-bridge/chain/deploy-settlement.ts';
 
 /** The embedded dev ledger: an in-process EVM on loopback JSON-RPC with the settlement contracts deployed. */
 export interface DevLedger {
@@ -22,12 +23,13 @@ export interface DevLedger {
 }
 
 /**
- * Starts the embedded chain and deploys the verifiers and DrexSettlement, starting at the empty note
- * tree's root (supply 0), with the dev minter and the dev compliance limit; the settler key settles and
- * mints, the separate dev admin account administers (policy changes take the default delay).
+ * Starts the embedded chain and deploys the verifiers and DrexSettlement for the circuit's k, starting at
+ * the empty ledger (empty note tree, nullifier set holding its sentinel, supply 0), with the dev minter
+ * and the dev compliance limit; the settler key settles and mints, the separate dev admin account
+ * administers (policy changes take the default delay).
  */
-export async function startDevLedger(o: { port?: number; onProgress?: (m: string) => void } = {}): Promise<DevLedger> {
-  const artifacts = await ensureArtifacts();
+export async function startDevLedger(o: { port?: number; circuit?: CircuitSpec; onProgress?: (m: string) => void } = {}): Promise<DevLedger> {
+  const artifacts = await ensureArtifacts(o.circuit ? { circuit: o.circuit } : {});
   const crypto = await loadCrypto();
   const contracts = await compileContracts({ artifacts, onProgress: o.onProgress });
   const chain = await startEmbeddedChain({ port: o.port ?? 0 });
@@ -36,7 +38,8 @@ export async function startDevLedger(o: { port?: number; onProgress?: (m: string
     const client = createChainClient({ url: chain.url, privateKey: settlerKey, gasPrice: 0n });
     const addresses = await deploySettlement(client, {
       contracts,
-      initialRoot: new NoteTree(crypto, artifacts.manifest.depth).root,
+      initial: emptyLedgerState(crypto, artifacts.manifest.depth, artifacts.manifest.nullDepth),
+      transfersPerProof: artifacts.manifest.k,
       minterId: devMinter(crypto).owner,
       complianceLimit: DEV_COMPLIANCE_LIMIT,
       admin: privateKeyToAccount(chain.adminKey).address,

@@ -18,11 +18,10 @@ export const DEFAULT_EVM_VERSION = 'london';
 export type EvmVersion = 'london' | 'paris' | 'shanghai' | 'cancun';
 
 /**
- * DrexSettlement settles proofs of the one-transfer circuit, DrexSettlementV2 of the k-transfer circuit
- * (transfer-batch); both take the 11 public inputs of either, so one compilation against a circuit's
- * artifacts serves the settlement version of that circuit (deploy the one matching the artifacts).
+ * DrexSettlement settles proofs of the k-transfer circuit (transfer-batch); the verifiers hold the
+ * verification key of the artifacts compiled against, so deploy it with that build's k.
  */
-export const CONTRACT_NAMES = ['Groth16Verifier', 'BatchVerifier', 'DrexSettlement', 'DrexSettlementV2'] as const;
+export const CONTRACT_NAMES = ['Groth16Verifier', 'BatchVerifier', 'DrexSettlement'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export interface CompiledContract {

@@ -16,6 +16,8 @@ export interface LedgerExpectation {
    * batch verifier must have been built from it. Omitted: only checked to answer `verificationKeyHash()`.
    */
   verificationKey?: Groth16VerificationKey;
+  /** k of the circuit this process plans or proves for; the contract's `transfersPerProof()` must equal it. */
+  transfersPerProof?: number;
 }
 
 /** What the check found on chain. */
@@ -24,15 +26,20 @@ export interface LedgerFacts {
   batchVerifier: Address;
   /** The batch verifier's `verificationKeyHash()`. */
   verificationKeyHash: Hex;
+  /** The deployment's domain, signed in every intent it settles. */
+  domain: bigint;
+  /** k: transfers per proof of the circuit the contract settles. */
+  transfersPerProof: number;
 }
 
 const short = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
 
 /**
  * Checks, before a process acts on a ledger, that it reached the one it was configured for: the chain id,
- * a contract at the settlement address, and (with `verificationKey`) a batch verifier whose
- * `verificationKeyHash()` is the hash of that key. Throws `LedgerMismatchError` naming every difference;
- * an unreachable chain throws `ChainUnavailableError` (retryable) after the reader's retry policy.
+ * a DrexSettlement at the settlement address (with `transfersPerProof`, settling proofs of that k), and
+ * (with `verificationKey`) a batch verifier whose `verificationKeyHash()` is the hash of that key. Throws
+ * `LedgerMismatchError` naming every difference; an unreachable chain throws `ChainUnavailableError`
+ * (retryable) after the reader's retry policy.
  */
 export async function checkLedger(reader: ChainReader, e: LedgerExpectation): Promise<LedgerFacts> {
   const read = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, reader.retry);
@@ -52,6 +59,22 @@ export async function checkLedger(reader: ChainReader, e: LedgerExpectation): Pr
     differences.push(`the contract at ${e.settlement} is not a DrexSettlement (batchVerifier(): ${short(err)})`);
     throw new LedgerMismatchError(differences, { cause: err });
   }
+  let domain: bigint;
+  let k: bigint;
+  try {
+    [domain, k] = await Promise.all([
+      read('domain', () => reader.public.readContract({ address: e.settlement, abi: drexSettlementAbi, functionName: 'domain' })),
+      read('transfersPerProof', () => reader.public.readContract({ address: e.settlement, abi: drexSettlementAbi, functionName: 'transfersPerProof' })),
+    ]);
+  } catch (err) {
+    if (err instanceof ChainUnavailableError) throw err;
+    differences.push(`the contract at ${e.settlement} is not a DrexSettlement of the k-transfer circuit (domain(), transfersPerProof(): ${short(err)})`);
+    throw new LedgerMismatchError(differences, { cause: err });
+  }
+  const transfersPerProof = Number(k);
+  if (e.transfersPerProof !== undefined && transfersPerProof !== e.transfersPerProof) {
+    differences.push(`the contract settles proofs of ${transfersPerProof} transfers (configured ${e.transfersPerProof})`);
+  }
   let onChain: Hex;
   try {
     onChain = await read('verificationKeyHash', () => reader.public.readContract({ address: batchVerifier, abi: batchVerifierAbi, functionName: 'verificationKeyHash' }));
@@ -65,5 +88,5 @@ export async function checkLedger(reader: ChainReader, e: LedgerExpectation): Pr
     if (onChain !== expected) differences.push(`the batch verifier at ${batchVerifier} was built from verification key ${onChain}, not the loaded one ${expected}`);
   }
   if (differences.length > 0) throw new LedgerMismatchError(differences);
-  return { chainId, batchVerifier, verificationKeyHash: onChain };
+  return { chainId, batchVerifier, verificationKeyHash: onChain, domain, transfersPerProof };
 }

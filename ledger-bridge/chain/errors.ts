@@ -20,7 +20,7 @@ export class ContractRevertedError extends DrexError {
   constructor(
     /** What was being done, e.g. `deploy DrexSettlement`. */
     readonly what: string,
-    /** The Solidity custom error's name (e.g. `NullifierSpent`), `Error` for a reason string, `Unknown` when it did not decode. */
+    /** The Solidity custom error's name (e.g. `StaleNullifierRoot`), `Error` for a reason string, `Unknown` when it did not decode. */
     readonly errorName: string,
     readonly args: readonly unknown[],
     /** The mined transaction that reverted; absent when the simulation already refused it (nothing sent). */
@@ -74,8 +74,8 @@ export class NonceConflictError extends DrexError {
 
 /**
  * The ledger the process was configured for is not the one it reached: another chain id, no settlement
- * contract at the address, or a batch verifier built from another verification key. The process must not
- * run against it; `differences` names each mismatch.
+ * contract at the address, a contract settling proofs of another k, or a batch verifier built from another
+ * verification key. The process must not run against it; `differences` names each mismatch.
  */
 export class LedgerMismatchError extends DrexError {
   override name = 'LedgerMismatchError';

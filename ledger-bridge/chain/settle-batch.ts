@@ -2,7 +2,7 @@ import { encodeFunctionData, isHex, parseEventLogs, size, type Address, type Hex
 import type { SolidityProof } from '../../protocol/groth16-encoding.ts';
 import type { ChainClient } from './chain-client.ts';
 import { ContractRevertedError, SettlementInputError, SettlementRevertedError, TransactionNotConfirmedError } from './errors.ts';
-import { findSettlement, type SettlementRecord } from './read-settlement.ts';
+import { findSettlement, recordOf, type SettlementRecord } from './read-settlement.ts';
 import { revertOf, sendTransaction } from './send-transaction.ts';
 import { drexSettlementAbi } from './settlement-abi.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../../protocol/transfer-public-inputs.ts';
@@ -10,7 +10,7 @@ import { TRANSFER_PUBLIC_INPUTS } from '../../protocol/transfer-public-inputs.ts
 /** `batch`: one batched pairing check (settleBatch); `per-proof`: the snarkjs verifier per proof (settleBatchPerProof). */
 export type VerificationMode = 'batch' | 'per-proof';
 
-/** The 11 public signals of one transfer, in circuit order. */
+/** The 11 public signals of one proof, in circuit order (TRANSFER_PUBLIC_INPUTS). */
 export type TransferPublicInputs = readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
 
 export interface SettleBatchParams {
@@ -98,19 +98,7 @@ export async function settleBatch(client: ChainClient, p: SettleBatchParams): Pr
     }
     const [log] = parseEventLogs({ abi: drexSettlementAbi, eventName: 'BatchSettled', logs: receipt.logs });
     if (!log) throw new Error(`internal: ${what} succeeded in tx ${hash} without a BatchSettled event`);
-    return {
-      batchId: p.batchId,
-      aggregationRoot: log.args.aggregationRoot,
-      blockNumber: receipt.blockNumber,
-      txHash: hash,
-      rootBefore: log.args.rootBefore,
-      rootAfter: log.args.rootAfter,
-      transfers: Number(log.args.transfers),
-      minted: log.args.minted,
-      burned: log.args.burned,
-      gasUsed: receipt.gasUsed,
-      alreadySettled: false,
-    };
+    return { ...recordOf(p.batchId, log.args, receipt.blockNumber, hash), gasUsed: receipt.gasUsed, alreadySettled: false };
   }
   const existing = await findSettlement(client, p.address, p.batchId);
   if (existing) return alreadySettled(client, existing);

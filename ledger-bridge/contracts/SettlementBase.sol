@@ -6,9 +6,9 @@ import {IBatchVerifier} from "./IBatchVerifier.sol";
 import {IGroth16Verifier} from "./IGroth16Verifier.sol";
 
 /// @title SettlementBase
-/// @notice What every settlement contract version shares: roles, the verifiers, the delayed policy
-///         (minter id, compliance limit), the total supply, the batch-shape checks, the proof
-///         verification and the aggregation root of a batch.
+/// @notice DrexSettlement's ledger-independent part: roles, the verifiers, the delayed policy (minter id,
+///         compliance limit), the total supply, the batch-shape checks, the proof verification and the
+///         aggregation root of a batch.
 /// @dev Policy (minter id, compliance limit): a proof's `minter` must EQUAL the policy's minter id and its
 ///      `limit` must be <= the policy's compliance limit (a proof made under a stricter limit stays
 ///      acceptable when the limit is raised).

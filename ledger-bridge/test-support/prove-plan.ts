@@ -1,6 +1,6 @@
 import { concat, encodeAbiParameters, keccak256, type Hex } from 'viem';
-import type { TransferPlan } from '../../circuits/model/plan-transfers.ts';
-import { publicSignalsOf } from '../../circuits/model/transfer-witness.ts';
+import type { BatchPlan } from '../../circuits/model/v2/plan-batches.ts';
+import { batchPublicSignals } from '../../circuits/model/v2/batch-witness.ts';
 import { toSolidityProof, type SolidityProof } from '../../protocol/groth16-encoding.ts';
 import { proveTransfer, type ProverArtifacts } from '../../worker/prover/groth16-prover.ts';
 
@@ -10,12 +10,12 @@ export interface ProvedBatch {
   publicInputs: bigint[][];
 }
 
-/** Proves every transfer of `plan` (sequentially) and checks the proofs' public signals are the plan's. */
-export async function provePlan(prover: ProverArtifacts, plan: TransferPlan, onProof?: (i: number) => void): Promise<ProvedBatch> {
+/** Proves every proof of `plan` (sequentially) and checks the proofs' public signals are the plan's. */
+export async function provePlan(prover: ProverArtifacts, plan: Pick<BatchPlan, 'proofs'>, onProof?: (i: number) => void): Promise<ProvedBatch> {
   const out: ProvedBatch = { proofs: [], publicInputs: [] };
-  for (const [i, t] of plan.transfers.entries()) {
-    const r = await proveTransfer(prover, t.input);
-    const expected = publicSignalsOf(t.public);
+  for (const [i, p] of plan.proofs.entries()) {
+    const r = await proveTransfer(prover, p.input as Record<string, unknown>);
+    const expected = batchPublicSignals(p.public);
     if (r.publicSignals.join() !== expected.join()) throw new Error(`proof ${i}: public signals differ from the plan`);
     out.proofs.push(toSolidityProof(r.proof));
     out.publicInputs.push(expected.map(BigInt));
@@ -24,9 +24,19 @@ export async function provePlan(prover: ProverArtifacts, plan: TransferPlan, onP
   return out;
 }
 
-/** The first `n` transfers of a proved batch. */
+/** The proofs of several batches, in order, as one batch. */
+export function concatProved(...bs: ProvedBatch[]): ProvedBatch {
+  return { proofs: bs.flatMap((b) => b.proofs), publicInputs: bs.flatMap((b) => b.publicInputs) };
+}
+
+/** The first `n` proofs of a proved batch. */
 export function prefix(b: ProvedBatch, n: number): ProvedBatch {
   return { proofs: b.proofs.slice(0, n), publicInputs: b.publicInputs.slice(0, n) };
+}
+
+/** The batch with public input `j` of proof `i` replaced by `f` of it. */
+export function withInput(b: ProvedBatch, i: number, j: number, f: (v: bigint) => bigint): ProvedBatch {
+  return { proofs: b.proofs, publicInputs: b.publicInputs.map((x, a) => (a === i ? x.map((v, c) => (c === j ? f(v) : v)) : x)) };
 }
 
 /**

@@ -1,9 +1,10 @@
-import { status } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto, type Crypto } from '../../circuits/model/crypto.ts';
 import { apiError, BankApiError, BankClient, requestNonce, type BankTls } from '../../cli/bank/bank-client.ts';
 import { sampleIntents } from '../../cli/bank/sample-intents.ts';
+import { loadBankApi } from '../../protocol/bank-proto.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { makeTestPki, type TestPki } from '../../test/support/test-certificates.ts';
@@ -11,7 +12,7 @@ import { testLogger } from '../../test/support/test-logger.ts';
 import { devBankIdentity, devBankRegistry } from '../banks/bank-registry.ts';
 import { createMetrics } from '../metrics.ts';
 import { BatchStore } from '../store/batch-store.ts';
-import { batchService, type BankQuotas } from './batch-service.ts';
+import { batchService, type BankQuotas, type DeploymentInfo } from './batch-service.ts';
 import { EventFanout } from './event-fanout.ts';
 import { startGrpcServer, type TlsFiles } from './grpc-server.ts';
 import { DEFAULT_LIMITS } from './validate-submit.ts';
@@ -22,6 +23,9 @@ import { DEFAULT_LIMITS } from './validate-submit.ts';
 const redis = useRedisServer();
 const SKEW = DEFAULT_LIMITS.maxClockSkewMs;
 const QUOTAS: BankQuotas = { maxWatchersPerBank: 2, maxOpenBatchesPerBank: 3 };
+/** The deployment the servers here answer for (no ledger): intents are signed in its domain. */
+const DOMAIN = 0xd0_4a1e5n;
+const LEDGER: DeploymentInfo = { domain: DOMAIN, transfersPerProof: 2, minter: 4242n, complianceLimit: 5_000_000n, chainId: 0 };
 
 let crypto: Crypto;
 let pki: TestPki;
@@ -43,12 +47,12 @@ afterAll(async () => {
 });
 
 /** A bank API server on its own Redis prefix (and, with `tls`, over TLS), with clients per bank. */
-async function serve(o: { tls?: TlsFiles; quotas?: BankQuotas } = {}) {
+async function serve(o: { tls?: TlsFiles; quotas?: BankQuotas; ledger?: DeploymentInfo } = {}) {
   const store = new BatchStore(redis(), `api${++n}:`);
   const fanout = new EventFanout({ redis: redis(), store, log });
   const metrics = createMetrics();
   const server = await startGrpcServer({
-    impl: batchService({ crypto, banks: devBankRegistry(), store, redis: redis(), fanout, limits: DEFAULT_LIMITS, quotas: o.quotas ?? QUOTAS, log, metrics, settles: false, onAccepted: () => {}, deployment: 'test' }),
+    impl: batchService({ crypto, banks: devBankRegistry(), store, redis: redis(), fanout, limits: DEFAULT_LIMITS, quotas: o.quotas ?? QUOTAS, log, metrics, settles: false, onAccepted: () => {}, deployment: 'test', ledger: o.ledger ?? LEDGER }),
     host: '127.0.0.1',
     port: 0,
     tls: o.tls,
@@ -86,7 +90,19 @@ function firstOf(stream: ClientReadableStream<Record<string, string | number>>):
 }
 
 let keyN = 0;
-const submit = (c: BankClient, bank: string) => c.submit(sampleIntents(crypto, bank, 1), `bank-api-${++keyN}`);
+const submit = (c: BankClient, bank: string) => c.submit(sampleIntents(crypto, DOMAIN, bank, 1), `bank-api-${++keyN}`);
+
+/** Sends a GetDeployment request as given, on a client of its own (for tests of the server's checks). */
+function deploymentRaw(address: string, req: Record<string, unknown>): Promise<Record<string, string | number>> {
+  const { Client } = loadBankApi();
+  const c = new Client(address, credentials.createInsecure()) as unknown as {
+    GetDeployment(r: Record<string, unknown>, cb: (err: ServiceError | null, res: Record<string, string | number>) => void): void;
+    close(): void;
+  };
+  return new Promise<Record<string, string | number>>((resolve, reject) =>
+    c.GetDeployment(req, (err, res) => (err ? reject(apiError(err)) : resolve(res))),
+  ).finally(() => c.close());
+}
 
 describe('bank API: a bank sees only its own batches', () => {
   it('answers bank B reading or watching bank A\'s batch exactly as a batch that does not exist', async () => {
@@ -94,7 +110,7 @@ describe('bank API: a bank sees only its own batches', () => {
     const a = api.client('bank-a');
     const b = api.client('bank-b');
     const { batchId } = await submit(a, 'bank-a');
-    expect(await a.get(batchId)).toMatchObject({ batch_id: batchId, bank_id: 'bank-a', state: 'BATCH_STATE_ACCEPTED' });
+    expect(await a.get(batchId)).toMatchObject({ batch_id: batchId, bank_id: 'bank-a', state: 'BATCH_STATE_ACCEPTED', transfers: 1, proofs: 0 });
 
     const read = await refusal(b.get(batchId));
     expect(read).toMatchObject({ grpcCode: status.NOT_FOUND, code: ErrorCode.BATCH_NOT_FOUND, field: 'batch_id' });
@@ -132,6 +148,47 @@ describe('bank API: a bank sees only its own batches', () => {
   });
 });
 
+describe('bank API: the deployment', () => {
+  it('answers a signed GetDeployment with the domain, k and policy intents are signed for', async () => {
+    const api = await serve();
+    const a = api.client('bank-a');
+    expect(await a.deployment()).toEqual({ deployment: 'test', domain: DOMAIN, transfersPerProof: 2, minter: 4242n, complianceLimit: 5_000_000n, chainId: 0, settlement: '' });
+    const settlement = `0x${'5e'.repeat(20)}`;
+    const onChain = await serve({ ledger: { ...LEDGER, domain: 99n, transfersPerProof: 4, chainId: 1337, settlement } });
+    expect(await onChain.client('bank-b').deployment()).toMatchObject({ domain: 99n, transfersPerProof: 4, chainId: 1337, settlement });
+  });
+
+  it('refuses an unsigned, forged, replayed or re-targeted GetDeployment', async () => {
+    const api = await serve();
+    const a = api.client('bank-a');
+    const badSig = { grpcCode: status.UNAUTHENTICATED, code: ErrorCode.BAD_BANK_SIGNATURE };
+    const signed = a.signedRead('GetDeployment', '');
+    const { signature: _, ...unsigned } = signed;
+    expect(await refusal(deploymentRaw(api.server.address, unsigned))).toMatchObject(badSig);
+    expect(await refusal(deploymentRaw(api.server.address, {}))).toMatchObject({ grpcCode: status.UNAUTHENTICATED, code: ErrorCode.UNKNOWN_BANK, field: 'bank_id' });
+    const forged = new BankClient({ address: api.server.address, bankId: 'bank-a', identity: devBankIdentity('bank-b') });
+    try {
+      expect(await refusal(forged.deployment())).toMatchObject(badSig);
+    } finally {
+      forged.close();
+    }
+    // A GetBatch signature is not a GetDeployment signature.
+    const { batch_id: _id, ...asGet } = a.signedRead('GetBatch', '');
+    expect(await refusal(deploymentRaw(api.server.address, asGet))).toMatchObject(badSig);
+    // The signed request passes once; sent again it is a replay.
+    expect(await deploymentRaw(api.server.address, signed)).toMatchObject({ domain: String(DOMAIN), transfers_per_proof: 2 });
+    expect(await refusal(deploymentRaw(api.server.address, signed))).toMatchObject({ grpcCode: status.UNAUTHENTICATED, code: ErrorCode.REQUEST_REPLAYED });
+  });
+
+  it('accepts only intents signed in the deployment\'s domain', async () => {
+    const api = await serve();
+    const a = api.client('bank-a');
+    const elsewhere = await refusal(a.submit(sampleIntents(crypto, DOMAIN + 1n, 'bank-a', 2), 'other-domain'));
+    expect(elsewhere).toMatchObject({ grpcCode: status.INVALID_ARGUMENT, code: ErrorCode.BAD_INTENT_SIGNATURE, field: 'transfers[0].signature' });
+    expect(await a.submit(sampleIntents(crypto, (await a.deployment()).domain, 'bank-a', 2), 'own-domain')).toMatchObject({ state: 'ACCEPTED', duplicate: false });
+  });
+});
+
 describe('bank API: replays and stale requests', () => {
   it('refuses a replayed GetBatch, WatchBatch and SubmitBatch as REQUEST_REPLAYED, and remembers the nonce for the window only', async () => {
     const api = await serve();
@@ -150,7 +207,7 @@ describe('bank API: replays and stale requests', () => {
     expect(await refusal(firstOf(a.watchRaw(watch)))).toMatchObject(replayed);
 
     // A whole SubmitBatch request sent again: refused, even though a retry of the batch is welcome.
-    const intents = sampleIntents(crypto, 'bank-a', 1);
+    const intents = sampleIntents(crypto, DOMAIN, 'bank-a', 1);
     const nonce = requestNonce();
     const ts = Date.now();
     expect((await a.submit(intents, 'replayed-submit', { nonce, timestampMs: ts })).duplicate).toBe(false);
@@ -176,7 +233,7 @@ describe('bank API: replays and stale requests', () => {
     expect(await refusal(a.getRaw(a.signedRead('GetBatch', batchId, '0', { timestampMs: Date.now() - SKEW - 5_000, nonce })))).toMatchObject(expired);
     expect(await refusal(a.getRaw(a.signedRead('GetBatch', batchId, '0', { timestampMs: Date.now() + SKEW + 5_000 })))).toMatchObject(expired);
     expect(await refusal(firstOf(a.watchRaw(a.signedRead('WatchBatch', batchId, '0', { timestampMs: Date.now() - SKEW - 5_000 }))))).toMatchObject(expired);
-    expect(await refusal(a.submit(sampleIntents(crypto, 'bank-a', 1), 'stale-submit', { timestampMs: Date.now() - SKEW - 5_000 }))).toMatchObject(expired);
+    expect(await refusal(a.submit(sampleIntents(crypto, DOMAIN, 'bank-a', 1), 'stale-submit', { timestampMs: Date.now() - SKEW - 5_000 }))).toMatchObject(expired);
     // Within the window it passes (the refused request did not spend its nonce).
     expect(await a.getRaw(a.signedRead('GetBatch', batchId, '0', { timestampMs: Date.now() - SKEW + 10_000, nonce }))).toMatchObject({ batch_id: batchId });
     // A malformed nonce is refused as such.
@@ -215,7 +272,7 @@ describe('bank API: per-bank caps', () => {
   it('caps the batches of a bank that are not final (RESOURCE_EXHAUSTED, TOO_MANY_OPEN_BATCHES), answers retries, and counts a final batch out', async () => {
     const api = await serve();
     const a = api.client('bank-a');
-    const intents = sampleIntents(crypto, 'bank-a', 1);
+    const intents = sampleIntents(crypto, DOMAIN, 'bank-a', 1);
     const first = await a.submit(intents, 'quota-1');
     await submit(a, 'bank-a');
     await submit(a, 'bank-a');
@@ -285,7 +342,7 @@ describe('bank API: TLS', () => {
     expect(await b.getRaw({ batch_id: batchId })).toMatchObject({ batch_id: batchId, bank_id: 'bank-b' });
     expect(await refusal(b.getRaw({ batch_id: batchId, bank_id: 'bank-a' }))).toMatchObject({ grpcCode: status.PERMISSION_DENIED });
     // The certificate decides whose batches these are: bank-a's signature over bank-b's connection sees nothing of bank-a.
-    expect(await refusal(a.submit(sampleIntents(crypto, 'bank-a', 1), 'mtls-a'))).toMatchObject({ grpcCode: status.PERMISSION_DENIED });
+    expect(await refusal(a.submit(sampleIntents(crypto, DOMAIN, 'bank-a', 1), 'mtls-a'))).toMatchObject({ grpcCode: status.PERMISSION_DENIED });
   });
 });
 

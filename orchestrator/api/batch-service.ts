@@ -34,6 +34,21 @@ export interface BatchServiceOptions {
   onAccepted: (batchId: string) => void;
   /** Whose batches (batch ids are unique per deployment). */
   deployment: string;
+  /** What GetDeployment answers; its domain is the one every intent signature must cover. */
+  ledger: DeploymentInfo;
+}
+
+/** The deployment a bank signs intents for (GetDeployment). */
+export interface DeploymentInfo {
+  /** The field element intent signatures cover: the settlement contract's `domain()`. */
+  domain: bigint;
+  /** k of the circuit. */
+  transfersPerProof: number;
+  minter: bigint;
+  complianceLimit: bigint;
+  /** Without a ledger: chain id 0 and no contract. */
+  chainId: number;
+  settlement?: string;
 }
 
 const wireState = (s: BatchStateName) => `BATCH_STATE_${s}`;
@@ -45,6 +60,7 @@ function batchMessage(b: BatchRecord) {
     state: wireState(b.state),
     transfers: b.transfers,
     verified: b.verified,
+    proofs: b.proofs,
     root_before: b.rootBefore,
     root_after: b.rootAfter,
     settlement_tx: b.settlementTx,
@@ -63,6 +79,7 @@ function eventMessage(batchId: string, e: BatchEventRecord) {
     state: wireState(e.state),
     verified: e.verified,
     transfers: e.transfers,
+    proofs: e.proofs,
     message: e.message,
     settlement_tx: e.settlementTx,
     block: String(e.block),
@@ -133,7 +150,7 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
   return {
     SubmitBatch: async (call: ServerUnaryCall<SubmitBatchWire, unknown>, cb: sendUnaryData<unknown>) => {
       try {
-        const v = validateSubmit(o.crypto, o.banks, call.request, { limits: o.limits, tlsBankId: tlsBankOf(o.banks, call), deployment: o.deployment });
+        const v = validateSubmit(o.crypto, o.banks, call.request, { domain: o.ledger.domain, limits: o.limits, tlsBankId: tlsBankOf(o.banks, call), deployment: o.deployment });
         if (v.requestNonce !== undefined) await nonces.claim(v.bankId, v.requestNonce);
         // A retry of a stored batch is answered whatever the quota.
         const reserved = !(await o.store.get(v.batchId));
@@ -168,6 +185,24 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
       try {
         const bankId = await authenticateRead(readAuth, 'GetBatch', call.request, tlsBankOf(o.banks, call));
         cb(null, batchMessage(await ownBatch(bankId, String(call.request.batch_id ?? ''))));
+      } catch (err) {
+        fail(cb, err);
+      }
+    },
+
+    GetDeployment: async (call: ServerUnaryCall<ReadRequestWire, unknown>, cb: sendUnaryData<unknown>) => {
+      try {
+        await authenticateRead(readAuth, 'GetDeployment', call.request, tlsBankOf(o.banks, call));
+        const l = o.ledger;
+        cb(null, {
+          deployment: o.deployment,
+          domain: String(l.domain),
+          transfers_per_proof: l.transfersPerProof,
+          minter: String(l.minter),
+          compliance_limit: String(l.complianceLimit),
+          chain_id: String(l.chainId),
+          settlement_contract: l.settlement ?? '',
+        });
       } catch (err) {
         fail(cb, err);
       }

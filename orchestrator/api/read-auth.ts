@@ -14,14 +14,14 @@ export interface ReadRequestWire extends SignedRequestParts {
 }
 
 /**
- * Authenticates a GetBatch or WatchBatch call and answers the calling bank: the bank of its mTLS client
+ * Authenticates a GetBatch, WatchBatch or GetDeployment call and answers the calling bank: the bank of its mTLS client
  * certificate (`tlsBankId`), or the registered bank whose key signed the request, with a fresh
  * timestamp and a nonce never used before (claimed in Redis). The checks run in that order, so nobody
  * but the bank can spend its nonces.
  */
 export async function authenticateRead(
   o: { banks: BankRegistry; nonces: NonceGuard; maxClockSkewMs: number; now?: number },
-  method: 'GetBatch' | 'WatchBatch',
+  method: 'GetBatch' | 'WatchBatch' | 'GetDeployment',
   req: ReadRequestWire,
   tlsBankId: string | undefined,
 ): Promise<string> {

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIELD_ORDER, loadCrypto, type Crypto } from '../../circuits/model/crypto.ts';
-import { intentNullifier, signIntent, type Intent } from '../../circuits/model/intent.ts';
+import { intentNullifierV2, signIntentV2, type IntentV2 } from '../../circuits/model/v2/intent.ts';
 import { devAccount, ownerOf, type Account } from '../../circuits/model/keys.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
@@ -21,6 +21,8 @@ const NONCE = '00112233445566778899aabbccddeeff';
 const banks = devBankRegistry();
 const bankA = devBankIdentity('bank-a');
 const bankB = devBankIdentity('bank-b');
+/** The deployment's domain every intent here is signed in. */
+const DOMAIN = 0x5eed_d0_a1n;
 
 let crypto: Crypto;
 let alice: Account;
@@ -39,8 +41,9 @@ beforeAll(async () => {
   t1 = intent(carol, { recipient: bob.owner, amount: 42n, nonce: 1n });
 });
 
-function intent(from: Account, i: Partial<Intent> = {}): WireIntent {
-  return wireIntentOf(signIntent(crypto, from, { sender: from.owner, recipient: bob.owner, amount: 100n, asset: DREX_BRL, nonce: 7n, ...i }));
+function intent(from: Account, i: Partial<IntentV2> = {}, domain = DOMAIN): WireIntent {
+  const nonce = i.nonce ?? 7n;
+  return wireIntentOf(signIntentV2(crypto, from, domain, { kind: 'transfer', sender: from.owner, recipient: bob.owner, amount: 100n, asset: DREX_BRL, nonce, seed: 1_000n + nonce, ...i }));
 }
 
 const clone = <T>(x: T): T => structuredClone(x);
@@ -78,10 +81,10 @@ function withTransfer(i: number, patch: (t: any) => unknown, base: unknown[] = [
   return request({ transfers });
 }
 
-type Opts = Parameters<typeof validateSubmit>[3];
+type Opts = Partial<Parameters<typeof validateSubmit>[3]>;
 
 function validate(req: SubmitBatchWire, opts: Opts = {}): ValidatedBatch {
-  return validateSubmit(crypto, banks, req, { now: NOW, ...opts });
+  return validateSubmit(crypto, banks, req, { domain: DOMAIN, now: NOW, ...opts });
 }
 
 /** The ApiError that validation of `req` throws (fails the test when it passes or throws anything else). */
@@ -108,8 +111,8 @@ describe('validateSubmit: a valid request', () => {
     expect(v.batchId).toMatch(/^0x[0-9a-f]{64}$/);
     expect(v.intents).toEqual([t0, t1]);
     expect(v.intentNullifiers).toEqual([
-      String(intentNullifier(crypto, alice.nk, 1n)),
-      String(intentNullifier(crypto, carol.nk, 1n)),
+      String(intentNullifierV2(crypto, alice.nk, 1n)),
+      String(intentNullifierV2(crypto, carol.nk, 1n)),
     ]);
     const unstamped = batchSigningBytes({ bankId: 'bank-a', idempotencyKey: KEY, timestampMs: '', nonce: '', transfers: [t0, t1] });
     expect(v.requestHash).toBe(createHash('sha256').update(unstamped).digest('hex'));
@@ -144,7 +147,7 @@ describe('validateSubmit: a valid request', () => {
     const extra = { ...clone(t0), memo: 'hello', signature: { ...t0.signature, extra: 1 } };
     const v = validate(request({ transfers: [extra, t1] }));
     expect(v.intents[0]).toEqual(t0);
-    expect(Object.keys(v.intents[0]!).sort()).toEqual(['amount', 'asset', 'auth', 'nonce', 'recipient', 'sender', 'signature']);
+    expect(Object.keys(v.intents[0]!).sort()).toEqual(['amount', 'asset', 'auth', 'kind', 'nonce', 'recipient', 'seed', 'sender', 'signature']);
   });
 
   it('accepts the same nonce from different senders and different nonces from one sender', () => {
@@ -319,7 +322,7 @@ describe('validateSubmit: the timestamp', () => {
 });
 
 describe('validateSubmit: the fields of a transfer', () => {
-  const paths = ['sender', 'recipient', 'amount', 'asset', 'nonce', 'signature.r8x', 'signature.r8y', 'signature.s', 'auth.ax', 'auth.ay', 'auth.nk'] as const;
+  const paths = ['sender', 'recipient', 'amount', 'asset', 'nonce', 'seed', 'signature.r8x', 'signature.r8y', 'signature.s', 'auth.ax', 'auth.ay', 'auth.nk'] as const;
 
   function set(t: any, path: string, value: unknown): unknown {
     const [a, b] = path.split('.') as [string, string | undefined];
@@ -372,10 +375,10 @@ describe('validateSubmit: the fields of a transfer', () => {
       expect(refusal(withTransfer(0, (t) => set(t, p, `1${'0'.repeat(77)}`))), p).toMatchObject(invalidField(`transfers[0].${p}`));
     }
     // The largest field element in every free field of a signed intent passes.
-    const edge = intent(alice, { recipient: top, asset: top, nonce: top });
+    const edge = intent(alice, { recipient: top, asset: top, nonce: top, seed: top });
     const v = validate(request({ transfers: [edge] }));
-    expect(v.intents[0]).toMatchObject({ recipient: String(top), asset: String(top), nonce: String(top) });
-    expect(v.intentNullifiers).toEqual([String(intentNullifier(crypto, alice.nk, top))]);
+    expect(v.intents[0]).toMatchObject({ recipient: String(top), asset: String(top), nonce: String(top), seed: String(top) });
+    expect(v.intentNullifiers).toEqual([String(intentNullifierV2(crypto, alice.nk, top))]);
   });
 
   it('quotes at most 80 characters of a refused value', () => {
@@ -397,6 +400,38 @@ describe('validateSubmit: the fields of a transfer', () => {
     expect(amount(String((1n << 64n) + 1n)).message).toContain('below 2^64');
     expect(amount(String(FIELD_ORDER - 1n)).message).toContain('below 2^64');
     expect(amount(String(FIELD_ORDER)).message).toContain('below the BN254 field order');
+  });
+
+  it('requires the kind, naming its path, and accepts only "transfer", "deposit" or "withdraw"', () => {
+    for (const missing of [undefined, '']) {
+      const e = refusal(withTransfer(1, (t) => set(t, 'kind', missing)));
+      expect(e).toMatchObject(invalidField('transfers[1].kind'));
+      expect(e.message).toContain('is required');
+    }
+    for (const bad of ['Transfer', 'mint', 'burn', 'transfer ', '0', 'toString', '__proto__', 0, 1, true, {}, ['transfer']]) {
+      const e = refusal(withTransfer(0, (t) => set(t, 'kind', bad)));
+      expect(e, String(bad)).toMatchObject(invalidField('transfers[0].kind'));
+      if (typeof bad === 'string' && bad) expect(e.message).toContain('must be "transfer", "deposit" or "withdraw"');
+    }
+    // The kind is checked before the other fields of its transfer.
+    expect(refusal(withTransfer(0, (t) => ({ ...t, kind: 'mint', amount: '0' }))).field).toBe('transfers[0].kind');
+  });
+
+  it('accepts a deposit and a withdrawal, and needs recipient "0" exactly for a withdrawal', () => {
+    const deposit = intent(alice, { kind: 'deposit', nonce: 3n });
+    const withdraw = intent(alice, { kind: 'withdraw', recipient: 0n, nonce: 4n });
+    const v = validate(request({ transfers: [t0, deposit, withdraw] }));
+    expect(v.intents.map((t) => t.kind)).toEqual(['transfer', 'deposit', 'withdraw']);
+    expect(v.intents[2]).toMatchObject({ recipient: '0', seed: '1004' });
+    expect(v.intentNullifiers[2]).toBe(String(intentNullifierV2(crypto, alice.nk, 4n)));
+    const toSomeone = refusal(request({ transfers: [intent(alice, { kind: 'withdraw', recipient: bob.owner })] }));
+    expect(toSomeone).toMatchObject(invalidField('transfers[0].recipient'));
+    expect(toSomeone.message).toContain('must be "0" for a withdrawal');
+    for (const kind of ['transfer', 'deposit'] as const) {
+      const e = refusal(request({ transfers: [intent(alice, { kind, recipient: 0n })] }));
+      expect(e, kind).toMatchObject(invalidField('transfers[0].recipient'));
+      expect(e.message).toContain(`must not be "0" for a ${kind}`);
+    }
   });
 
   it('names the first offending transfer', () => {
@@ -435,9 +470,18 @@ describe('validateSubmit: the owners\' intent signatures', () => {
   const badIntent = (i: number) => invalidField(`transfers[${i}].signature`, ErrorCode.BAD_INTENT_SIGNATURE);
 
   it('refuses an intent changed after its owner signed it (the bank signing the changed request)', () => {
-    for (const [p, v] of [['amount', '1501'], ['recipient', String(carol.owner)], ['asset', '1'], ['nonce', '2']] as const) {
+    for (const [p, v] of [['amount', '1501'], ['recipient', String(carol.owner)], ['asset', '1'], ['nonce', '2'], ['seed', '7'], ['kind', 'deposit']] as const) {
       expect(refusal(withTransfer(1, (t) => ({ ...t, [p]: v }))), p).toMatchObject(badIntent(1));
     }
+  });
+
+  it('refuses an intent signed in another domain (another deployment), and accepts it in its own', () => {
+    const elsewhere = intent(alice, { nonce: 5n }, DOMAIN + 1n);
+    const e = refusal(request({ transfers: [t0, elsewhere] }));
+    expect(e).toMatchObject(badIntent(1));
+    expect(e.message).toContain('in this domain');
+    expect(validate(request({ transfers: [elsewhere] }), { domain: DOMAIN + 1n }).intents).toHaveLength(1);
+    expect(refusal(request(), { domain: DOMAIN + 1n })).toMatchObject(badIntent(0));
   });
 
   it('refuses another intent\'s signature', () => {

@@ -4,7 +4,7 @@ import { batchSigningBytes, type WireIntent } from '../../protocol/bank-request-
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FIELD_ORDER } from '../../protocol/messages/fields.ts';
 import type { Crypto } from '../../circuits/model/crypto.ts';
-import { intentNullifier, verifyIntentSignature, type SignedIntent } from '../../circuits/model/intent.ts';
+import { intentNullifierV2, KIND_CODE, verifyIntentSignatureV2, type IntentKind, type SignedIntentV2 } from '../../circuits/model/v2/intent.ts';
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
 import type { BankRegistry } from '../banks/bank-registry.ts';
 import { ApiError } from './api-error.ts';
@@ -31,7 +31,7 @@ export interface ValidatedBatch {
   /** sha256 of the signed content without its timestamp and nonce: a retry with the same key must carry the same transfers. */
   requestHash: string;
   intents: WireIntent[];
-  /** Poseidon(nk, nonce) of each intent, in order. */
+  /** Poseidon(2, nk, nonce) of each intent, in order. */
   intentNullifiers: string[];
   /** The request's nonce when it was authenticated by its signature (to be claimed against replays); none over mTLS. */
   requestNonce?: string;
@@ -75,17 +75,29 @@ function amountOf(value: unknown, field: string): string {
   return s;
 }
 
+function kindOf(value: unknown, field: string): IntentKind {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(field, 'is required: "transfer", "deposit" or "withdraw"');
+  if (!Object.hasOwn(KIND_CODE, value)) throw invalid(field, `must be "transfer", "deposit" or "withdraw", got "${value.slice(0, 32)}"`);
+  return value as IntentKind;
+}
+
 function intentOf(t: Partial<WireIntent> | undefined, i: number): WireIntent {
   const f = `transfers[${i}]`;
   if (!t || typeof t !== 'object') throw invalid(f, 'is not a transfer intent');
   if (!t.signature) throw invalid(`${f}.signature`, 'is required');
   if (!t.auth) throw invalid(`${f}.auth`, 'is required');
+  const kind = kindOf(t.kind, `${f}.kind`);
+  const recipient = fieldElement(t.recipient, `${f}.recipient`);
+  if (kind === 'withdraw' && recipient !== '0') throw invalid(`${f}.recipient`, 'must be "0" for a withdrawal');
+  if (kind !== 'withdraw' && recipient === '0') throw invalid(`${f}.recipient`, `must not be "0" for a ${kind} (only a withdrawal has no recipient)`);
   return {
+    kind,
     sender: fieldElement(t.sender, `${f}.sender`),
-    recipient: fieldElement(t.recipient, `${f}.recipient`),
+    recipient,
     amount: amountOf(t.amount, `${f}.amount`),
     asset: fieldElement(t.asset, `${f}.asset`),
     nonce: fieldElement(t.nonce, `${f}.nonce`),
+    seed: fieldElement(t.seed, `${f}.seed`),
     signature: {
       r8x: fieldElement(t.signature.r8x, `${f}.signature.r8x`),
       r8y: fieldElement(t.signature.r8y, `${f}.signature.r8y`),
@@ -99,10 +111,19 @@ function intentOf(t: Partial<WireIntent> | undefined, i: number): WireIntent {
   };
 }
 
-/** The model's signed intent of a wire intent. */
-export function signedIntentOf(w: WireIntent): SignedIntent {
+/** The model's signed intent of a (validated) wire intent in `domain`. */
+export function signedIntentOf(w: WireIntent, domain: bigint): SignedIntentV2 {
   return {
-    intent: { sender: BigInt(w.sender), recipient: BigInt(w.recipient), amount: BigInt(w.amount), asset: BigInt(w.asset), nonce: BigInt(w.nonce) },
+    domain,
+    intent: {
+      kind: w.kind as IntentKind,
+      sender: BigInt(w.sender),
+      recipient: BigInt(w.recipient),
+      amount: BigInt(w.amount),
+      asset: BigInt(w.asset),
+      nonce: BigInt(w.nonce),
+      seed: BigInt(w.seed),
+    },
     signature: { R8x: BigInt(w.signature.r8x), R8y: BigInt(w.signature.r8y), S: BigInt(w.signature.s) },
     auth: { Ax: BigInt(w.auth.ax), Ay: BigInt(w.auth.ay), nk: BigInt(w.auth.nk) },
   };
@@ -114,11 +135,13 @@ export function signedIntentOf(w: WireIntent): SignedIntent {
  */
 export function signedIntentView(transfers: readonly unknown[]): WireIntent[] {
   return (transfers as (Partial<Record<string, any>> | null | undefined)[]).map((t) => ({
+    kind: String(t?.kind ?? ''),
     sender: String(t?.sender ?? ''),
     recipient: String(t?.recipient ?? ''),
     amount: String(t?.amount ?? ''),
     asset: String(t?.asset ?? ''),
     nonce: String(t?.nonce ?? ''),
+    seed: String(t?.seed ?? ''),
     signature: { r8x: String(t?.signature?.r8x ?? ''), r8y: String(t?.signature?.r8y ?? ''), s: String(t?.signature?.s ?? '') },
     auth: { ax: String(t?.auth?.ax ?? ''), ay: String(t?.auth?.ay ?? ''), nk: String(t?.auth?.nk ?? '') },
   }));
@@ -127,13 +150,14 @@ export function signedIntentView(transfers: readonly unknown[]): WireIntent[] {
 /**
  * Checks a SubmitBatch request at the boundary: the bank and its signature and nonce (unless `tlsBankId`
  * already authenticated it), freshness, sizes, every field of every intent, duplicate nonces and the owners'
- * signatures, and repeated intent nullifiers. Throws an `ApiError` naming the first offending field.
+ * signatures in the deployment's `domain`, and repeated intent nullifiers. Throws an `ApiError` naming the
+ * first offending field.
  */
 export function validateSubmit(
   crypto: Crypto,
   banks: BankRegistry,
   req: SubmitBatchWire,
-  opts: { limits?: SubmitLimits; now?: number; tlsBankId?: string; deployment?: string } = {},
+  opts: { domain: bigint; limits?: SubmitLimits; now?: number; tlsBankId?: string; deployment?: string },
 ): ValidatedBatch {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const bankId = req.bank_id ?? '';
@@ -168,14 +192,14 @@ export function validateSubmit(
   });
   const nullifierAt = new Map<string, number>();
   const intentNullifiers = intents.map((t, i) => {
-    const s = signedIntentOf(t);
+    const s = signedIntentOf(t, opts.domain);
     try {
-      verifyIntentSignature(crypto, s);
+      verifyIntentSignatureV2(crypto, s);
     } catch (err) {
       if (err instanceof TransferRejectedError) throw invalid(`transfers[${i}].signature`, err.message, ErrorCode.BAD_INTENT_SIGNATURE);
       throw err;
     }
-    const nullifier = String(intentNullifier(crypto, s.auth.nk, s.intent.nonce));
+    const nullifier = String(intentNullifierV2(crypto, s.auth.nk, s.intent.nonce));
     // Two senders can share a nullifier key; the planner would fail the whole accepted batch on a repeat.
     const first = nullifierAt.get(nullifier);
     if (first !== undefined) throw invalid(`transfers[${i}].nonce`, `repeats the intent nullifier of transfers[${first}]`, ErrorCode.DUPLICATE_NONCE);

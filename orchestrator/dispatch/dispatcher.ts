@@ -31,7 +31,7 @@ export interface DispatcherOptions {
   shares: ObjectStore;
 }
 
-/** The id of one attempt at proving transfer `index` of a batch's plan `version`. */
+/** The id of one attempt at proving proof `index` of a batch's plan `version`. */
 export function jobIdOf(batchId: string, version: number, index: number, attempt: number): string {
   return `${batchId}.v${version}.t${index}.a${attempt}`;
 }
@@ -56,7 +56,7 @@ export class Dispatcher {
     const plan = await store.plan(batchId);
     if (!plan || plan.version !== planVersion) return 0;
     const proved = new Set((await store.proofs(batchId)).map((p) => p.index));
-    const todo = plan.transfers.filter((t) => !proved.has(t.index));
+    const todo = plan.proofs.filter((t) => !proved.has(t.index));
     // PROVING first: a result that comes back at once finds the batch ready to take it (a kill before
     // the jobs are out is resumed by dispatching PROVING batches again).
     if (rec.state === 'PLANNED') await store.markProving(batchId, planVersion, todo.length);

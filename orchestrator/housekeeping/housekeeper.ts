@@ -71,7 +71,7 @@ export class Housekeeper {
       if (!plan || plan.version !== rec.planVersion) continue;
       const proved = new Set((await store.proofs(id)).map((p) => p.index));
       const attempts = await store.attempts(id);
-      for (const t of plan.transfers) {
+      for (const t of plan.proofs) {
         if (proved.has(t.index)) continue;
         const a = attempts.get(t.index);
         if (!a?.enqueuedMs) continue;

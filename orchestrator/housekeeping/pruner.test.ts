@@ -35,15 +35,32 @@ const batch = (id: string): ValidatedBatch => ({
   bankId: 'bank-a',
   idempotencyKey: `key-${id}`,
   requestHash: `hash-${id}`,
-  intents: [{}, {}] as ValidatedBatch['intents'],
-  intentNullifiers: [`${id}-n1`, `${id}-n2`],
+  intents: [{}, {}, {}] as ValidatedBatch['intents'],
+  intentNullifiers: [`${id}-n1`, `${id}-n2`, `${id}-n3`],
 });
+/** Three transfers in two proofs of k = 2. */
 const plan: StoredPlan = {
   version: 1,
-  roots: ['1', '2', '3'],
-  transfers: [0, 1].map((index) => ({ index, input: { x: String(index) }, publicSignals: ['1', '2'] })),
+  points: [
+    { noteRoot: '1', noteIndex: 0, nullRoot: '11' },
+    { noteRoot: '2', noteIndex: 4, nullRoot: '12' },
+    { noteRoot: '3', noteIndex: 6, nullRoot: '13' },
+  ],
+  proofs: [[0, 1], [2]].map((transfers, index) => ({ index, input: { x: String(index) }, publicSignals: ['1', '2'], transfers })),
 };
-const delta = (sizeBefore: number): LedgerDelta => ({ depth: 4, sizeBefore, rootBefore: '1', rootAfter: '3', leaves: ['5', '6', '7', '8'], added: [], removed: [], spentNullifiers: [], usedIntents: [] });
+const delta = (sizeBefore: number): LedgerDelta => ({
+  depth: 4,
+  nullDepth: 5,
+  sizeBefore,
+  keysBefore: sizeBefore,
+  noteRootBefore: '1',
+  noteRootAfter: '3',
+  nullRootAfter: '13',
+  leaves: ['5', '6', '7', '8', '9', '10'],
+  keys: ['21', '22', '23', '24', '25', '26'],
+  added: [],
+  removed: [],
+});
 
 /** KV keys of the jobs bucket that name `batchId`. */
 async function kvKeysOf(batchId: string): Promise<string[]> {
@@ -58,7 +75,7 @@ describe('Pruner (real redis-server and nats-server)', () => {
     const gatewaySealKey = (await generateSealKeyPair()).publicKeyHex;
     const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact: 'a'.repeat(64), log, metrics: createMetrics(), gatewaySealKey, shares: topo.shares });
     // S: planned, dispatched (jobs and expectations published), proved, settled. O: planned and proving after it.
-    for (const [id, size] of [['S', 0], ['O', 4]] as const) {
+    for (const [id, size] of [['S', 0], ['O', 6]] as const) {
       expect((await store.create(batch(id))).kind).toBe('created');
       expect((await store.recordPlan(id, { plan, delta: delta(size), replan: false, message: 'planned' })).ok).toBe(true);
       expect(await dispatcher.dispatchBatch(id, 1)).toBe(2);
@@ -67,7 +84,7 @@ describe('Pruner (real redis-server and nats-server)', () => {
       await store.acceptProof('S', 1, { index, jobId: `S.v1.t${index}.a1`, workerId: 'w', proof: {}, publicSignals: ['1', '2'], proveMs: 1 });
     }
     expect((await store.markSettled('S', 1, { txHash: '0xfeed', block: 9, message: 'settled', aggregationRoot: '0xa99' })).ok).toBe(true);
-    expect(await store.finalizeHead(['SETTLED'], 4)).toEqual(['S']);
+    expect(await store.finalizeHead(['SETTLED'], { depth: 4, nullDepth: 5 })).toEqual(['S']);
     expect(await kvKeysOf('S')).toHaveLength(2);
     expect((await topo.jsm.streams.info(topo.names.jobsStream)).state.messages).toBe(4);
 
@@ -80,7 +97,7 @@ describe('Pruner (real redis-server and nats-server)', () => {
     expect(await pruner.pass(Date.now() + retentionMs)).toBe(1);
     const keys = (await redisClient().keys('p1:*')).filter((k) => k.includes('S'));
     expect(keys).toEqual(['p1:batch:S']);
-    expect(await store.get('S')).toMatchObject({ state: 'SETTLED', bankId: 'bank-a', settlementTx: '0xfeed', aggregationRoot: '0xa99', rootBefore: '1', rootAfter: '3', transfers: 2 });
+    expect(await store.get('S')).toMatchObject({ state: 'SETTLED', bankId: 'bank-a', settlementTx: '0xfeed', aggregationRoot: '0xa99', rootBefore: '1', rootAfter: '3', transfers: 3, proofs: 2, verified: 2 });
     expect(await kvKeysOf('S')).toEqual([]);
     // Its jobs left the queue too; O's are still there, with their expectations.
     const queued = (await topo.jsm.streams.info(topo.names.jobsStream)).state.messages;

@@ -1,21 +1,44 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
-import { intentNullifier, type SignedIntent } from '../../circuits/model/intent.ts';
-import { LedgerState } from '../../circuits/model/ledger-state.ts';
-import { ASSET, funded, type Funded } from '../../circuits/model/test-fixtures.ts';
+import { nullifierKey } from '../../circuits/model/nullifier-set.ts';
+import { intentNullifierV2, type SignedIntentV2 } from '../../circuits/model/v2/intent.ts';
+import { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
+import { ASSET, fundedV2, type FundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
+import { pointAfter, pointBefore, pointOfWire, wireOfPoint } from '../../protocol/ledger-point.ts';
+import { TRANSFER_PUBLIC_INPUTS as IX } from '../../protocol/transfer-public-inputs.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { Sequencer } from './sequencer.ts';
 
-const DEPTH = 10;
+// k = 2 with small trees: every plan here is a few proofs of up to two transfers.
+const K = 2;
+const DEPTH = 6;
+const NULL_DEPTH = 7;
+const SHAPE = { depth: DEPTH, nullDepth: NULL_DEPTH };
 const redisClient = useRedisServer();
-let f: Funded;
+let f: FundedV2;
 let n = 0;
 
 beforeAll(async () => {
-  f = await funded(DEPTH);
+  f = await fundedV2({ k: K, ...SHAPE });
 });
+
+/** Creates batch `id` of `intents` in `store` (ACCEPTED, queued for planning). */
+async function createBatch(store: BatchStore, id: string, intents: SignedIntentV2[]): Promise<void> {
+  const out = await store.create({
+    batchId: id,
+    bankId: 'central-bank',
+    idempotencyKey: id,
+    requestHash: id,
+    intents: intents.map(wireIntentOf),
+    intentNullifiers: intents.map((s) => String(intentNullifierV2(f.crypto, s.auth.nk, s.intent.nonce))),
+  });
+  expect(out.kind).toBe('created');
+}
+
+/** The public state of the empty ledger. */
+const emptyPoint = () => wireOfPoint({ ...LedgerV2.empty(f.crypto, DEPTH, NULL_DEPTH).point, noteIndex: 0n });
 
 /** Says nothing (assertions check the outcome). */
 const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
@@ -23,22 +46,11 @@ const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () =>
 /** A store in a fresh namespace with batches A (mint to alice), B (mint to bob), C (bob pays carol: needs B), all planned. */
 async function threePlanned() {
   const store = new BatchStore(redisClient(), `s${++n}:`);
-  const create = async (id: string, intents: SignedIntent[]) => {
-    const out = await store.create({
-      batchId: id,
-      bankId: 'central-bank',
-      idempotencyKey: id,
-      requestHash: id,
-      intents: intents.map(wireIntentOf),
-      intentNullifiers: intents.map((s) => String(intentNullifier(f.crypto, s.auth.nk, s.intent.nonce))),
-    });
-    expect(out.kind).toBe('created');
-  };
-  await create('A', [f.intent(f.minter, f.alice.owner, 1000n)]);
-  await create('B', [f.intent(f.minter, f.bob.owner, 500n)]);
-  await create('C', [f.intent(f.bob, f.carol.owner, 100n)]);
+  await createBatch(store, 'A', [f.intent(f.minter, f.alice.owner, 1000n)]);
+  await createBatch(store, 'B', [f.intent(f.minter, f.bob.owner, 500n)]);
+  await createBatch(store, 'C', [f.intent(f.bob, f.carol.owner, 100n)]);
   const planned: string[] = [];
-  const seq = new Sequencer({ crypto: f.crypto, store, policy: f.policy, depth: DEPTH, log, onPlanned: async (id, v) => void planned.push(`${id}@${v}`) });
+  const seq = new Sequencer({ crypto: f.crypto, store, params: f.params, log, onPlanned: async (id, v) => void planned.push(`${id}@${v}`) });
   expect(await seq.planPending()).toBe(3);
   expect(planned).toEqual(['A@1', 'B@1', 'C@1']);
   return { store, planned };
@@ -50,8 +62,7 @@ function sequencer(store: BatchStore, planned: string[], crashAt?: number) {
   return new Sequencer({
     crypto: f.crypto,
     store,
-    policy: f.policy,
-    depth: DEPTH,
+    params: f.params,
     log,
     onPlanned: async (id, v) => {
       if (++calls === crashAt) throw new Error('killed');
@@ -66,9 +77,13 @@ async function expectAReplanned(store: BatchStore) {
   expect(a).toMatchObject({ state: 'FAILED', errorCode: 'PROVING_FAILED' });
   expect(b).toMatchObject({ state: 'PLANNED', planVersion: 2 });
   expect(c).toMatchObject({ state: 'PLANNED', planVersion: 2 });
-  // B now starts from the empty tree (A's deposit never happened), C from B's new root.
-  expect(b!.rootBefore).toBe(String(LedgerState.empty(f.crypto, DEPTH).root));
+  // B now starts from the empty ledger (A's deposit never happened), C where B now ends.
+  expect(b!.rootBefore).toBe(emptyPoint().noteRoot);
   expect(c!.rootBefore).toBe(b!.rootAfter);
+  const [pb, pc] = [(await store.plan('B'))!, (await store.plan('C'))!];
+  expect(pb.version).toBe(2);
+  expect(pb.points[0]).toEqual(emptyPoint());
+  expect(pc.points[0]).toEqual(pb.points.at(-1));
   expect(await store.open()).toEqual(['B', 'C']);
   expect(await store.replanMarker()).toBeNull();
 }
@@ -129,38 +144,38 @@ describe('Sequencer: failing a batch re-plans the later ones', () => {
 
 describe('Sequencer: ledger state without a full copy per batch', () => {
   /** A store with batches created from `batches` (id -> intents), all planned by one sequencer. */
-  async function planned(batches: [string, SignedIntent[]][]) {
+  async function planned(batches: [string, SignedIntentV2[]][]) {
     const store = new BatchStore(redisClient(), `d${++n}:`);
-    for (const [id, intents] of batches) {
-      const out = await store.create({
-        batchId: id,
-        bankId: 'central-bank',
-        idempotencyKey: id,
-        requestHash: id,
-        intents: intents.map(wireIntentOf),
-        intentNullifiers: intents.map((s) => String(intentNullifier(f.crypto, s.auth.nk, s.intent.nonce))),
-      });
-      expect(out.kind).toBe('created');
-    }
+    for (const [id, intents] of batches) await createBatch(store, id, intents);
     const plannedIds: string[] = [];
     expect(await sequencer(store, plannedIds).planPending()).toBe(batches.length);
     return { store, plannedIds };
   }
 
   it('stores a compact delta per planned batch and no ledger snapshot until a batch is final', async () => {
+    const bIntents = [f.intent(f.minter, f.bob.owner, 500n), f.intent(f.minter, f.carol.owner, 5n)];
     const { store } = await planned([
       ['A', [f.intent(f.minter, f.alice.owner, 1000n)]],
-      ['B', [f.intent(f.minter, f.bob.owner, 500n), f.intent(f.minter, f.carol.owner, 5n)]],
+      ['B', bIntents],
     ]);
     const keys = await redisClient().keys(`${store.prefix}*`);
     expect(keys.filter((k) => k.endsWith(':after'))).toEqual([]);
     expect(await store.ledgerFinal()).toBeNull();
     const b = (await store.ledgerDelta('B'))!;
-    // Two transfers: two leaves each, two notes created, its two intents used; it starts where A ends.
-    expect(b).toMatchObject({ sizeBefore: 2, rootBefore: (await store.get('A'))!.rootAfter, rootAfter: (await store.get('B'))!.rootAfter });
+    // Two deposits: two leaves each, two notes created, its two intents' nullifiers inserted (no note
+    // spent); it starts where A ends.
+    expect(b).toMatchObject({
+      ...SHAPE,
+      sizeBefore: 2,
+      keysBefore: 1,
+      noteRootBefore: (await store.get('A'))!.rootAfter,
+      noteRootAfter: (await store.get('B'))!.rootAfter,
+      nullRootAfter: (await store.plan('B'))!.points.at(-1)!.nullRoot,
+      removed: [],
+    });
     expect(b.leaves).toHaveLength(4);
     expect(b.added.map((x) => x.amount).sort()).toEqual(['5', '500']);
-    expect(b.usedIntents).toHaveLength(2);
+    expect(b.keys).toEqual(bIntents.map((s) => String(nullifierKey(intentNullifierV2(f.crypto, s.auth.nk, s.intent.nonce)))));
   });
 
   it('rebuilds the tip after a restart from the final snapshot and the open deltas, and plans on it', async () => {
@@ -174,21 +189,16 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
     expect((await store.ledgerFinal())!.leaves).toHaveLength(2);
     expect(await store.ledgerDelta('A')).toBeNull();
     // A restarted planner: nothing in memory. C spends bob's note, which only B's delta holds.
-    await store.create({
-      batchId: 'C',
-      bankId: 'central-bank',
-      idempotencyKey: 'C',
-      requestHash: 'C',
-      intents: [wireIntentOf(f.intent(f.bob, f.carol.owner, 100n))],
-      intentNullifiers: ['c-1'],
-    });
+    await createBatch(store, 'C', [f.intent(f.bob, f.carol.owner, 100n)]);
     expect(await sequencer(store, []).planPending()).toBe(1);
     const [b, c] = await Promise.all([store.get('B'), store.get('C')]);
     expect(c).toMatchObject({ state: 'PLANNED', planVersion: 1, rootBefore: b!.rootAfter });
+    expect((await store.plan('C'))!.points[0]).toEqual((await store.plan('B'))!.points.at(-1));
     // The state replayed from the final snapshot and the open deltas is the one after A, B and C.
-    const { snapshot } = await store.ledgerAfterOpen({ depth: DEPTH });
-    const rebuilt = LedgerState.fromSnapshot(f.crypto, snapshot);
-    expect(String(rebuilt.root)).toBe(c!.rootAfter);
+    const { snapshot } = await store.ledgerAfterOpen(SHAPE);
+    const rebuilt = LedgerV2.fromSnapshot(f.crypto, snapshot);
+    expect(String(rebuilt.tree.root)).toBe(c!.rootAfter);
+    expect(wireOfPoint({ ...rebuilt.point, noteIndex: BigInt(rebuilt.point.noteIndex) })).toEqual((await store.plan('C'))!.points.at(-1));
     expect(rebuilt.balanceOf(f.carol.owner, ASSET)).toBe(100n);
     expect(rebuilt.balanceOf(f.alice.owner, ASSET)).toBe(700n);
   });
@@ -215,9 +225,10 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
     await store.markProving('B', 1, 1);
     await store.markProving('D', 2, 1);
     expect(await sequencer(store, plannedLog).finalizeHead(['PROVING'])).toEqual(['B', 'D']);
-    const final = LedgerState.fromSnapshot(f.crypto, (await store.ledgerFinal())!);
-    expect(String(final.root)).toBe((await store.get('D'))!.rootAfter);
+    const final = LedgerV2.fromSnapshot(f.crypto, (await store.ledgerFinal())!);
+    expect(String(final.tree.root)).toBe((await store.get('D'))!.rootAfter);
     expect(final.tree.size).toBe(6);
+    expect(String(final.point.nullRoot)).toBe((await store.plan('D'))!.points.at(-1)!.nullRoot);
   });
 
   it('refuses to rebuild a tip whose deltas do not chain (and says which batch)', async () => {
@@ -226,8 +237,89 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
       ['B', [f.intent(f.minter, f.bob.owner, 500n)]],
     ]);
     await redisClient().del(`${store.prefix}batch:A:delta`);
-    await store.create({ batchId: 'X', bankId: 'central-bank', idempotencyKey: 'X', requestHash: 'X', intents: [wireIntentOf(f.intent(f.minter, f.bob.owner, 1n))], intentNullifiers: ['x-1'] });
+    await createBatch(store, 'X', [f.intent(f.minter, f.bob.owner, 1n)]);
     await expect(sequencer(store, []).planPending()).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISSING' });
     expect(await store.get('X')).toMatchObject({ state: 'ACCEPTED' });
+  });
+});
+
+describe('Sequencer: proofs of k transfers', () => {
+  it('plans a batch in proofs of k, chained by ledger points, with the transfers each proof carries', async () => {
+    const store = new BatchStore(redisClient(), `k${++n}:`);
+    // Proof 0: two deposits; proof 1: a deposit and bob spending the note proof 0 made him; proof 2: alice pays bob.
+    await createBatch(store, 'P', [
+      f.intent(f.minter, f.bob.owner, 500n),
+      f.intent(f.minter, f.alice.owner, 1000n),
+      f.intent(f.minter, f.carol.owner, 5n),
+      f.intent(f.bob, f.carol.owner, 100n),
+      f.intent(f.alice, f.bob.owner, 300n),
+    ]);
+    await createBatch(store, 'Q', [f.intent(f.carol, f.alice.owner, 105n)]);
+    const plannedIds: string[] = [];
+    expect(await sequencer(store, plannedIds).planPending()).toBe(2);
+    expect(plannedIds).toEqual(['P@1', 'Q@1']);
+
+    const plan = (await store.plan('P'))!;
+    expect(plan.version).toBe(1);
+    expect(plan.proofs.map((p) => p.index)).toEqual([0, 1, 2]);
+    expect(plan.proofs.map((p) => p.transfers)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(plan.points).toHaveLength(4);
+    expect(plan.points[0]).toEqual(emptyPoint());
+    expect(plan.points.map((p) => p.noteIndex)).toEqual([0, 4, 8, 10]);
+    plan.proofs.forEach((p, i) => {
+      const signals = p.publicSignals.map(BigInt);
+      expect(signals).toHaveLength(IX.count);
+      // Each proof starts where the one before it ends: the points between them.
+      expect(pointBefore(signals)).toEqual(pointOfWire(plan.points[i]!));
+      expect(pointAfter(signals)).toEqual(pointOfWire(plan.points[i + 1]!));
+      expect(signals[IX.transfers]).toBe(BigInt(p.transfers.length));
+      expect(signals[IX.domain]).toBe(f.params.domain);
+      expect(signals[IX.minter]).toBe(f.policy.minter);
+      expect(signals[IX.limit]).toBe(f.policy.complianceLimit);
+      expect(Object.keys(p.input).length).toBeGreaterThan(0);
+    });
+    const rec = await store.get('P');
+    expect(rec).toMatchObject({ state: 'PLANNED', planVersion: 1, transfers: 5, proofs: 3, verified: 0, rootBefore: plan.points[0]!.noteRoot, rootAfter: plan.points[3]!.noteRoot });
+    expect((await store.events('P')).at(-1)).toMatchObject({ state: 'PLANNED', transfers: 5, proofs: 3, message: 'planned 5 transfers in 3 proofs of up to 2' });
+
+    // Its delta: ten leaves; five intent nullifiers and the two spent notes' nullifiers.
+    const d = (await store.ledgerDelta('P'))!;
+    expect(d).toMatchObject({ sizeBefore: 0, keysBefore: 0, noteRootAfter: plan.points[3]!.noteRoot, nullRootAfter: plan.points[3]!.nullRoot });
+    expect(d.leaves).toHaveLength(10);
+    expect(d.keys).toHaveLength(7);
+    expect(d.removed).toEqual([]); // the notes it spent were made within it
+
+    // The next batch starts where it ends; one transfer is one proof.
+    const q = (await store.plan('Q'))!;
+    expect(q.points[0]).toEqual(plan.points[3]);
+    expect(q.proofs.map((p) => p.transfers)).toEqual([[0]]);
+    expect(await store.get('Q')).toMatchObject({ transfers: 1, proofs: 1 });
+    const tip = LedgerV2.fromSnapshot(f.crypto, (await store.ledgerAfterOpen(SHAPE)).snapshot);
+    expect(String(tip.tree.root)).toBe(q.points[1]!.noteRoot);
+    expect([f.alice, f.bob, f.carol].map((a) => tip.balanceOf(a.owner, ASSET))).toEqual([805n, 700n, 0n]);
+  });
+
+  it('refuses a whole batch when one of its intents cannot be made, and plans the next one on the state before it', async () => {
+    const store = new BatchStore(redisClient(), `k${++n}:`);
+    await createBatch(store, 'A', [f.intent(f.minter, f.alice.owner, 1000n)]);
+    // Its third intent (in its second proof) spends more than carol holds.
+    await createBatch(store, 'R', [f.intent(f.minter, f.carol.owner, 5n), f.intent(f.alice, f.bob.owner, 10n), f.intent(f.carol, f.bob.owner, 50n)]);
+    await createBatch(store, 'S', [f.intent(f.alice, f.bob.owner, 1n)]);
+    expect(await sequencer(store, []).planPending()).toBe(3);
+    const r = (await store.get('R'))!;
+    expect(r).toMatchObject({ state: 'FAILED', errorCode: 'INSUFFICIENT_FUNDS', proofs: 0 });
+    expect(r.error).toContain('planning refused');
+    expect(await store.plan('R')).toBeNull();
+    expect(await store.open()).toEqual(['A', 'S']);
+    expect((await store.plan('S'))!.points[0]).toEqual((await store.plan('A'))!.points.at(-1));
+  });
+
+  it('refuses at planning a batch whose intents were signed in another domain', async () => {
+    const store = new BatchStore(redisClient(), `k${++n}:`);
+    await createBatch(store, 'W', [f.intent(f.minter, f.alice.owner, 1n), f.intent(f.minter, f.alice.owner, 2n, { domain: f.params.domain + 1n })]);
+    await createBatch(store, 'V', [f.intent(f.minter, f.alice.owner, 3n)]);
+    expect(await sequencer(store, []).planPending()).toBe(2);
+    expect(await store.get('W')).toMatchObject({ state: 'FAILED', errorCode: 'BAD_SIGNATURE' });
+    expect(await store.get('V')).toMatchObject({ state: 'PLANNED', proofs: 1, rootBefore: emptyPoint().noteRoot });
   });
 });

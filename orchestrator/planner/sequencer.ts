@@ -1,37 +1,39 @@
 import type { Crypto } from '../../circuits/model/crypto.ts';
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
-import { intentNullifier } from '../../circuits/model/intent.ts';
-import { LedgerState } from '../../circuits/model/ledger-state.ts';
-import { planTransfers } from '../../circuits/model/plan-transfers.ts';
-import { publicSignalsOf, type TransferPolicy } from '../../circuits/model/transfer-witness.ts';
+import { batchPublicSignals } from '../../circuits/model/v2/batch-witness.ts';
+import { intentNullifierV2 } from '../../circuits/model/v2/intent.ts';
+import { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
+import { planBatches, type BatchParams } from '../../circuits/model/v2/plan-batches.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { wireOfPoint } from '../../protocol/ledger-point.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { signedIntentOf } from '../api/validate-submit.ts';
 import type { BatchStore, StoredPlan } from '../store/batch-store.ts';
 import { LedgerDeltaMismatchError } from '../store/ledger-delta.ts';
-import { ledgerDelta } from './ledger-diff.ts';
+import { checkpointOf, ledgerDelta } from './ledger-diff.ts';
 
 export interface SequencerOptions {
   crypto: Crypto;
   store: BatchStore;
-  policy: TransferPolicy;
-  depth: number;
+  /** k, the ledger's depths, the policy and the deployment's domain. */
+  params: BatchParams;
   log: Logger;
   /** Called after a batch (version) is planned, to publish its jobs. */
   onPlanned: (batchId: string, planVersion: number) => Promise<void>;
 }
 
 /**
- * The single sequencer of the note tree. It plans accepted batches one at a time, in submission order,
- * on top of the tip state (the state after the last planned batch). Redis keeps one full snapshot, the
- * final one (the state after the last final batch), and per open batch only its ledger delta (leaves
- * appended, notes created and spent, nullifiers used); the state before any open batch is the final
+ * The single sequencer of the shielded ledger. It plans accepted batches one at a time, in submission
+ * order, in proofs of k transfers, on top of the tip state (the state after the last planned batch).
+ * Redis keeps one full snapshot, the final one (the state after the last final batch), and per open
+ * batch only its ledger delta (leaves appended, nullifier-set keys inserted, notes created and spent);
+ * the state before any open batch is the final
  * snapshot with the earlier open batches' deltas replayed, so when a batch fails every later unfinished
  * batch is re-planned from the state before it. Batches become final in planning order, and the final
  * snapshot moves over them.
  */
 export class Sequencer {
-  private tip: LedgerState | undefined;
+  private tip: LedgerV2 | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: SequencerOptions) {}
@@ -47,17 +49,20 @@ export class Sequencer {
    * The ledger state before open batch `upTo` (omitted: the tip, after every open batch): the final
    * snapshot with the deltas of the open batches before it replayed, checked against their roots.
    */
-  private async stateBefore(upTo?: string): Promise<LedgerState> {
-    const { store, crypto, depth } = this.o;
-    const { snapshot, last } = await store.ledgerAfterOpen({ depth, ...(upTo === undefined ? {} : { upTo }) });
-    const state = LedgerState.fromSnapshot(crypto, snapshot);
-    if (last && String(state.root) !== last.rootAfter) {
-      throw new LedgerDeltaMismatchError(`replaying the open batches' ledger deltas gives root ${state.root}, the last one planned root ${last.rootAfter}`);
+  private async stateBefore(upTo?: string): Promise<LedgerV2> {
+    const { store, crypto, params } = this.o;
+    const { snapshot, last } = await store.ledgerAfterOpen({ depth: params.depth, nullDepth: params.nullDepth, ...(upTo === undefined ? {} : { upTo }) });
+    const ledger = LedgerV2.fromSnapshot(crypto, snapshot);
+    const p = ledger.point;
+    if (last && (String(p.noteRoot) !== last.noteRootAfter || String(p.nullRoot) !== last.nullRootAfter)) {
+      throw new LedgerDeltaMismatchError(
+        `replaying the open batches' ledger deltas gives note root ${p.noteRoot} and nullifier state ${p.nullRoot}, the last one planned ${last.noteRootAfter} and ${last.nullRootAfter}`,
+      );
     }
-    return state;
+    return ledger;
   }
 
-  private async loadTip(): Promise<LedgerState> {
+  private async loadTip(): Promise<LedgerV2> {
     this.tip ??= await this.stateBefore();
     return this.tip;
   }
@@ -77,7 +82,7 @@ export class Sequencer {
 
   /** Plans `batchId` on the tip. `replan` bumps the version of an already planned batch. */
   private async planOne(batchId: string, replan: boolean): Promise<boolean> {
-    const { store, crypto, policy, log } = this.o;
+    const { store, crypto, params, log } = this.o;
     const rec = await store.get(batchId);
     if (!rec) {
       await store.dropPending(batchId);
@@ -91,11 +96,10 @@ export class Sequencer {
     const tip = await this.loadTip();
     const intents = await store.intents(batchId);
     const version = rec.planVersion + 1;
-    const before = tip.checkpoint();
-    const rootBefore = tip.root;
+    const before = checkpointOf(tip);
     let plan;
     try {
-      plan = planTransfers(crypto, tip, policy, intents.map((w) => ({ signed: signedIntentOf(w) })));
+      plan = planBatches(crypto, tip, params, intents.map((w) => ({ signed: signedIntentOf(w, params.domain) })));
     } catch (err) {
       if (!(err instanceof TransferRejectedError)) throw err;
       log.warn('batch refused at planning', { batchId, code: err.code, error: err.message });
@@ -111,14 +115,15 @@ export class Sequencer {
     }
     const stored: StoredPlan = {
       version,
-      roots: plan.roots.map(String),
-      transfers: plan.transfers.map((t) => ({ index: t.index, input: t.input, publicSignals: publicSignalsOf(t.public) })),
+      points: plan.points.map((p) => wireOfPoint({ noteRoot: p.noteRoot, noteIndex: BigInt(p.noteIndex), nullRoot: p.nullRoot })),
+      proofs: plan.proofs.map((p) => ({ index: p.index, input: p.input, publicSignals: batchPublicSignals(p.public), transfers: p.transfers.map((t) => t.index) })),
     };
+    const planned = `${intents.length} transfers in ${stored.proofs.length} proofs of up to ${params.k}`;
     const done = await store.recordPlan(batchId, {
       plan: stored,
-      delta: ledgerDelta(before, rootBefore, tip),
+      delta: ledgerDelta(before, tip),
       replan,
-      message: replan ? `re-planned (version ${version}) after an earlier batch failed` : `planned ${stored.transfers.length} transfers`,
+      message: replan ? `re-planned (version ${version}) after an earlier batch failed: ${planned}` : `planned ${planned}`,
     });
     if (!done.ok) {
       // Another writer moved the batch on (or it was never plannable): this plan is not its plan.
@@ -126,13 +131,13 @@ export class Sequencer {
       this.tip = undefined;
       return false;
     }
-    log.info('batch planned', { batchId, version, transfers: stored.transfers.length });
+    log.info('batch planned', { batchId, version, transfers: intents.length, proofs: stored.proofs.length });
     await this.o.onPlanned(batchId, version);
     return true;
   }
 
   private intentNullifiers(intents: { auth: { nk: string }; nonce: string }[]): string[] {
-    return intents.map((w) => String(intentNullifier(this.o.crypto, BigInt(w.auth.nk), BigInt(w.nonce))));
+    return intents.map((w) => String(intentNullifierV2(this.o.crypto, BigInt(w.auth.nk), BigInt(w.nonce))));
   }
 
   /**
@@ -200,7 +205,7 @@ export class Sequencer {
    * (in `doneStates`: VERIFIED without settlement, SETTLED with it).
    */
   finalizeHead(doneStates: readonly string[]): Promise<string[]> {
-    return this.serial(() => this.o.store.finalizeHead(doneStates, this.o.depth));
+    return this.serial(() => this.o.store.finalizeHead(doneStates, this.o.params));
   }
 
   /** Forgets the in-memory tip (it is reloaded from Redis on next use). */

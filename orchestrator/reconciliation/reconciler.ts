@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem';
-import { findSettlement, getCurrentRoot, settlementDifferences, type ChainReader } from '../../ledger-bridge/client.ts';
+import { findSettlement, getLedgerPoint, settlementDifferences, type ChainReader } from '../../ledger-bridge/client.ts';
+import { describePoint, pointOfWire, samePoint } from '../../protocol/ledger-point.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -35,14 +36,14 @@ export type HandOver = 'now' | 'if-stale' | 'no';
 /**
  * Reconciliation: resolves every batch handed to settlement (VERIFIED) against the chain, at start,
  * periodically, and whenever the settler reports one settled. The chain's record under the batch id is
- * compared with the plan (root_before, root_after, transfer count):
+ * compared with the plan (the note root it starts from, the ledger point it ends at, the transfer count):
  * - it matches: SETTLED, with the transaction and block the chain names;
  * - it differs (another settlement holds the id): FAILED with SETTLEMENT_DIVERGED;
- * - none yet, and the chain is at the batch's root_before: it can settle now, so it is handed over (again,
+ * - none yet, and the chain is at the batch's first ledger point: it can settle now, so it is handed over (again,
  *   when the last hand-off is older than `handoffTimeoutMs`: a hand-off that ran out of deliveries or
  *   ack windows is never the end of a batch);
  * - none yet, the chain is elsewhere and no earlier batch is unsettled: nothing planned can bring the
- *   chain to its root_before, so FAILED with CHAIN_DIVERGED (an operator must look: the log line says why);
+ *   chain to its first point, so FAILED with CHAIN_DIVERGED (an operator must look: the log line says why);
  * - otherwise it waits for its predecessor; when that one settles, this one is resolved (and handed over).
  */
 export class Reconciler {
@@ -78,9 +79,10 @@ export class Reconciler {
     const rec = await store.get(batchId);
     const plan = await store.plan(batchId);
     if (!rec || !plan || rec.state !== 'VERIFIED' || plan.version !== rec.planVersion) return 'not-verified';
-    const expected = { rootBefore: BigInt(plan.roots[0]!), rootAfter: BigInt(plan.roots.at(-1)!), transfers: plan.transfers.length };
-    // The root first, then the record: a record absent now was absent when the root was read.
-    const current = await getCurrentRoot(chain, settlement);
+    const before = pointOfWire(plan.points[0]!);
+    const expected = { noteRootBefore: before.noteRoot, after: pointOfWire(plan.points.at(-1)!), transfers: rec.transfers };
+    // The state first, then the record: a record absent now was absent when the state was read.
+    const current = await getLedgerPoint(chain, settlement);
     const record = await findSettlement(chain, settlement, batchId as Hex);
     if (record) {
       const diff = settlementDifferences(record, expected);
@@ -103,7 +105,7 @@ export class Reconciler {
       }
       return 'settled';
     }
-    if (current === expected.rootBefore) {
+    if (samePoint(current, before)) {
       const last = this.o.handoff.last(batchId);
       const stale = !last || Date.now() - last.atMs >= this.o.handoffTimeoutMs;
       if (handOver === 'now' || (handOver === 'if-stale' && stale)) {
@@ -118,7 +120,7 @@ export class Reconciler {
         batchId,
         rec.planVersion,
         ErrorCode.CHAIN_DIVERGED,
-        `the chain's note-tree root is ${current}, not this batch's planned root_before ${expected.rootBefore}, and no earlier batch is unsettled: something outside this deployment moved the root`,
+        `the chain's ledger is at ${describePoint(current)}, not where this batch was planned to start (${describePoint(before)}), and no earlier batch is unsettled: something outside this deployment moved it`,
       );
       return 'diverged';
     }

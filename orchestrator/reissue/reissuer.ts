@@ -24,11 +24,11 @@ export interface ReissuerOptions {
 export class Reissuer {
   constructor(private readonly o: ReissuerOptions) {}
 
-  /** Publishes the next attempt of transfer `index` of plan `version`, if the batch still proves that plan. */
+  /** Publishes the next attempt of proof `index` of plan `version`, if the batch still proves that plan. */
   async reissue(batchId: string, version: number, index: number, reason: string): Promise<void> {
     const { store, dispatcher, metrics } = this.o;
     const plan = await store.plan(batchId);
-    const t = plan?.transfers.find((x) => x.index === index);
+    const t = plan?.proofs.find((x) => x.index === index);
     if (!plan || plan.version !== version || !t) return;
     const rec = await store.get(batchId);
     if (!rec || rec.state !== 'PROVING' || rec.planVersion !== version) return; // only a proving batch re-issues
@@ -36,7 +36,7 @@ export class Reissuer {
     // Every published job recorded its attempt first, so this is the next one.
     const next = await store.nextAttempt(batchId, index);
     if (next > this.o.maxAttempts) {
-      await this.o.failBatch(batchId, ErrorCode.PROVING_FAILED, `transfer ${index} could not be proved in ${this.o.maxAttempts} attempts (last: ${reason})`, version);
+      await this.o.failBatch(batchId, ErrorCode.PROVING_FAILED, `proof ${index} could not be made in ${this.o.maxAttempts} attempts (last: ${reason})`, version);
       metrics.batchesFinished.inc({ state: 'FAILED' });
       return;
     }

@@ -23,12 +23,14 @@ export interface SettlementHandoffOptions {
   aggregatorKeys: readonly string[];
   /** sha256 of the proving key (names the verification key the settler uses). */
   artifact: string;
+  /** The deployment's domain (the settler checks every proof carries it). */
+  domain: bigint;
   /** Resolves a batch the settler reports settled against the chain (the reconciler). */
   resolve: (batchId: string) => Promise<void>;
 }
 
 /**
- * Settlement hand-off: gives verified batches (proofs and root chain) to the settler on
+ * Settlement hand-off: gives verified batches (proofs and the chain of ledger points) to the settler on
  * `drex.ready.v1.<batch>` when the reconciler says they can settle, and takes its outcomes back. A success is not taken on the settler's word:
  * the reconciler checks the chain's record against the plan. Bad proofs are proved again; a batch the
  * ledger can never take fails with a code (and the batches after it are re-planned).
@@ -75,7 +77,8 @@ export class SettlementHandoff {
       batchId,
       planVersion: rec.planVersion,
       artifact: this.o.artifact,
-      roots: plan.roots,
+      points: plan.points,
+      domain: String(this.o.domain),
       items: proofs.map((p) => ({ index: p.index, proof: p.proof as BatchReadyV1['items'][number]['proof'], publicSignals: p.publicSignals })),
     };
     const before = this.handedOver.get(batchId);
@@ -95,8 +98,8 @@ export class SettlementHandoff {
     const { store, metrics, log } = this.o;
     const rec = await store.get(s.batchId);
     if (!rec || rec.planVersion !== s.planVersion || rec.state !== 'VERIFIED') return;
-    if (!s.ok && s.badIndices.some((i) => i >= rec.transfers)) {
-      log.error('settlement outcome names a transfer index the batch does not have: dropped', { batchId: s.batchId, badIndices: s.badIndices, transfers: rec.transfers });
+    if (!s.ok && s.badIndices.some((i) => i >= rec.proofs)) {
+      log.error('settlement outcome names a proof index the batch does not have: dropped', { batchId: s.batchId, badIndices: s.badIndices, proofs: rec.proofs });
       metrics.messagesRefused.inc({ what: 'settlement outcome', reason: 'INDEX_OUT_OF_RANGE' });
       return;
     }

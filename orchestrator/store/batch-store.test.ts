@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
-import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
+import type { LedgerSnapshotV2 } from '../../circuits/model/v2/ledger.ts';
 import type { LedgerDelta } from './ledger-delta.ts';
 import type { ValidatedBatch } from '../api/validate-submit.ts';
 import { BatchStore, type StoredPlan, type StoredProof } from './batch-store.ts';
@@ -22,26 +22,33 @@ const batch = (id: string, transfers = 2, nullifiers = [`${id}-n1`, `${id}-n2`])
   intents: Array.from({ length: transfers }, () => ({}) as ValidatedBatch['intents'][number]),
   intentNullifiers: nullifiers.slice(0, transfers),
 });
-/** A delta appending one leaf `tag` to a tree of `sizeBefore` leaves. */
-const delta = (tag: string, sizeBefore = 0): LedgerDelta => ({
-  depth: 4,
+/** The depths of the ledgers here. */
+const SHAPE = { depth: 4, nullDepth: 5 };
+/**
+ * A delta appending one leaf `tag` to a tree of `sizeBefore` leaves and two nullifier-set keys (a spent
+ * note's and an intent's) to a set of `keysBefore` keys.
+ */
+const delta = (tag: string, sizeBefore = 0, keysBefore = 2 * sizeBefore): LedgerDelta => ({
+  ...SHAPE,
   sizeBefore,
-  rootBefore: `r${sizeBefore}`,
-  rootAfter: `r${sizeBefore + 1}`,
+  keysBefore,
+  noteRootBefore: `r${sizeBefore}`,
+  noteRootAfter: `r${sizeBefore + 1}`,
+  nullRootAfter: `n${keysBefore + 2}`,
   leaves: [tag],
+  keys: [`nf-${tag}`, `in-${tag}`],
   added: [{ owner: '1', amount: '5', asset: '9', salt: tag, index: sizeBefore, commitment: tag }],
   removed: [],
-  spentNullifiers: [`nf-${tag}`],
-  usedIntents: [`in-${tag}`],
 });
-const plan = (version: number, transfers = 2): StoredPlan => ({
+/** A plan of `proofs` proofs, proof i carrying transfer i (k = 1) unless `transfersOf` says otherwise. */
+const plan = (version: number, proofs = 2, transfersOf = (i: number) => [i]): StoredPlan => ({
   version,
-  roots: Array.from({ length: transfers + 1 }, (_, i) => `r${version}.${i}`),
-  transfers: Array.from({ length: transfers }, (_, index) => ({ index, input: {}, publicSignals: [] })),
+  points: Array.from({ length: proofs + 1 }, (_, i) => ({ noteRoot: `${version}0${i}`, noteIndex: 2 * i, nullRoot: `${version}1${i}` })),
+  proofs: Array.from({ length: proofs }, (_, index) => ({ index, input: {}, publicSignals: [], transfers: transfersOf(index) })),
 });
 const proof = (index: number): StoredProof => ({ index, jobId: `j${index}`, workerId: 'w', proof: {}, publicSignals: [], proveMs: 1 });
 
-/** A batch created, planned (version 1) and dispatched. */
+/** A batch created, planned (version 1, one proof per transfer) and dispatched. */
 async function proving(id: string, transfers = 2, sizeBefore = 0): Promise<void> {
   expect((await store.create(batch(id, transfers))).kind).toBe('created');
   expect((await store.recordPlan(id, { plan: plan(1, transfers), delta: delta(id, sizeBefore), replan: false, message: 'planned' })).ok).toBe(true);
@@ -64,7 +71,9 @@ describe('BatchStore transitions', () => {
     expect(await store.pending()).toEqual([]);
     expect(await store.open()).toEqual(['b1']);
     const rec = await store.get('b1');
-    expect(rec).toMatchObject({ state: 'PLANNED', planVersion: 1, rootBefore: 'r1.0', rootAfter: 'r1.2' });
+    expect(rec).toMatchObject({ state: 'PLANNED', planVersion: 1, transfers: 2, proofs: 2, rootBefore: '100', rootAfter: '102' });
+    expect(await store.plan('b1')).toEqual(plan(1));
+    expect(await store.ledgerDelta('b1')).toEqual(delta('a'));
     // planning it again is refused: it is no longer ACCEPTED
     expect(await store.recordPlan('b1', { plan: plan(1), delta: delta('a'), replan: false, message: 'again' })).toEqual({ ok: false, refused: 'state', state: 'PLANNED', planVersion: 1 });
     expect(await store.recordPlan('nope', { plan: plan(1), delta: delta('a'), replan: false, message: 'x' })).toEqual({ ok: false, refused: 'missing' });
@@ -150,29 +159,76 @@ describe('BatchStore transitions', () => {
     await proving('b1', 1);
     await proving('b2', 1, 1);
     await store.acceptProof('b2', 1, proof(0));
-    expect(await store.finalizeHead(['VERIFIED'], 4)).toEqual([]); // b1 is not done yet
+    expect(await store.finalizeHead(['VERIFIED'], SHAPE)).toEqual([]); // b1 is not done yet
     expect(await store.ledgerFinal()).toBeNull();
     await store.acceptProof('b1', 1, proof(0));
-    expect(await store.finalizeHead(['VERIFIED'], 4)).toEqual(['b1', 'b2']);
+    expect(await store.finalizeHead(['VERIFIED'], SHAPE)).toEqual(['b1', 'b2']);
     // The final snapshot is the empty ledger with both deltas applied, in order; the deltas are gone.
-    const final: LedgerSnapshot = {
-      depth: 4,
+    const final: LedgerSnapshotV2 = {
+      ...SHAPE,
       leaves: ['b1', 'b2'],
+      keys: ['nf-b1', 'in-b1', 'nf-b2', 'in-b2'],
       notes: [delta('b1').added[0]!, delta('b2', 1).added[0]!],
-      spentNullifiers: ['nf-b1', 'nf-b2'],
-      usedIntents: ['in-b1', 'in-b2'],
     };
     expect(await store.ledgerFinal()).toEqual(final);
     expect(await store.ledgerDelta('b1')).toBeNull();
     expect(await store.open()).toEqual([]);
-    expect(await store.finalizeHead(['VERIFIED'], 4)).toEqual([]);
+    expect(await store.finalizeHead(['VERIFIED'], SHAPE)).toEqual([]);
+    // The tip without open batches is the final snapshot.
+    expect((await store.ledgerAfterOpen(SHAPE)).snapshot).toEqual(final);
   });
 
-  it('refuses to replay a delta planned on another tree size', async () => {
+  it('replays the open batches\' deltas on the empty ledger of the given depths', async () => {
+    expect(await store.ledgerAfterOpen(SHAPE)).toEqual({ snapshot: { ...SHAPE, leaves: [], keys: [], notes: [] } });
+    await proving('b1', 1);
+    await proving('b2', 1, 1);
+    const tip = await store.ledgerAfterOpen(SHAPE);
+    expect(tip.snapshot).toMatchObject({ leaves: ['b1', 'b2'], keys: ['nf-b1', 'in-b1', 'nf-b2', 'in-b2'] });
+    expect(tip.last).toEqual(delta('b2', 1));
+    expect((await store.ledgerAfterOpen({ ...SHAPE, upTo: 'b2' })).last).toEqual(delta('b1'));
+    // Deltas of other depths do not apply to it.
+    await expect(store.ledgerAfterOpen({ depth: 4, nullDepth: 6 })).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISMATCH' });
+    await expect(store.ledgerAfterOpen({ depth: 5, nullDepth: 5 })).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISMATCH' });
+  });
+
+  it('refuses to replay a delta planned on another tree size or nullifier set', async () => {
     await proving('b1', 1);
     await proving('b2', 1, 5); // planned on 5 leaves, but b1 leaves 1
-    await expect(store.ledgerAfterOpen({ depth: 4 })).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISMATCH' });
-    expect((await store.ledgerAfterOpen({ depth: 4, upTo: 'b2' })).snapshot.leaves).toEqual(['b1']);
+    await expect(store.ledgerAfterOpen(SHAPE)).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISMATCH' });
+    expect((await store.ledgerAfterOpen({ ...SHAPE, upTo: 'b2' })).snapshot.leaves).toEqual(['b1']);
+    // The right tree size, but planned on another nullifier set (3 keys; c1 leaves 2).
+    store = new BatchStore(redisClient(), `t${++n}:`);
+    await proving('c1', 1);
+    expect((await store.create(batch('c2', 1))).kind).toBe('created');
+    expect((await store.recordPlan('c2', { plan: plan(1, 1), delta: delta('c2', 1, 3), replan: false, message: 'planned' })).ok).toBe(true);
+    const refused = store.ledgerAfterOpen(SHAPE);
+    await expect(refused).rejects.toMatchObject({ code: 'LEDGER_DELTA_MISMATCH' });
+    await expect(refused).rejects.toThrow(/3 nullifiers/);
+  });
+
+  it('counts proofs, not transfers: a batch of k-transfer proofs is VERIFIED with its last proof', async () => {
+    // 5 transfers in proofs of k = 2: transfers [0, 1], [2, 3], [4].
+    expect((await store.create(batch('b1', 5, ['1', '2', '3', '4', '5']))).kind).toBe('created');
+    expect(await store.get('b1')).toMatchObject({ transfers: 5, proofs: 0 });
+    const p = plan(1, 3, (i) => [2 * i, 2 * i + 1].filter((t) => t < 5));
+    expect((await store.recordPlan('b1', { plan: p, delta: delta('b1'), replan: false, message: 'planned 5 transfers in 3 proofs' })).ok).toBe(true);
+    expect(await store.plan('b1')).toEqual(p);
+    expect((await store.plan('b1'))!.proofs.map((x) => x.transfers)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(await store.get('b1')).toMatchObject({ state: 'PLANNED', transfers: 5, proofs: 3, verified: 0, rootBefore: '100', rootAfter: '103' });
+    expect((await store.markProving('b1', 1, 3)).ok).toBe(true);
+    expect(await store.acceptProof('b1', 1, proof(0))).toMatchObject({ ok: true, verified: 1, complete: false });
+    expect(await store.acceptProof('b1', 1, proof(2))).toMatchObject({ ok: true, verified: 2, complete: false });
+    expect(await store.acceptProof('b1', 1, proof(1))).toMatchObject({ ok: true, verified: 3, complete: true });
+    expect(await store.get('b1')).toMatchObject({ state: 'VERIFIED', transfers: 5, proofs: 3, verified: 3 });
+    // Every event carries the count; a re-plan may need another number of proofs.
+    const events = await store.events('b1');
+    expect(events.map((e) => [e.state, e.transfers, e.proofs, e.verified])).toEqual([
+      ['ACCEPTED', 5, 0, 0], ['PLANNED', 5, 3, 0], ['PROVING', 5, 3, 0], ['PROVING', 5, 3, 1], ['PROVING', 5, 3, 2], ['VERIFIED', 5, 3, 3],
+    ]);
+    expect((await store.reprove('b1', 1, [1])).ok).toBe(true);
+    expect((await store.recordPlan('b1', { plan: plan(2, 5), delta: delta('b1'), replan: true, message: 're-planned' })).ok).toBe(true);
+    expect(await store.get('b1')).toMatchObject({ state: 'PLANNED', planVersion: 2, proofs: 5, verified: 0 });
+    expect((await store.events('b1')).at(-1)).toMatchObject({ state: 'PLANNED', proofs: 5, verified: 0 });
   });
 
   it('keeps a gap-free event sequence and streams new events to a watcher', async () => {
@@ -210,7 +266,7 @@ describe('BatchStore fencing (one writer: the lease holder)', () => {
     await expect(old.fail('f1', { eventCode: 'X', code: 'X', message: 'x', intentNullifiers: [], planVersion: 1 })).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.recordAttempt('f1', 0, 2)).rejects.toMatchObject({ code: 'FENCED_OFF' });
     await expect(old.nextAttempt('f1', 0)).rejects.toMatchObject({ code: 'FENCED_OFF' });
-    await expect(old.finalizeHead(['PROVING'], 4)).rejects.toMatchObject({ code: 'FENCED_OFF' });
+    await expect(old.finalizeHead(['PROVING'], SHAPE)).rejects.toMatchObject({ code: 'FENCED_OFF' });
     expect(await redisClient().hgetall(`${prefix}batch:f1`)).toEqual(before);
     expect(await old.proofs('f1')).toEqual([]);
     // The current leader writes.
@@ -240,7 +296,7 @@ describe('BatchStore retention', () => {
     await store.recordAttempt('b1', 0, 1);
     await store.acceptProof('b1', 1, proof(0));
     expect((await store.markSettled('b1', 1, { txHash: '0xabc', block: 7, message: 'settled', aggregationRoot: '0xagg' }, 1_000)).ok).toBe(true);
-    expect(await store.finalizeHead(['SETTLED'], 4)).toEqual(['b1']);
+    expect(await store.finalizeHead(['SETTLED'], SHAPE)).toEqual(['b1']);
   }
 
   it('prunes a settled batch to its audit record after the retention time, once', async () => {
@@ -256,14 +312,14 @@ describe('BatchStore retention', () => {
     expect(await keysOf('b1')).toEqual([`${store.prefix}batch:b1`]);
     const audit = await redisClient().hgetall(`${store.prefix}batch:b1`);
     expect(Object.keys(audit).sort()).toEqual(
-      ['id', 'bankId', 'idempotencyKey', 'requestHash', 'state', 'transfers', 'verified', 'rootBefore', 'rootAfter', 'aggregationRoot', 'settlementTx', 'block', 'settledMs', 'createdMs', 'updatedMs', 'eventSeq', 'prunedMs'].sort(),
+      ['id', 'bankId', 'idempotencyKey', 'requestHash', 'state', 'transfers', 'proofs', 'verified', 'rootBefore', 'rootAfter', 'aggregationRoot', 'settlementTx', 'block', 'settledMs', 'createdMs', 'updatedMs', 'eventSeq', 'prunedMs'].sort(),
     );
     expect(await store.get('b1')).toMatchObject({
-      id: 'b1', bankId: 'bank-a', state: 'SETTLED', transfers: 1, rootBefore: 'r1.0', rootAfter: 'r1.1',
+      id: 'b1', bankId: 'bank-a', state: 'SETTLED', transfers: 1, proofs: 1, verified: 1, rootBefore: '100', rootAfter: '101',
       aggregationRoot: '0xagg', settlementTx: '0xabc', block: 7, settledMs: 1_000, prunedMs: at! + 5,
     });
     // Its status history answers as one final event from the audit record.
-    expect(await store.events('b1')).toMatchObject([{ seq: 5, state: 'SETTLED', settlementTx: '0xabc', block: 7 }]);
+    expect(await store.events('b1')).toMatchObject([{ seq: 5, state: 'SETTLED', transfers: 1, proofs: 1, verified: 1, settlementTx: '0xabc', block: 7 }]);
     // A retried submission is still the same batch.
     expect(await store.create(batch('b1'))).toEqual({ kind: 'duplicate', batchId: 'b1', state: 'SETTLED' });
     // Again: nothing to do, and it is off the list.
@@ -271,7 +327,7 @@ describe('BatchStore retention', () => {
     expect(await store.finishedBefore(Date.now(), 10)).toEqual([]);
     // The open batch behind it is untouched: its plan and delta still rebuild the tip.
     expect(await store.plan('b2')).not.toBeNull();
-    expect((await store.ledgerAfterOpen({ depth: 4 })).snapshot.leaves).toEqual(['b1', 'b2']);
+    expect((await store.ledgerAfterOpen(SHAPE)).snapshot.leaves).toEqual(['b1', 'b2']);
   });
 
   it('never prunes a batch that is not final or still on the open list', async () => {
@@ -300,7 +356,7 @@ describe('BatchStore retention', () => {
   it('lists final batches an older version left unlisted, so that they are pruned too', async () => {
     await proving('b1', 1);
     await store.acceptProof('b1', 1, proof(0));
-    await store.finalizeHead(['VERIFIED'], 4);
+    await store.finalizeHead(['VERIFIED'], SHAPE);
     await redisClient().del(`${store.prefix}final-batches`); // as an older version left it
     await proving('b2', 1, 1);
     await store.acceptProof('b2', 1, proof(0)); // VERIFIED but still open

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
+import type { LedgerSnapshotV2 } from '../../circuits/model/v2/ledger.ts';
+import type { LedgerPointWire } from '../../protocol/ledger-point.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
 import type { BatchStateName } from './batch-states.ts';
 import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FENCED_WRITE, FINALIZE_HEADS, PRUNE_BATCH, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
@@ -14,8 +15,12 @@ export interface BatchRecord {
   idempotencyKey: string;
   state: BatchStateName;
   transfers: number;
+  /** Proofs its plan needs (0 before planning). */
+  proofs: number;
+  /** Proofs verified of them. */
   verified: number;
   planVersion: number;
+  /** The note-tree roots it starts from and ends at, once planned. */
   rootBefore: string;
   rootAfter: string;
   settlementTx: string;
@@ -37,7 +42,7 @@ export interface BatchRecord {
  * settlement, when; `requestHash` keeps a retried submission with the same idempotency key a duplicate.
  */
 export const AUDIT_FIELDS = [
-  'id', 'bankId', 'idempotencyKey', 'requestHash', 'state', 'transfers', 'verified', 'rootBefore', 'rootAfter',
+  'id', 'bankId', 'idempotencyKey', 'requestHash', 'state', 'transfers', 'proofs', 'verified', 'rootBefore', 'rootAfter',
   'aggregationRoot', 'settlementTx', 'block', 'settledMs', 'errorCode', 'error', 'createdMs', 'updatedMs', 'eventSeq',
 ] as const;
 
@@ -50,6 +55,8 @@ export interface BatchEventRecord {
   state: BatchStateName;
   verified: number;
   transfers: number;
+  /** Proofs the plan needs (0 before planning). */
+  proofs: number;
   message: string;
   settlementTx: string;
   block: number;
@@ -59,11 +66,21 @@ export interface BatchEventRecord {
   streamId: string;
 }
 
-/** The planned jobs of a batch (one transfer per job), as persisted. */
+/** One planned proof (one job) of a batch: its circuit input, public signals and the intents it carries. */
+export interface StoredProofPlan {
+  index: number;
+  input: Record<string, unknown>;
+  publicSignals: string[];
+  /** Indices of the batch's intents it proves, in slot order. */
+  transfers: number[];
+}
+
+/** The plan of a batch, as persisted: its proofs and the ledger points between them. */
 export interface StoredPlan {
   version: number;
-  roots: string[];
-  transfers: { index: number; input: Record<string, unknown>; publicSignals: string[] }[];
+  /** Before the first proof, then after each proof (proofs + 1 points). */
+  points: LedgerPointWire[];
+  proofs: StoredProofPlan[];
 }
 
 /** A verified proof of one transfer, as persisted. */
@@ -163,12 +180,12 @@ export class BatchStore {
     proofs: (id: string) => `${this.prefix}batch:${id}:proofs`,
     attempts: (id: string) => `${this.prefix}batch:${id}:attempts`,
     delta: (id: string) => `${this.prefix}batch:${id}:delta`,
-    /** A full ledger snapshot per batch, written by older versions (read while such a batch is open). */
+    /** Cleared with a batch's data: a full ledger snapshot per batch, written by older versions. */
     after: (id: string) => `${this.prefix}batch:${id}:after`,
     usedIntents: () => `${this.prefix}used-intents`,
     pending: () => `${this.prefix}plan-queue`,
     open: () => `${this.prefix}open-batches`,
-    ledgerFinal: () => `${this.prefix}ledger:final`,
+    ledgerFinal: () => `${this.prefix}ledger:final:v2`,
     /** Batches final and off the open list, scored by when (what pruning looks at). */
     finished: () => `${this.prefix}final-batches`,
     replan: () => `${this.prefix}replan`,
@@ -234,6 +251,7 @@ export class BatchStore {
       idempotencyKey: h.idempotencyKey ?? '',
       state: (h.state ?? 'ACCEPTED') as BatchStateName,
       transfers: Number(h.transfers ?? 0),
+      proofs: Number(h.proofs ?? 0),
       verified: Number(h.verified ?? 0),
       planVersion: Number(h.planVersion ?? 0),
       rootBefore: h.rootBefore ?? '',
@@ -281,7 +299,7 @@ export class BatchStore {
     const c = this.cas(id, p.replan ? 'replan' : 'plan', p.plan.version - 1, p.message);
     const out = await this.r.drexRecordPlan(
       ...c.keys, k.plan(id), k.delta(id), k.proofs(id), k.attempts(id), k.open(), k.pending(), k.fence(),
-      ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.delta), p.replan ? '1' : '0', p.plan.version, p.plan.roots[0]!, p.plan.roots.at(-1)!,
+      ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.delta), p.replan ? '1' : '0', p.plan.version, p.plan.points[0]!.noteRoot, p.plan.points.at(-1)!.noteRoot, p.plan.proofs.length,
     );
     return decodeTransition(out) as TransitionResult;
   }
@@ -338,7 +356,7 @@ export class BatchStore {
 
   /** VERIFIED -> PROVING: drops the proofs batch verification refused, to be proved again. */
   async reprove(id: string, planVersion: number, badIndices: readonly number[]): Promise<TransitionResult> {
-    const c = this.cas(id, 'reprove', planVersion, `batch verification refused transfers ${badIndices.join(', ')}: proving them again`);
+    const c = this.cas(id, 'reprove', planVersion, `batch verification refused proofs ${badIndices.join(', ')}: proving them again`);
     return decodeTransition(await this.r.drexReprove(...c.keys, this.key.proofs(id), this.key.fence(), ...c.argv, ...badIndices)) as TransitionResult;
   }
 
@@ -430,6 +448,7 @@ export class BatchStore {
           state: m.get('state') as BatchStateName,
           verified: Number(m.get('verified') ?? 0),
           transfers: Number(m.get('transfers') ?? 0),
+          proofs: Number(m.get('proofs') ?? 0),
           message: m.get('message') ?? '',
           settlementTx: m.get('settlementTx') ?? '',
           block: Number(m.get('block') ?? 0),
@@ -448,14 +467,14 @@ export class BatchStore {
     const h = await this.r.hget(this.key.batch(id), 'eventSeq');
     const message = b.state === 'SETTLED' ? `settled (tx ${b.settlementTx}); history pruned` : `${b.state.toLowerCase()}; history pruned`;
     return [
-      { seq: Number(h ?? 1), state: b.state, verified: b.verified, transfers: b.transfers, message, settlementTx: b.settlementTx, block: b.block, errorCode: b.errorCode, atMs: b.updatedMs, streamId: '0-1' },
+      { seq: Number(h ?? 1), state: b.state, verified: b.verified, transfers: b.transfers, proofs: b.proofs, message, settlementTx: b.settlementTx, block: b.block, errorCode: b.errorCode, atMs: b.updatedMs, streamId: '0-1' },
     ];
   }
 
   /** The ledger state after the last final batch (null: the empty ledger). */
-  async ledgerFinal(): Promise<LedgerSnapshot | null> {
+  async ledgerFinal(): Promise<LedgerSnapshotV2 | null> {
     const s = await this.r.get(this.key.ledgerFinal());
-    return s ? (JSON.parse(s) as LedgerSnapshot) : null;
+    return s ? (JSON.parse(s) as LedgerSnapshotV2) : null;
   }
 
   /** What planning an open batch did to the ledger state (null: none stored). */
@@ -464,33 +483,21 @@ export class BatchStore {
     return s ? (JSON.parse(s) as LedgerDelta) : null;
   }
 
-  /** The full snapshot after a batch planned by an older version (which stored one per batch). */
-  async legacyAfterSnapshot(id: string): Promise<LedgerSnapshot | null> {
-    const s = await this.r.get(this.key.after(id));
-    return s ? (JSON.parse(s) as LedgerSnapshot) : null;
-  }
-
   /**
    * The ledger state after each of the first open batches in turn: the final snapshot with their deltas
-   * applied in planning order (a batch from an older version brings its full snapshot instead). `upTo`
-   * stops before that batch; omitted, it runs to the tip. Throws `LedgerDeltaMissingError` for an open
-   * batch with neither, `LedgerDeltaMismatchError` for a delta that does not follow the state before it.
+   * applied in planning order. `upTo` stops before that batch; omitted, it runs to the tip. Throws
+   * `LedgerDeltaMissingError` for an open batch without one, `LedgerDeltaMismatchError` for a delta that
+   * does not follow the state before it.
    */
-  async ledgerAfterOpen(o: { depth: number; upTo?: string; open?: readonly string[] }): Promise<{ snapshot: LedgerSnapshot; last?: LedgerDelta }> {
-    let snapshot = (await this.ledgerFinal()) ?? emptySnapshot(o.depth);
+  async ledgerAfterOpen(o: { depth: number; nullDepth: number; upTo?: string; open?: readonly string[] }): Promise<{ snapshot: LedgerSnapshotV2; last?: LedgerDelta }> {
+    const snapshot = (await this.ledgerFinal()) ?? emptySnapshot(o.depth, o.nullDepth);
     let last: LedgerDelta | undefined;
     for (const id of o.open ?? (await this.open())) {
       if (id === o.upTo) break;
       const d = await this.ledgerDelta(id);
-      if (d) {
-        applyDelta(snapshot, d, id);
-        last = d;
-        continue;
-      }
-      const legacy = await this.legacyAfterSnapshot(id);
-      if (!legacy) throw new LedgerDeltaMissingError(id);
-      snapshot = legacy;
-      last = undefined;
+      if (!d) throw new LedgerDeltaMissingError(id);
+      applyDelta(snapshot, d, id);
+      last = d;
     }
     return { snapshot, ...(last ? { last } : {}) };
   }
@@ -513,9 +520,9 @@ export class BatchStore {
   /**
    * Moves the final ledger snapshot forward over every batch at the head of the open list whose state
    * is one of `doneStates` (their deltas applied to it, in one atomic step that also pops them); returns
-   * the batches it moved over. `depth`: the tree depth of an empty ledger.
+   * the batches it moved over. `shape`: the depths of an empty ledger.
    */
-  async finalizeHead(doneStates: readonly string[], depth: number): Promise<string[]> {
+  async finalizeHead(doneStates: readonly string[], shape: { depth: number; nullDepth: number }): Promise<string[]> {
     const k = this.key;
     for (;;) {
       const open = await this.open();
@@ -526,14 +533,12 @@ export class BatchStore {
         heads.push(id);
       }
       if (heads.length === 0) return [];
-      let snap = (await this.ledgerFinal()) ?? emptySnapshot(depth);
+      let snap = (await this.ledgerFinal()) ?? emptySnapshot(shape.depth, shape.nullDepth);
       let moved = false;
       for (const id of heads) {
         const d = await this.ledgerDelta(id);
-        const legacy = d ? null : await this.legacyAfterSnapshot(id);
-        if (d) snap = applyDelta(snap, d, id);
-        else if (legacy) snap = legacy;
-        else continue; // nothing recorded for it: the final state stays
+        if (!d) continue; // nothing recorded for it: the final state stays
+        snap = applyDelta(snap, d, id);
         moved = true;
       }
       const final = moved ? JSON.stringify(snap) : '';

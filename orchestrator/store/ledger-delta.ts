@@ -1,52 +1,56 @@
-import type { LedgerSnapshot } from '../../circuits/model/ledger-state.ts';
+import type { LedgerSnapshotV2 } from '../../circuits/model/v2/ledger.ts';
 import { DrexError } from '../../protocol/errors.ts';
 
-type SnapshotNote = LedgerSnapshot['notes'][number];
+type SnapshotNote = LedgerSnapshotV2['notes'][number];
 
 /**
- * What planning one batch did to the planner's ledger state, compactly: the leaves it appended, the
- * spendable notes it created and spent, the nullifiers and intent nullifiers it used. Stored per open
- * batch instead of a full ledger copy; the state after a batch is the final snapshot with the deltas of
- * the open batches up to it applied in planning order.
+ * What planning one batch did to the planner's ledger, compactly: the note leaves it appended, the
+ * nullifier-set keys it inserted (spent notes' and used intents'), the spendable notes it created and
+ * spent. Stored per open batch instead of a full ledger copy; the ledger after a batch is the final
+ * snapshot with the deltas of the open batches up to it applied in planning order.
  */
 export interface LedgerDelta {
   depth: number;
-  /** Leaves of the tree before the batch, and its root before and after (checked on replay). */
+  nullDepth: number;
+  /** Leaves of the note tree and keys of the nullifier set before the batch (checked on replay). */
   sizeBefore: number;
-  rootBefore: string;
-  rootAfter: string;
+  keysBefore: number;
+  /** The public state before and after (checked on replay): note-tree roots, the nullifier set's state. */
+  noteRootBefore: string;
+  noteRootAfter: string;
+  nullRootAfter: string;
   /** Appended leaves, in order. */
   leaves: string[];
+  /** Inserted nullifier-set keys, in order. */
+  keys: string[];
   /** Spendable notes created (and not spent within the batch). */
   added: SnapshotNote[];
   /** Commitments of notes spent that existed before the batch. */
   removed: string[];
-  spentNullifiers: string[];
-  usedIntents: string[];
 }
 
-/** A delta does not start where the state it is applied to ends (a stale or misordered delta). */
+/** A delta does not start where the ledger it is applied to ends (a stale or misordered delta). */
 export class LedgerDeltaMismatchError extends DrexError {
   override name = 'LedgerDeltaMismatchError';
   readonly code = 'LEDGER_DELTA_MISMATCH';
 }
 
-/** The snapshot of an empty ledger of a tree `depth`. */
-export function emptySnapshot(depth: number): LedgerSnapshot {
-  return { depth, leaves: [], notes: [], spentNullifiers: [], usedIntents: [] };
+/** The snapshot of an empty ledger of these depths. */
+export function emptySnapshot(depth: number, nullDepth: number): LedgerSnapshotV2 {
+  return { depth, nullDepth, leaves: [], keys: [], notes: [] };
 }
 
-/** Applies `d` to `s` in place (and returns it); refuses a delta planned on another tree size. */
-export function applyDelta(s: LedgerSnapshot, d: LedgerDelta, batchId = '?'): LedgerSnapshot {
-  if (s.depth !== d.depth || s.leaves.length !== d.sizeBefore) {
+/** Applies `d` to `s` in place (and returns it); refuses a delta planned on another ledger. */
+export function applyDelta(s: LedgerSnapshotV2, d: LedgerDelta, batchId = '?'): LedgerSnapshotV2 {
+  if (s.depth !== d.depth || s.nullDepth !== d.nullDepth || s.leaves.length !== d.sizeBefore || s.keys.length !== d.keysBefore) {
     throw new LedgerDeltaMismatchError(
-      `the ledger delta of batch ${batchId} starts at ${d.sizeBefore} leaves (depth ${d.depth}), the state it is applied to has ${s.leaves.length} (depth ${s.depth})`,
+      `the ledger delta of batch ${batchId} starts at ${d.sizeBefore} leaves and ${d.keysBefore} nullifiers (depths ${d.depth}/${d.nullDepth}), ` +
+        `the ledger it is applied to has ${s.leaves.length} and ${s.keys.length} (depths ${s.depth}/${s.nullDepth})`,
     );
   }
   const removed = new Set(d.removed);
   s.leaves.push(...d.leaves);
+  s.keys.push(...d.keys);
   s.notes = s.notes.filter((n) => !removed.has(n.commitment)).concat(d.added);
-  s.spentNullifiers.push(...d.spentNullifiers);
-  s.usedIntents.push(...d.usedIntents);
   return s;
 }

@@ -31,8 +31,8 @@ end
 local function event(message)
   redis.call('HSET', KEYS[1], 'updatedMs', ARGV[1])
   local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
-  local f = redis.call('HMGET', KEYS[1], 'state', 'verified', 'transfers', 'settlementTx', 'block')
-  redis.call('XADD', KEYS[2], '*', 'seq', seq, 'state', f[1], 'verified', f[2] or '0', 'transfers', f[3] or '0',
+  local f = redis.call('HMGET', KEYS[1], 'state', 'verified', 'transfers', 'settlementTx', 'block', 'proofs')
+  redis.call('XADD', KEYS[2], '*', 'seq', seq, 'state', f[1], 'verified', f[2] or '0', 'transfers', f[3] or '0', 'proofs', f[6] or '0',
     'message', message, 'settlementTx', f[4] or '', 'block', f[5] or '0', 'errorCode', ARGV[5], 'at', ARGV[1])
   return seq
 end
@@ -48,13 +48,14 @@ return {'OK', event(ARGV[4])}
 
 /**
  * KEYS[3] plan, [4] ledger delta, [5] proofs, [6] attempts, [7] open list, [8] pending list.
- * ARGV[7] plan JSON, [8] ledger delta JSON, [9] '1' for a re-plan, [10] new version, [11] rootBefore, [12] rootAfter.
+ * ARGV[7] plan JSON, [8] ledger delta JSON, [9] '1' for a re-plan, [10] new version, [11] rootBefore, [12] rootAfter,
+ * [13] the proofs the plan needs.
  */
 export const RECORD_PLAN = `${PRELUDE}
 redis.call('SET', KEYS[3], ARGV[7])
 redis.call('SET', KEYS[4], ARGV[8])
 redis.call('DEL', KEYS[5], KEYS[6])
-redis.call('HSET', KEYS[1], 'state', 'PLANNED', 'planVersion', ARGV[10], 'verified', '0', 'rootBefore', ARGV[11], 'rootAfter', ARGV[12])
+redis.call('HSET', KEYS[1], 'state', 'PLANNED', 'planVersion', ARGV[10], 'verified', '0', 'rootBefore', ARGV[11], 'rootAfter', ARGV[12], 'proofs', ARGV[13])
 if ARGV[9] ~= '1' then
   local id = redis.call('HGET', KEYS[1], 'id')
   redis.call('LREM', KEYS[7], 0, id)
@@ -113,11 +114,11 @@ if k > 0 then redis.call('SET', KEYS[8], ARGV[9]) end
 return fail(11 + k)
 `;
 
-/** KEYS[3] proofs hash. ARGV[7] transfer index, [8] proof JSON. Answers {'OK', seq, verified, complete}. */
+/** KEYS[3] proofs hash. ARGV[7] proof index, [8] proof JSON. Answers {'OK', seq, verified, complete}. */
 export const ACCEPT_PROOF = `${PRELUDE}
 if redis.call('HSETNX', KEYS[3], ARGV[7], ARGV[8]) == 0 then return {'DUPLICATE'} end
 local v = redis.call('HINCRBY', KEYS[1], 'verified', 1)
-local total = tonumber(redis.call('HGET', KEYS[1], 'transfers'))
+local total = tonumber(redis.call('HGET', KEYS[1], 'proofs'))
 if v >= total then
   redis.call('HSET', KEYS[1], 'state', 'VERIFIED')
   return {'OK', event('all proofs verified'), v, 1}

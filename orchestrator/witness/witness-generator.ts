@@ -12,7 +12,7 @@ import { encodeSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { SplitBook } from './split-book.ts';
 
-/** One proof attempt to prepare: transfer `index` of plan `planVersion`, attempt `attempt`. */
+/** One proof attempt to prepare: proof `index` of plan `planVersion`, attempt `attempt`. */
 export interface WitnessTask {
   batchId: string;
   planVersion: number;
@@ -78,13 +78,13 @@ export class WitnessGenerator {
     if (!rec || rec.state !== 'PROVING' || rec.planVersion !== t.planVersion) return null;
     if ((await store.attempt(t.batchId, t.index)) !== t.attempt || (await store.hasProof(t.batchId, t.index))) return null;
     const plan = await store.plan(t.batchId);
-    const transfer = plan?.transfers.find((x) => x.index === t.index);
+    const transfer = plan?.proofs.find((x) => x.index === t.index);
     if (!plan || plan.version !== t.planVersion || !transfer) return null;
 
     const w = await witnessStage(pk, this.o.wasm, transfer.input);
     const mismatch = transfer.publicSignals.findIndex((s, i) => s !== w.publicSignals[i]);
     if (mismatch >= 0 || w.publicSignals.length !== transfer.publicSignals.length) {
-      throw new WitnessMismatchError(`the witness of transfer ${t.index} of batch ${t.batchId} does not prove the planned public signal ${mismatch}`);
+      throw new WitnessMismatchError(`the witness of proof ${t.index} of batch ${t.batchId} does not prove the planned public signal ${mismatch}`);
     }
     const t0 = performance.now();
     const seed = await book.seed(t.proofId, randomSeed());

@@ -1,3 +1,4 @@
+import type { CircuitSpec } from '../../circuits/build/compile.ts';
 import { readFileSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
@@ -26,7 +27,8 @@ export interface WitnessServiceConfig {
   concurrency?: number;
   /** How long one worker may hold a half. Default 120 s. */
   halfDeadlineMs?: number;
-  depth?: number;
+  /** The circuit (as the orchestrator's); default DEFAULT_CIRCUIT. */
+  circuit?: CircuitSpec;
   log?: Logger;
 }
 
@@ -38,7 +40,7 @@ export interface WitnessServiceConfig {
 export async function startWitnessService(c: WitnessServiceConfig): Promise<{ artifact: string; stop(): Promise<void> }> {
   const log = c.log ?? createLogger('witness');
   const deployment = checkDeployment(c.deployment ?? DEFAULT_DEPLOYMENT);
-  const artifacts = await ensureArtifacts({ depth: c.depth });
+  const artifacts = await ensureArtifacts(c.circuit ? { circuit: c.circuit } : {});
   const redis = new Redis(c.redisUrl, { maxRetriesPerRequest: null });
   const store = new BatchStore(redis, c.redisPrefix ?? `drex:${deployment}:`);
   const nc = await connect({ servers: c.natsUrl, name: 'drex-witness', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });

@@ -2,12 +2,18 @@ import { z } from 'zod';
 import { batchId, fieldString, sealedObjectRef } from './fields.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
 
-/** A transfer's circuit inputs (decimal strings): what a whole job's sealed share opens to. */
-export const circuitInput = z.record(z.string(), z.union([fieldString, z.array(fieldString), z.array(z.array(fieldString))]));
+/**
+ * A proof's circuit inputs (decimal strings, nested as the circuit's arrays: per slot, per input note,
+ * per level): what a whole job's sealed share opens to.
+ */
+export const circuitInput = z.record(
+  z.string(),
+  z.union([fieldString, z.array(fieldString), z.array(z.array(fieldString)), z.array(z.array(z.array(fieldString)))]),
+);
 export type CircuitInput = z.infer<typeof circuitInput>;
 
 /**
- * A whole proving job (v1): one transfer to prove, published on `drex.<d>.jobs.v1.transfer`, for workers
+ * A whole proving job (v1): one proof of k transfers to prove, published on `drex.<d>.jobs.v1.transfer`, for workers
  * the deployment trusts. Its inputs travel sealed: to the job gateway (bound to the job id), which
  * re-seals them to the trusted worker that takes the job (bound to its lease id).
  */
@@ -15,7 +21,7 @@ export const jobV1 = z.object({
   v: z.literal(1),
   jobId: z.string().min(1).max(200),
   batchId,
-  /** Position of the transfer in its batch. */
+  /** Position of the proof in its batch. */
   index: z.number().int().min(0),
   /** Plan version of the batch: bumped when a batch is re-planned; older jobs are obsolete. */
   planVersion: z.number().int().min(1),

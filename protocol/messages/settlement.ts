@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchId, fieldString, groth16Proof, producerSignature, type Unsigned } from './fields.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
+import { ledgerPointWire } from '../ledger-point.ts';
 
 /** A batch whose every proof is verified (v1), on `drex.ready.v1.batch`: the input of settlement. */
 export const batchReadyV1 = z.object({
@@ -9,8 +10,10 @@ export const batchReadyV1 = z.object({
   planVersion: z.number().int().min(1),
   /** sha256 of the proving key the proofs were made with (their verification key's artifact set). */
   artifact: z.string().regex(/^[0-9a-f]{64}$/),
-  /** root_0 .. root_n of the batch's plan. */
-  roots: z.array(fieldString).min(2),
+  /** The ledger points of the batch's plan: before its first proof, then after each proof. */
+  points: z.array(ledgerPointWire).min(2),
+  /** The deployment's domain the batch's intents were signed in. */
+  domain: fieldString.optional(),
   items: z
     .array(z.object({ index: z.number().int().min(0), proof: groth16Proof, publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count) }))
     .min(1),
@@ -39,7 +42,7 @@ export const batchSettledV1 = z.discriminatedUnion('ok', [
     batchId,
     planVersion: z.number().int().min(1),
     /**
-     * PROOF_INVALID: the bad transfer indices are to be proved again. Permanent for this plan:
+     * PROOF_INVALID: the bad proof indices are to be proved again. Permanent for this plan:
      * REVERTED (the ledger refused the batch), PACKAGE_INVALID (no settlement package can be built from
      * it), DIVERGED (the chain holds another settlement under this batch id).
      */

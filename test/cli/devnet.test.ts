@@ -135,7 +135,7 @@ describe('drex-swarm devnet', () => {
     const crypto = await loadCrypto();
     const client = new BankClient({ address: info.grpc, bankId: 'central-bank', identity: devBankIdentity('central-bank') });
     try {
-      const res = await client.submit(sampleIntents(crypto, 'central-bank', 1), `devnet-restart-${Date.now()}`);
+      const res = await client.submit(sampleIntents(crypto, (await client.deployment()).domain, 'central-bank', 1), `devnet-restart-${Date.now()}`);
       const events = await client.watch(res.batchId);
       expect(events.at(-1)?.state).toBe('SETTLED');
     } finally {

@@ -147,6 +147,30 @@ describe('the swarm pipeline (real NATS JetStream, Redis, workers and proofs)', 
         key: 'bad-8',
       },
       {
+        name: 'intent signed for another deployment',
+        run: () => {
+          const swarmDomain = swarm.domain;
+          swarm.domain = swarmDomain + 1n;
+          try {
+            return client.submit(swarm.transferIntents('bank-a', 1), 'bad-10');
+          } finally {
+            swarm.domain = swarmDomain;
+          }
+        },
+        grpc: status.INVALID_ARGUMENT,
+        code: 'BAD_INTENT_SIGNATURE',
+        field: /^transfers\[0\]\.signature$/,
+        key: 'bad-10',
+      },
+      {
+        name: 'unknown intent kind',
+        run: () => client.submit([{ ...good[0]!, kind: 'mint' }], 'bad-11'),
+        grpc: status.INVALID_ARGUMENT,
+        code: 'INVALID_FIELD',
+        field: /^transfers\[0\]\.kind$/,
+        key: 'bad-11',
+      },
+      {
         name: 'intent signed by someone else',
         run: () => client.submit([{ ...good[0]!, amount: '999' }], 'bad-9'),
         grpc: status.INVALID_ARGUMENT,

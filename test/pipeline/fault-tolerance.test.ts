@@ -66,10 +66,10 @@ async function storedProofs(batchId: string): Promise<StoredProof[]> {
 async function expectProvedOnceEach(batchId: string, n: number): Promise<void> {
   const proofs = await storedProofs(batchId);
   expect(proofs.map((p) => p.index)).toEqual(Array.from({ length: n }, (_, i) => i));
-  const plan = JSON.parse((await redis.get(`drex:dev:batch:${batchId}:plan`))!) as { transfers: { publicSignals: string[] }[] };
+  const plan = JSON.parse((await redis.get(`drex:dev:batch:${batchId}:plan`))!) as { proofs: { publicSignals: string[] }[] };
   const vkey = JSON.parse(readFileSync((await ensureArtifacts()).vkey, 'utf8')) as unknown;
   for (const p of proofs) {
-    expect(p.publicSignals).toEqual(plan.transfers[p.index]!.publicSignals);
+    expect(p.publicSignals).toEqual(plan.proofs[p.index]!.publicSignals);
     expect(await snarkjs.groth16.verify(vkey, p.publicSignals, p.proof as snarkjs.Groth16Proof)).toBe(true);
   }
 }

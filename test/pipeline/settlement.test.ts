@@ -7,7 +7,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { aggregationRoot } from '../../aggregator/aggregation-tree.ts';
-import { createChainClient, findSettlement, getCurrentRoot, isIntentUsed, isNullifierSpent, type ChainClient } from '../../ledger-bridge/index.ts';
+import { createChainClient, findSettlement, getLedgerPoint, type ChainClient } from '../../ledger-bridge/index.ts';
+import { pointOfWire } from '../../protocol/ledger-point.ts';
 import { CLI_ENTRY } from '../../cli/devnet/child-process.ts';
 import type { StoredPlan, StoredProof } from '../../orchestrator/store/batch-store.ts';
 import { Swarm } from '../support/swarm-harness.ts';
@@ -68,20 +69,19 @@ async function planOf(batchId: string): Promise<StoredPlan> {
 }
 
 describe('settlement on the embedded EVM through the whole pipeline', () => {
-  it('settles a batch: the chain holds exactly the planner\'s root, nullifiers and intents, and the aggregation root', async () => {
+  it('settles a batch: the chain holds exactly the planner\'s ledger point (note root, next leaf, nullifier state), its transfers and the aggregation root', async () => {
     const r = await swarm.run('central-bank', swarm.depositIntents(2), 'funding', new Set(['SETTLED', 'FAILED']));
     expect(r.last.state).toBe('SETTLED');
     expect(r.last.settlementTx).toMatch(/^0x[0-9a-f]{64}$/);
     expect(r.last.block).toBeGreaterThan(0);
     const plan = await planOf(r.batchId);
-    expect(await getCurrentRoot(chain, settlement)).toBe(BigInt(plan.roots.at(-1)!));
-    for (const t of plan.transfers) {
-      expect(await isNullifierSpent(chain, settlement, BigInt(t.publicSignals[2]!))).toBe(true);
-      expect(await isNullifierSpent(chain, settlement, BigInt(t.publicSignals[3]!))).toBe(true);
-      expect(await isIntentUsed(chain, settlement, BigInt(t.publicSignals[10]!))).toBe(true);
-    }
+    expect(await getLedgerPoint(chain, settlement)).toEqual(pointOfWire(plan.points.at(-1)!));
+    // Every intent is in the nullifier set the chain's state commits to: its transfers count them.
+    expect(plan.proofs.flatMap((p) => p.transfers)).toHaveLength(4);
     const rec = await findSettlement(chain, settlement, r.batchId as Hex);
     expect(rec?.txHash).toBe(r.last.settlementTx);
+    expect(rec?.transfers).toBe(4);
+    expect(rec?.minted).toBe(4n * 1_000_000n);
     const proofs = Object.values(await redis.hgetall(`drex:dev:batch:${r.batchId}:proofs`)).map((s) => JSON.parse(s) as StoredProof).sort((a, b) => a.index - b.index);
     expect(rec?.aggregationRoot).toBe(aggregationRoot(proofs.map((p) => ({ proof: p.proof as never, publicSignals: p.publicSignals }))));
     const got = await swarm.client('central-bank').get(r.batchId);
@@ -118,7 +118,7 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     expect(ra?.txHash).toBe(a.at(-1)!.settlementTx);
     expect(rb?.txHash).toBe(b.at(-1)!.settlementTx);
     expect(rb!.blockNumber).toBeGreaterThan(ra!.blockNumber);
-    expect(await getCurrentRoot(chain, settlement)).toBe(BigInt((await planOf(second.batchId)).roots.at(-1)!));
+    expect(await getLedgerPoint(chain, settlement)).toEqual(pointOfWire((await planOf(second.batchId)).points.at(-1)!));
   }, 600_000);
 
   it('fails a batch the ledger can never take at its first attempt with a code, and re-plans and settles the batch after it', async () => {
@@ -152,7 +152,7 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     expect(later.at(-1)!.state).toBe('SETTLED');
     expect(later.some((e) => /planned again|re-planned/.test(e.message))).toBe(true);
     expect(await findSettlement(chain, settlement, doomed.batchId as Hex)).toBeNull();
-    expect(await getCurrentRoot(chain, settlement)).toBe(BigInt((await planOf(next.batchId)).roots.at(-1)!));
+    expect(await getLedgerPoint(chain, settlement)).toEqual(pointOfWire((await planOf(next.batchId)).points.at(-1)!));
   }, 600_000);
 
   it('does not settle a batch carrying a valid proof of another job', async () => {
@@ -169,10 +169,10 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     const wrongId = ('0x' + 'ab'.repeat(32)) as Hex;
     const proofs = [toSolidityProof(other.proof as never), toSolidityProof(mine[1]!.proof as never)];
     // The other job's proof with this batch's public inputs: the batch proof check fails.
-    const withMyInputs = await settleBatch(chain, { address: settlement, batchId: wrongId, proofs, publicInputs: plan.transfers.map((t) => t.publicSignals.map(BigInt)) }).catch((e: unknown) => e);
+    const withMyInputs = await settleBatch(chain, { address: settlement, batchId: wrongId, proofs, publicInputs: plan.proofs.map((t) => t.publicSignals.map(BigInt)) }).catch((e: unknown) => e);
     expect(withMyInputs).toBeInstanceOf(SettlementRevertedError);
     // The other job's proof with its own public inputs: the root chain is broken.
-    const withItsInputs = await settleBatch(chain, { address: settlement, batchId: wrongId, proofs, publicInputs: [other.publicSignals.map(BigInt), plan.transfers[1]!.publicSignals.map(BigInt)] }).catch((e: unknown) => e);
+    const withItsInputs = await settleBatch(chain, { address: settlement, batchId: wrongId, proofs, publicInputs: [other.publicSignals.map(BigInt), plan.proofs[1]!.publicSignals.map(BigInt)] }).catch((e: unknown) => e);
     expect(withItsInputs).toBeInstanceOf(SettlementRevertedError);
     expect(await findSettlement(chain, settlement, wrongId)).toBeNull();
     // The pipeline still settles the batch with its own proofs.

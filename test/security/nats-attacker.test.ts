@@ -39,7 +39,7 @@ describe('the NATS trust boundary', () => {
     })();
     const crypto = await loadCrypto();
     const client = new BankClient({ address: net.endpoints.grpc, bankId: 'central-bank', identity: devBankIdentity('central-bank') });
-    const res = await client.submit(sampleIntents(crypto, 'central-bank', 2), `attack-${Date.now()}`);
+    const res = await client.submit(sampleIntents(crypto, (await client.deployment()).domain, 'central-bank', 2), `attack-${Date.now()}`);
     batch = client
       .watch(res.batchId, () => {}, { finalStates: new Set(['SETTLED', 'FAILED']) })
       .then((events) => events.at(-1)?.state)

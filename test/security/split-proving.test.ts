@@ -74,29 +74,28 @@ describe('split proving: untrusted workers prove without learning a transfer', (
     const redis = new Redis(swarm.redis.url);
     const plan = await new BatchStore(redis, 'drex:dev:').plan(traced.batchId);
     redis.disconnect();
-    expect(plan?.transfers).toHaveLength(2);
+    expect(plan?.proofs).toHaveLength(2);
     const artifacts = await ensureArtifacts();
     const pk = readProvingKey(readFileSync(artifacts.zkey));
     const wasm = readFileSync(artifacts.wasm);
     const secrets: { label: string; value: bigint }[] = [];
-    // Public by design: every batch's public signals (roots, nullifiers, commitments) are on chain; the
-    // traced transfers' witnesses contain earlier batches' (the tree they spend from).
+    // Public by design: every batch's public signals (roots, next leaf, nullifier-set state) are on chain.
     const publicValues = new Set<string>(messagesOn('$KV.drex_dev_jobs.').flatMap((e) => (Array.isArray(e.publicSignals) ? (e.publicSignals as string[]) : [])));
-    for (const t of plan!.transfers) {
+    for (const t of plan!.proofs) {
       t.publicSignals.forEach((s) => publicValues.add(s));
-      const privateInputs = ['Ax', 'Ay', 'nk', 'sigS', 'sigR8x', 'sigR8y', 'recipient', 'amount', 'nonce', 'inAmount', 'inSalt', 'inPathElements', 'outSalt', 'change', 'insertPathElements'];
+      const privateInputs = ['Ax', 'Ay', 'nk', 'sigS', 'sigR8x', 'sigR8y', 'recipient', 'amount', 'nonce', 'seed', 'inAmount', 'inSalt', 'inPathElements', 'insertPathElements', 'lowValue', 'lowNext', 'lowPathElements', 'newPathElements'];
       for (const name of privateInputs) {
-        for (const v of [t.input[name]].flat(2) as string[]) secrets.push({ label: `transfer ${t.index} ${name}`, value: BigInt(v) });
+        for (const v of [t.input[name]].flat(Infinity) as string[]) secrets.push({ label: `proof ${t.index} ${name}`, value: BigInt(v) });
       }
       const w = readWtnsWitness(await calculateWtns(wasm, t.input), pk);
       for (let i = 1 + pk.nPublic; i < pk.nVars; i++) {
         const v = Buffer.from(w.subarray(i * 32, i * 32 + 32)).reverse().toString('hex');
-        secrets.push({ label: `transfer ${t.index} witness[${i}]`, value: BigInt(`0x${v}`) });
+        secrets.push({ label: `proof ${t.index} witness[${i}]`, value: BigInt(`0x${v}`) });
       }
     }
     expect(secrets.some((s) => s.value === AMOUNT)).toBe(true);
     console.info(`secrets gathered: ${secrets.length}`);
-    const index = new SecretIndex(secrets.filter((s) => !publicValues.has(s.value.toString()) && s.value !== BigInt(plan!.transfers[0]!.input.asset as string)));
+    const index = new SecretIndex(secrets.filter((s) => !publicValues.has(s.value.toString()) && s.value !== BigInt([plan!.proofs[0]!.input.asset].flat(Infinity)[0] as string)));
     expect(index.size).toBeGreaterThan(1000);
 
     // The scanner finds a secret in each encoding it claims to search (so an empty result means something).

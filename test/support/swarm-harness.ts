@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type Crypto } from '../../circuits/model/crypto.ts';
-import { signIntent } from '../../circuits/model/intent.ts';
+import { randomField } from '../../circuits/model/note.ts';
+import { signIntentV2, type IntentV2 } from '../../circuits/model/v2/intent.ts';
+import type { Account } from '../../circuits/model/keys.ts';
 import { randomAccount } from '../../circuits/model/keys.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { devBankAccounts, devMinter } from '../../circuits/sample/dev-accounts.ts';
@@ -65,6 +67,8 @@ export class Swarm {
   aggregator!: RunningAggregator;
   workers: CliChild[] = [];
   ledger?: DevLedger;
+  /** The deployment's domain (GetDeployment): every intent is signed in it. */
+  domain = 0n;
   readonly dir = mkdtempSync(join(tmpdir(), 'drex-swarm-test-'));
   /** The aggregator's key file (replicas share it); the orchestrators trust its public key. */
   readonly aggregatorKeyFile = join(this.dir, 'aggregator.key.json');
@@ -103,6 +107,7 @@ export class Swarm {
     if (this.o.ledger) this.ledger = await startDevLedger();
     this.sealKey = (await loadOrCreateSealKey(this.sealKeyFile)).publicKeyHex;
     await this.startOrchestrator();
+    this.domain = (await this.client('central-bank').deployment()).domain;
     this.aggregator = await startAggregator({
       natsUrl: this.nats.url,
       natsCreds: this.security.creds.aggregator,
@@ -210,13 +215,18 @@ export class Swarm {
     return c;
   }
 
+  /** `from`'s intent in this deployment's domain, with a fresh nonce and seed. */
+  signed(from: Account, i: Pick<IntentV2, 'kind' | 'recipient' | 'amount'>): WireIntent {
+    return wireIntentOf(signIntentV2(this.crypto, from, this.domain, { ...i, sender: from.owner, asset: DREX_BRL, nonce: randomNonce(), seed: randomField() }));
+  }
+
   /** Deposits `amount` by the minter to each of the first `perBank` dev accounts of bank-a and bank-b. */
   depositIntents(perBank: number, amount = 1_000_000n): WireIntent[] {
     const minter = devMinter(this.crypto);
     return ['bank-a', 'bank-b'].flatMap((bank) =>
       devBankAccounts(this.crypto, bank)
         .slice(0, perBank)
-        .map((a) => wireIntentOf(signIntent(this.crypto, minter, { sender: minter.owner, recipient: a.owner, amount, asset: DREX_BRL, nonce: randomNonce() }))),
+        .map((a) => this.signed(minter, { kind: 'deposit', recipient: a.owner, amount })),
     );
   }
 
@@ -226,7 +236,7 @@ export class Swarm {
     const to = devBankAccounts(this.crypto, bank === 'bank-a' ? 'bank-b' : 'bank-a');
     return Array.from({ length: n }, (_, i) => {
       const s = from[i % from.length]!;
-      return wireIntentOf(signIntent(this.crypto, s, { sender: s.owner, recipient: to[i % to.length]!.owner, amount: amount + BigInt(i), asset: DREX_BRL, nonce: randomNonce() }));
+      return this.signed(s, { kind: 'transfer', recipient: to[i % to.length]!.owner, amount: amount + BigInt(i) });
     });
   }
 
@@ -234,7 +244,7 @@ export class Swarm {
   unfundedIntent(amount = 1_000n): WireIntent {
     const s = randomAccount(this.crypto);
     const to = devBankAccounts(this.crypto, 'bank-b')[0]!;
-    return wireIntentOf(signIntent(this.crypto, s, { sender: s.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce: randomNonce() }));
+    return this.signed(s, { kind: 'transfer', recipient: to.owner, amount });
   }
 
   /** Submits and follows a batch until `until` (default VERIFIED or FAILED). */

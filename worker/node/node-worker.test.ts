@@ -7,9 +7,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.ts';
-import { funded } from '../../circuits/model/test-fixtures.ts';
-import { planTransfers, type PlannedTransfer } from '../../circuits/model/plan-transfers.ts';
-import { publicSignalsOf } from '../../circuits/model/transfer-witness.ts';
+import { fundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
+import { planBatches, type PlannedProof } from '../../circuits/model/v2/plan-batches.ts';
+import { batchPublicSignals } from '../../circuits/model/v2/batch-witness.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { memberEntryV1 } from '../../protocol/messages/member.ts';
 import { resultV1, type ResultV1 } from '../../protocol/messages/result.ts';
@@ -39,7 +39,8 @@ let js: JetStreamClient;
 let topo: Topology;
 let artifacts: Artifacts;
 let vkey: unknown;
-let transfers: PlannedTransfer[];
+/** Planned proofs of one transfer each (whatever k), chained, with `index` their place in this list. */
+let proofs: PlannedProof[];
 let dir: string;
 /** The aggregator's job gateway: the workers' only way to the jobs. */
 let gateway: JobGateway;
@@ -63,7 +64,7 @@ const newBatchId = () => `0x${randomBytes(32).toString('hex')}`;
 /** The circuit inputs of each job built here, sealed to the gateway when the job is published. */
 const inputs = new Map<string, Record<string, unknown>>();
 
-function jobFor(t: PlannedTransfer, batchId: string, over: Partial<JobV1> = {}, input: Record<string, unknown> = t.input): JobV1 {
+function jobFor(t: PlannedProof, batchId: string, over: Partial<JobV1> = {}, input: Record<string, unknown> = t.input): JobV1 {
   const now = Date.now();
   const jobId = over.jobId ?? `${batchId}:${t.index}:1:1`;
   inputs.set(jobId, input);
@@ -159,15 +160,16 @@ beforeAll(async () => {
   await topo.artifacts.putBlob({ name: names.wasm }, readFileSync(artifacts.wasm));
   await topo.artifacts.putBlob({ name: names.vkey }, readFileSync(artifacts.vkey));
   await topo.artifacts.putBlob({ name: names.manifest }, Buffer.from(JSON.stringify(artifacts.manifest)));
-  const f = await funded(artifacts.manifest.depth);
-  transfers = planTransfers(f.crypto, f.state, f.policy, [
-    { signed: f.intent(f.alice, f.bob.owner, 100n) },
-    { signed: f.intent(f.bob, f.carol.owner, 50n) },
-    { signed: f.intent(f.alice, f.carol.owner, 70n) },
-    { signed: f.intent(f.carol, f.bob.owner, 20n) },
-    { signed: f.intent(f.bob, f.alice.owner, 10n) },
-    { signed: f.intent(f.alice, f.bob.owner, 5n) },
-  ]).transfers;
+  const { k, depth, nullDepth } = artifacts.manifest;
+  const f = await fundedV2({ k, depth, nullDepth });
+  proofs = [
+    f.intent(f.alice, f.bob.owner, 100n),
+    f.intent(f.bob, f.carol.owner, 50n),
+    f.intent(f.alice, f.carol.owner, 70n),
+    f.intent(f.carol, f.bob.owner, 20n),
+    f.intent(f.bob, f.alice.owner, 10n),
+    f.intent(f.alice, f.bob.owner, 5n),
+  ].map((signed, index) => ({ ...planBatches(f.crypto, f.ledger, f.params, [{ signed }]).proofs[0]!, index }));
 });
 
 afterAll(async () => {
@@ -202,13 +204,13 @@ describe('node worker against a real nats-server', () => {
 
   it('proves real jobs on 2 threads and publishes signed, verifiable results, then acks the jobs', async () => {
     const batchId = newBatchId();
-    const jobs = transfers.slice(0, 3).map((t) => jobFor(t, batchId));
+    const jobs = proofs.slice(0, 3).map((t) => jobFor(t, batchId));
     for (const j of jobs) await publishJob(j);
     const results = await takeResults(3);
     expect(results.map((r) => r.jobId).sort()).toEqual(jobs.map((j) => j.jobId).sort());
     for (const r of results) {
       expect(r.batchId).toBe(batchId);
-      await expectValidResult(r, worker.id, publicSignalsOf(transfers[r.index]!.public));
+      await expectValidResult(r, worker.id, batchPublicSignals(proofs[r.index]!.public));
     }
     await until('the jobs stream to be empty', async () => (await topo.jsm.streams.info(NATS.jobsStream)).state.messages === 0);
     expect(worker.stats().proved).toBe(3);
@@ -219,15 +221,15 @@ describe('node worker against a real nats-server', () => {
 
   it('terminates malformed jobs, proves a job however long it waited, refuses inputs the circuit rejects, and keeps proving', async () => {
     const batchId = newBatchId();
-    const t = transfers[3]!;
+    const t = proofs[3]!;
     await publishJob('{ this is not json');
     await publishJob(JSON.stringify({ ...jobFor(t, batchId), artifact: 'nope', index: -1 }));
     await publishJob(jobFor(t, batchId, { jobId: 'waited-an-hour', enqueuedMs: Date.now() - 3_600_000 }));
-    await publishJob(jobFor(t, batchId, { jobId: 'refused' }, { ...t.input, amount: String(BigInt(t.input.amount as string) + 1n) }));
+    await publishJob(jobFor(t, batchId, { jobId: 'refused' }, { ...t.input, amount: (t.input.amount as string[]).map((a, s) => (s === 0 ? String(BigInt(a) + 1n) : a)) }));
     await publishJob(jobFor(t, batchId));
     const results = await takeResults(2);
     expect(results.map((r) => r.jobId).sort()).toEqual([jobFor(t, batchId).jobId, 'waited-an-hour'].sort());
-    for (const r of results) await expectValidResult(r, worker.id, publicSignalsOf(t.public));
+    for (const r of results) await expectValidResult(r, worker.id, batchPublicSignals(t.public));
     await until('every job to be settled', proversSettled);
     expect(worker.stats().failed).toMatchObject({ malformed: 2, witness: 1 });
     const metrics = await worker.metrics.registry.getSingleMetricAsString('drex_worker_jobs_failed_total');
@@ -242,7 +244,7 @@ describe('node worker against a real nats-server', () => {
     await topo.artifacts.putBlob({ name: names.wasm }, readFileSync(artifacts.wasm));
     await topo.artifacts.putBlob({ name: names.manifest }, Buffer.from(JSON.stringify({ ...artifacts.manifest, zkeyHash: fake })));
     const failedBefore = worker.stats().failed.artifact ?? 0;
-    await publishJob(jobFor(transfers[3]!, newBatchId(), { artifact: fake }));
+    await publishJob(jobFor(proofs[3]!, newBatchId(), { artifact: fake }));
     await until('the artifact refusal', () => (worker.stats().failed.artifact ?? 0) > failedBefore);
     // Nak'ed with a delay: still in the stream, waiting to be redelivered, not acked.
     const ci = await topo.jsm.consumers.info(NATS.jobsStream, NATS.proversConsumer);
@@ -256,14 +258,14 @@ describe('graceful drain', () => {
   it('finishes the job in hand on stop(), publishes its result and leaves the membership', async () => {
     const worker = await startWorker('drain', { threads: 1 });
     const batchId = newBatchId();
-    const job = jobFor(transfers[4]!, batchId);
+    const job = jobFor(proofs[4]!, batchId);
     await publishJob(job);
     await until('the job to be in hand', () => worker.stats().inHand === 1);
     await worker.stop();
     expect(worker.stats().proved).toBe(1);
     const [r] = await takeResults(1, 10_000);
     expect(r!.jobId).toBe(job.jobId);
-    await expectValidResult(r!, worker.id, publicSignalsOf(transfers[4]!.public));
+    await expectValidResult(r!, worker.id, batchPublicSignals(proofs[4]!.public));
     expect(await proversSettled()).toBe(true);
     const e = await topo.members.get(worker.id);
     expect(e === null || e.operation !== 'PUT').toBe(true);
@@ -272,7 +274,7 @@ describe('graceful drain', () => {
   it('hands the job back at the drain timeout so that another worker proves it: nothing lost', async () => {
     const first = await startWorker('timeout', { threads: 1, drainTimeoutMs: 0 });
     const batchId = newBatchId();
-    const job = jobFor(transfers[5]!, batchId);
+    const job = jobFor(proofs[5]!, batchId);
     await publishJob(job);
     await until('the job to be in hand', () => first.stats().inHand === 1);
     await first.stop();
@@ -281,7 +283,7 @@ describe('graceful drain', () => {
     try {
       const [r] = await takeResults(1);
       expect(r!.jobId).toBe(job.jobId);
-      await expectValidResult(r!, second.id, publicSignalsOf(transfers[5]!.public));
+      await expectValidResult(r!, second.id, batchPublicSignals(proofs[5]!.public));
       await until('every job to be settled', proversSettled);
     } finally {
       await second.stop();

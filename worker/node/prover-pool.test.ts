@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
-import { funded } from '../../circuits/model/test-fixtures.ts';
-import { planTransfers } from '../../circuits/model/plan-transfers.ts';
+import type { CircuitInput } from '../../circuits/model/v2/batch-witness.ts';
+import { planBatches } from '../../circuits/model/v2/plan-batches.ts';
+import { fundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
 import { loadProverArtifacts, type ProverArtifacts } from '../prover/groth16-prover.ts';
 import { createProverPool, type ProverPool } from './prover-pool.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
@@ -9,15 +10,17 @@ import { testLogger } from '../../test/support/test-logger.ts';
 let pool: ProverPool;
 let artifacts: ProverArtifacts;
 let hash: string;
-let refused: Record<string, string | string[] | string[][]>;
+let refused: CircuitInput;
 
 beforeAll(async () => {
   const a = await ensureArtifacts();
   artifacts = loadProverArtifacts(a);
   hash = a.manifest.zkeyHash;
-  const f = await funded(a.manifest.depth);
-  const [t] = planTransfers(f.crypto, f.state, f.policy, [{ signed: f.intent(f.alice, f.bob.owner, 100n) }]).transfers;
-  refused = { ...t!.input, amount: '101' };
+  const { k, depth, nullDepth } = a.manifest;
+  const f = await fundedV2({ k, depth, nullDepth });
+  const [p] = planBatches(f.crypto, f.ledger, f.params, [{ signed: f.intent(f.alice, f.bob.owner, 100n) }]).proofs;
+  // The signed amount is 100: the circuit refuses the signature over 101.
+  refused = { ...p!.input, amount: (p!.input.amount as string[]).map((a, s) => (s === 0 ? '101' : a)) };
   pool = await createProverPool({ threads: 2, log: testLogger('prover-pool-test') });
 });
 

@@ -1,7 +1,16 @@
 import type { Crypto } from '../crypto.ts';
 import { ownerOf, type Account, type ProofAuthorization } from '../keys.ts';
 import { reject } from '../errors.ts';
-import type { IntentSignature } from '../intent.ts';
+
+/** EdDSA-Poseidon signature over the intent's hash. */
+export interface IntentSignature {
+  R8x: bigint;
+  R8y: bigint;
+  S: bigint;
+}
+
+/** Recipient value of a withdrawal (the amount leaves the shielded pool). */
+export const WITHDRAW_RECIPIENT = 0n;
 
 /** What an intent does: spend notes to a recipient, mint (the minter, no notes spent), or burn. */
 export type IntentKind = 'transfer' | 'deposit' | 'withdraw';

@@ -1,8 +1,7 @@
 import type { Crypto } from '../crypto.ts';
-import type { PlacedNote } from '../note.ts';
+import { noteOfRecord, noteRecord, type PlacedNote } from '../note.ts';
 import { NoteTree } from '../note-tree.ts';
 import { NullifierSet } from '../nullifier-set.ts';
-import { noteRecord } from '../ledger-state.ts';
 
 /** A JSON-safe snapshot of a v2 ledger (bigints as decimal strings). */
 export interface LedgerSnapshotV2 {
@@ -97,9 +96,7 @@ export class LedgerV2 {
       NoteTree.fromLeaves(crypto, s.depth, s.leaves.map(BigInt)),
       NullifierSet.fromKeys(crypto, s.nullDepth, s.keys.map(BigInt)),
     );
-    for (const n of s.notes) {
-      ledger.addNote({ owner: BigInt(n.owner), amount: BigInt(n.amount), asset: BigInt(n.asset), salt: BigInt(n.salt), index: n.index, commitment: BigInt(n.commitment) });
-    }
+    for (const n of s.notes) ledger.addNote(noteOfRecord(n));
     return ledger;
   }
 }

@@ -1,8 +1,7 @@
 import type { Crypto } from '../crypto.ts';
 import { reject, TransferRejectedError } from '../errors.ts';
 import type { PlacedNote } from '../note.ts';
-import { selectNotes } from '../plan-transfers.ts';
-import type { TransferPolicy } from '../transfer-witness.ts';
+import type { TransferPolicy } from '../policy.ts';
 import { batchWitness, type BatchWitness } from './batch-witness.ts';
 import type { SignedIntentV2 } from './intent.ts';
 import type { LedgerPoint, LedgerV2 } from './ledger.ts';
@@ -35,12 +34,35 @@ export interface BatchPlan {
   points: LedgerPoint[];
 }
 
+/**
+ * Chooses the notes that pay `amount`: the smallest single note that covers it, else the two largest.
+ * Returns [] when the sender holds none.
+ */
+export function selectNotes(ledger: Pick<LedgerV2, 'notesOf' | 'balanceOf'>, owner: bigint, asset: bigint, amount: bigint): PlacedNote[] {
+  const notes = ledger.notesOf(owner, asset);
+  if (notes.length === 0) return [];
+  const single = [...notes].reverse().find((n) => n.amount >= amount);
+  if (single) return [single];
+  const pair = notes.slice(0, 2);
+  const total = pair.reduce((s, n) => s + n.amount, 0n);
+  if (total < amount) {
+    const balance = ledger.balanceOf(owner, asset);
+    reject(
+      'INSUFFICIENT_FUNDS',
+      balance >= amount
+        ? `the sender's two largest notes hold ${total} < ${amount} (balance ${balance} is spread over ${notes.length} notes; consolidate first)`
+        : `the sender holds ${balance} of asset ${asset}, the intent moves ${amount}`,
+    );
+  }
+  return pair;
+}
+
 function resolveSpend(ledger: LedgerV2, item: PlanItemV2): PlacedNote[] {
   const { intent } = item.signed;
   if (intent.kind === 'deposit') return [];
   if (item.spend === undefined) {
     const notes = selectNotes(ledger, intent.sender, intent.asset, intent.amount);
-    if (notes.length === 0) reject('INSUFFICIENT_FUNDS', `the sender holds no notes of asset ${intent.asset}`);
+    if (notes.length === 0) reject('INSUFFICIENT_FUNDS', `the sender holds 0 of asset ${intent.asset}, the intent moves ${intent.amount}`);
     return notes;
   }
   return item.spend.map((c) => {

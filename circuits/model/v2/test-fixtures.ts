@@ -1,7 +1,7 @@
 import { loadCrypto, type Crypto } from '../crypto.ts';
 import { devAccount, type Account } from '../keys.ts';
 import { randomField } from '../note.ts';
-import type { TransferPolicy } from '../transfer-witness.ts';
+import type { TransferPolicy } from '../policy.ts';
 import { signIntentV2, type IntentKind, type SignedIntentV2 } from './intent.ts';
 import { LedgerV2 } from './ledger.ts';
 import { planBatches, type BatchParams, type BatchPlan } from './plan-batches.ts';

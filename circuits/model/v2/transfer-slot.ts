@@ -2,7 +2,7 @@ import { isField, type Crypto } from '../crypto.ts';
 import { reject, type TransferRejection } from '../errors.ts';
 import { noteCommitment, type PlacedNote } from '../note.ts';
 import { nullifierKey, NullifierSetError, type SetInsertion } from '../nullifier-set.ts';
-import { AMOUNT_BOUND, type TransferPolicy } from '../transfer-witness.ts';
+import { AMOUNT_BOUND, type TransferPolicy } from '../policy.ts';
 import { intentNullifierV2, KIND_CODE, noteNullifierV2, outputSalts, verifyIntentSignatureV2, type SignedIntentV2 } from './intent.ts';
 import type { LedgerV2 } from './ledger.ts';
 
