@@ -340,7 +340,7 @@ describe('DrexSettlement on the embedded EVM (real k=2 proofs)', () => {
     expect((await refused(settle('Y', Y), 'StaleNullifierRoot')).args).toEqual([0n, P[3]!.nullRoot, P[2]!.nullRoot]);
   });
 
-  it('refuses valid proofs the chain must not take: NoteIndexMismatch, DomainMismatch, TransfersOutOfRange (none, or more than k); and another batch under a settled id (BatchAlreadySettled), changing nothing', async () => {
+  it('refuses valid proofs the chain must not take: NoteIndexMismatch, DomainMismatch, TransfersOutOfRange (none, or more than k), ValueOutOfRange (before verification); and another batch under a settled id (BatchAlreadySettled), changing nothing', async () => {
     const { gapIndex, wrongDomain, empty, C } = proved;
     expect(await proofsValid(concatProved(gapIndex, wrongDomain, empty))).toBe(true);
 
@@ -350,11 +350,13 @@ describe('DrexSettlement on the embedded EVM (real k=2 proofs)', () => {
     expect(empty.publicInputs[0]![5]).toBe(0n);
     expect((await refused(settle('empty', empty), 'TransfersOutOfRange')).args).toEqual([0n, 0n]);
     expect((await refused(settle('C-3', withInput(C, 0, 5, () => 3n)), 'TransfersOutOfRange')).args).toEqual([0n, 3n]);
+    // k = 2 transfers move less than 2^65 each way; a larger claim is refused by name, not by an overflow.
+    expect((await refused(settle('C-v', withInput(C, 0, 6, () => 2n ** 65n)), 'ValueOutOfRange')).args).toEqual([0n, 2n ** 65n, C.publicInputs[0]![7]!]);
     // The id of a settled batch, with proofs that would otherwise pass every check before verification.
     expect((await rawRefused(settleData('X', C), 'BatchAlreadySettled')).args).toEqual([batchId('X')]);
 
     expect(await chainState()).toEqual(at(P[3]!, 1800n));
-    for (const id of ['gap', 'domain', 'empty', 'C-3']) expect(await getSettledBatch(client, addrs.DrexSettlement, batchId(id))).toBeNull();
+    for (const id of ['gap', 'domain', 'empty', 'C-3', 'C-v']) expect(await getSettledBatch(client, addrs.DrexSettlement, batchId(id))).toBeNull();
   });
 
   it('checks the policy: a batch proven under another minter id (MinterMismatch) or a limit above the policy\'s (LimitExceeded) is refused once the policy changed', async () => {

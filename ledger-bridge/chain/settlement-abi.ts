@@ -47,6 +47,7 @@ export const drexSettlementAbi = parseAbi([
   'error NoteIndexMismatch(uint256 index, uint256 expected, uint256 actual)',
   'error DomainMismatch(uint256 index, uint256 actual)',
   'error TransfersOutOfRange(uint256 index, uint256 transfers)',
+  'error ValueOutOfRange(uint256 index, uint256 valueIn, uint256 valueOut)',
   'error InvalidTransfersPerProof(uint256 transfersPerProof)',
   'error MinterMismatch(uint256 index, uint256 minter)',
   'error LimitExceeded(uint256 index, uint256 limit)',

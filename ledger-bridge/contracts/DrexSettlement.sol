@@ -88,6 +88,9 @@ contract DrexSettlement is SettlementBase {
     error DomainMismatch(uint256 index, uint256 actual);
     /// @notice Proof `index` claims `transfers` slots in use: it must be 1..transfersPerProof.
     error TransfersOutOfRange(uint256 index, uint256 transfers);
+    /// @notice Proof `index` claims a value balance no k transfers can move (the circuit proves every
+    ///         amount below 2^64): checked before verification, so the running totals cannot overflow.
+    error ValueOutOfRange(uint256 index, uint256 valueIn, uint256 valueOut);
     error InvalidTransfersPerProof(uint256 transfersPerProof);
 
     /// @notice Where the ledger starts: LedgerV2.empty(...).point and supply 0 for a fresh ledger.
@@ -206,6 +209,7 @@ contract DrexSettlement is SettlementBase {
             _checkPolicy(i, x[MINTER], x[LIMIT], cur);
             if ((x[VALUE_IN] | x[VALUE_OUT]) != 0) {
                 if (!hasRole(MINTER_ROLE, msg.sender)) revert ValueBalanceNotAllowed(i);
+                if (x[VALUE_IN] >= k << 64 || x[VALUE_OUT] >= k << 64) revert ValueOutOfRange(i, x[VALUE_IN], x[VALUE_OUT]);
                 valueBalance = true;
                 t.minted += x[VALUE_IN];
                 t.burned += x[VALUE_OUT];
