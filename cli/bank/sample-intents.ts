@@ -9,7 +9,7 @@ import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { wireIntentOf } from './wire-intent.ts';
 
 /** Genesis notes per dev account, and their amount (1,000,000.00 in centavos). */
-export const GENESIS_NOTES_PER_ACCOUNT = 2;
+export const GENESIS_NOTES_PER_ACCOUNT = 1;
 export const GENESIS_NOTE_AMOUNT = 100_000_000n;
 
 /**
