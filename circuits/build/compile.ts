@@ -10,6 +10,7 @@ import type { Progress } from '../ceremony/progress.ts';
 import { timedStep } from '../ceremony/progress.ts';
 import { sha256Hex } from './hash.ts';
 import { DrexError } from '../../protocol/errors.ts';
+import { circuitFromEnv } from './circuit-name.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -35,10 +36,13 @@ export interface CircuitSpec {
 }
 
 /**
- * The deployment default: one transfer per proof, 2^20 notes, 2^21 nullifier-set entries. A larger k
+ * The built-in circuit: one transfer per proof, 2^20 notes, 2^21 nullifier-set entries. A larger k
  * settles cheaper per transfer and needs a larger setup (see the README's settlement gas table).
  */
-export const DEFAULT_CIRCUIT: CircuitSpec = { circuit: 'transfer-batch', k: 1, depth: 20, nullDepth: 21 };
+export const BUILT_IN_CIRCUIT: CircuitSpec = { circuit: 'transfer-batch', k: 1, depth: 20, nullDepth: 21 };
+
+/** The deployment default: `DREX_CIRCUIT` (e.g. `k4-d20-n21`) when set, else the built-in circuit. */
+export const DEFAULT_CIRCUIT: CircuitSpec = circuitFromEnv(BUILT_IN_CIRCUIT);
 
 /** A compiled circuit in the cache. */
 export interface CompiledCircuit {

@@ -62,7 +62,7 @@ export interface Artifacts {
 }
 
 export interface SetupOptions {
-  /** Which circuit; DEFAULT_CIRCUIT (k = 1, depths 20 and 21) by default. */
+  /** Which circuit; DEFAULT_CIRCUIT (DREX_CIRCUIT, else k = 1 with depths 20 and 21) by default. */
   circuit?: CircuitSpec;
   /** Phase-2-ready powers-of-tau file of a public ceremony; defaults to DREX_PTAU, else the dev setup. */
   ptau?: string;

@@ -96,7 +96,12 @@ export class NullifierSet {
 
   /** The inserted keys, in insertion order (the sentinel left out). */
   keys(): bigint[] {
-    return this.entries.slice(1).map((e) => e.value);
+    return this.keysSince(0);
+  }
+
+  /** The keys inserted after the first `count`, in insertion order. */
+  keysSince(count: number): bigint[] {
+    return this.entries.slice(1 + count).map((e) => e.value);
   }
 
   /** Inserts `key`, returning what the circuit needs to prove the insertion. */

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from 'viem';
+import { DEFAULT_CIRCUIT } from '../../circuits/build/compile.ts';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
 import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
@@ -41,14 +42,16 @@ function resolved(o: ChaosOptions) {
     transfers: o.transfers ?? 64,
     faults: o.faults ?? 20,
     workers: o.workers ?? 2,
+    transfersPerProof: o.transfersPerProof ?? DEFAULT_CIRCUIT.k,
     timeoutMs: o.timeoutMs ?? 40 * 60_000,
     stallMs: o.stallMs ?? 5 * 60_000,
     spacing: o.faultSpacingMs ?? { min: 1500, max: 5000 },
   };
   if (!Number.isInteger(r.seed)) throw new ChaosOptionError(`seed must be an integer, got ${o.seed}`);
-  for (const k of ['batches', 'transfers', 'workers', 'timeoutMs', 'stallMs'] as const) {
+  for (const k of ['batches', 'transfers', 'workers', 'transfersPerProof', 'timeoutMs', 'stallMs'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new ChaosOptionError(`${k} must be a positive integer, got ${r[k]}`);
   }
+  if (r.transfersPerProof > 64) throw new ChaosOptionError(`transfersPerProof must be 1..64, got ${r.transfersPerProof}`);
   if (!Number.isInteger(r.faults) || r.faults < 0) throw new ChaosOptionError(`faults must be a non-negative integer, got ${r.faults}`);
   if (r.transfers < r.batches) throw new ChaosOptionError(`${r.transfers} transfers cannot fill ${r.batches} batches`);
   if (r.spacing.min < 0 || r.spacing.max < r.spacing.min) throw new ChaosOptionError('faultSpacingMs needs 0 <= min <= max');
@@ -73,10 +76,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     options.log?.(line);
     appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
   };
-  log(`seed ${o.seed}: ${o.batches} batches, ${o.transfers} transfers, ${o.faults} faults, ${o.workers} workers; run folder ${dir}`);
+  log(`seed ${o.seed}: ${o.batches} batches, ${o.transfers} transfers in proofs of ${o.transfersPerProof}, ${o.faults} faults, ${o.workers} workers; run folder ${dir}`);
 
   const rng = mulberry32(o.seed);
-  await ensureArtifacts();
+  await ensureArtifacts({ circuit: { ...DEFAULT_CIRCUIT, k: o.transfersPerProof } });
   const crypto = await loadCrypto();
   const submitGaps = Array.from({ length: o.batches }, () => rng.int(1000, 4000));
   const plan = planFaults(rng, { count: o.faults, workers: o.workers, spacing: o.spacing });
@@ -89,6 +92,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     net = await startDevnet({
       workers: o.workers,
+      transfersPerProof: o.transfersPerProof,
       threads: 1,
       grpcPort: 0,
       httpPort: 0,

@@ -10,6 +10,8 @@ export interface ChaosOptions {
   faults?: number;
   /** Node workers (default 2). */
   workers?: number;
+  /** k of the devnet's circuit: transfers per proof (default DEFAULT_CIRCUIT's, DREX_CIRCUIT or 1). */
+  transfersPerProof?: number;
   /**
    * The longest wait for every batch to be final after the faults (default 40 min): proving time
    * depends on the machine, so a run ends early only when it stalls (see `stallMs`).

@@ -20,10 +20,11 @@ export function chaosCommand(): Command {
     .option('--transfers <n>', 'transfers over all batches', integer('--transfers', 1), 64)
     .option('--faults <n>', 'faults to inject', integer('--faults', 0), 20)
     .option('--workers <n>', 'Node workers', integer('--workers', 1), 2)
+    .option('--transfers-per-proof <k>', 'k of the devnet\'s circuit (default: DREX_CIRCUIT\'s k, else 1)', integer('--transfers-per-proof', 1))
     .option('--timeout-ms <ms>', 'the longest wait for every batch to be final after the faults', integer('--timeout-ms', 1), 40 * 60_000)
     .option('--stall-ms <ms>', 'a batch is stuck when no batch moved (state or proofs verified) for this long', integer('--stall-ms', 1), 5 * 60_000)
     .option('--dir <path>', 'run folder (default: a fresh temporary one, removed when the run passes)')
-    .action(async (o: { seed: number; batches: number; transfers: number; faults: number; workers: number; timeoutMs: number; stallMs: number; dir?: string }) => {
+    .action(async (o: { seed: number; batches: number; transfers: number; faults: number; workers: number; transfersPerProof?: number; timeoutMs: number; stallMs: number; dir?: string }) => {
       const { runChaos } = await import('../chaos/run-chaos.ts');
       const r = await runChaos({ ...o, log: (m) => process.stderr.write(`[chaos] ${m}\n`) });
       const { seed, faults, transfers, settled, lost, duplicates, stuck, final_root_matches, durationMs, dir } = r;

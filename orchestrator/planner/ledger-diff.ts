@@ -2,36 +2,40 @@ import { noteRecord } from '../../circuits/model/note.ts';
 import type { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
 import type { LedgerDelta } from '../store/ledger-delta.ts';
 
-/** A point of a ledger to diff against (`LedgerV2.checkpoint`) with its public state then. */
+/** A point of a ledger to diff against: its sizes, note root and unspent notes then. */
 export interface LedgerCheckpoint {
-  at: ReturnType<LedgerV2['checkpoint']>;
+  size: number;
+  /** Nullifier-set keys inserted (the sentinel left out). */
+  keys: number;
   noteRoot: bigint;
+  unspent: ReadonlySet<bigint>;
 }
 
 /** Takes a checkpoint of `ledger` to diff against later. */
 export function checkpointOf(ledger: LedgerV2): LedgerCheckpoint {
-  return { at: ledger.checkpoint(), noteRoot: ledger.tree.root };
+  return { size: ledger.tree.size, keys: ledger.nullifiers.size - 1, noteRoot: ledger.tree.root, unspent: new Set(ledger.unspentCommitments()) };
 }
 
-/** What changed from `before` to `ledger`: the compact record of one planned batch. */
+/**
+ * What changed from `before` to `ledger`: the compact record of one planned batch. The ledger only
+ * grows (leaves and keys are appended), and a note made by the batch sits at a leaf it appended, so
+ * only the notes spent need the checkpoint's set.
+ */
 export function ledgerDelta(before: LedgerCheckpoint, ledger: LedgerV2): LedgerDelta {
-  const now = ledger.checkpoint();
-  const hadNote = new Set(before.at.unspent.map((n) => n.commitment));
-  const hasNote = new Set(now.unspent.map((n) => n.commitment));
   const leaves: string[] = [];
-  for (let i = before.at.size; i < ledger.tree.size; i++) leaves.push(String(ledger.tree.leaf(i)));
+  for (let i = before.size; i < ledger.tree.size; i++) leaves.push(String(ledger.tree.leaf(i)));
   const point = ledger.point;
   return {
     depth: ledger.tree.depth,
     nullDepth: ledger.nullifiers.depth,
-    sizeBefore: before.at.size,
-    keysBefore: before.at.keys.length,
+    sizeBefore: before.size,
+    keysBefore: before.keys,
     noteRootBefore: String(before.noteRoot),
     noteRootAfter: String(point.noteRoot),
     nullRootAfter: String(point.nullRoot),
     leaves,
-    keys: now.keys.slice(before.at.keys.length).map(String),
-    added: now.unspent.filter((n) => !hadNote.has(n.commitment)).map(noteRecord),
-    removed: before.at.unspent.filter((n) => !hasNote.has(n.commitment)).map((n) => String(n.commitment)),
+    keys: ledger.nullifiers.keysSince(before.keys).map(String),
+    added: ledger.notesFrom(before.size).map(noteRecord),
+    removed: [...before.unspent].filter((c) => ledger.note(c) === undefined).map(String),
   };
 }

@@ -23,8 +23,10 @@ describe('chaos plan', () => {
 describe('chaos run', () => {
   // A whole devnet (real nats-server, redis-server, EVM, workers, proofs) with 20 seeded faults. Progress
   // and every process's log go to files under the run folder, which is kept (and named) on failure.
+  // Four transfers per proof: the 64 transfers are 16 proofs (32 split halves), and k > 1 runs through
+  // every part of the swarm, kills and restarts included.
   it('loses nothing, applies nothing twice and ends on the planner\'s root despite kills and restarts', async () => {
-    const report = await runChaos({ seed: 7 });
+    const report = await runChaos({ seed: 7, transfersPerProof: 4 });
     const { seed, faults, transfers, settled, lost, duplicates, stuck, final_root_matches, durationMs } = report;
     console.info(`chaos report: ${JSON.stringify({ seed, faults, transfers, settled, lost, duplicates, stuck, final_root_matches, durationMs })}`);
     const summary = { ...report, faultLog: undefined, batches: report.batches.map((b) => `${b.batchId.slice(0, 12)} ${b.state} ${b.settledOnChain}/${b.transfers}`) };

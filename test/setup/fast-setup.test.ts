@@ -1,5 +1,6 @@
 // The dev setup's keys are ordinary snarkjs keys: the snarkjs CLI proves and verifies with them, and the
-// Solidity verifier snarkjs exports from them accepts the proof on the embedded EVM.
+// Solidity verifier snarkjs exports from them accepts the proof on the embedded EVM. On the built-in
+// circuit, the one a deployment gets without DREX_CIRCUIT.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as snarkjs from 'snarkjs';
 import type { Address } from 'viem';
+import { BUILT_IN_CIRCUIT } from '../../circuits/build/compile.ts';
 import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.ts';
 import { buildSample } from '../../circuits/sample/sample-transfer.ts';
 import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
@@ -38,9 +40,9 @@ let artifacts: Artifacts;
 let dir: string;
 let chain: EmbeddedChain | undefined;
 beforeAll(async () => {
-  artifacts = await ensureArtifacts();
+  artifacts = await ensureArtifacts({ circuit: BUILT_IN_CIRCUIT });
   dir = mkdtempSync(join(tmpdir(), 'fast-setup-'));
-  const sample = await buildSample();
+  const sample = await buildSample(BUILT_IN_CIRCUIT);
   await snarkjs.wtns.calculate(sample.proof.input as Record<string, unknown>, artifacts.wasm, join(dir, 'witness.wtns'));
   await releaseSnarkjs();
 }, 300_000);
@@ -52,7 +54,7 @@ afterAll(async () => {
 describe('keys from the dev setup', () => {
   it('were made by the dev setup, and say so', () => {
     expect(artifacts.manifest.setup).toEqual({ method: 'dev-single-party', trusted: false });
-    // The default circuit (k = 1, depths 20 and 21): 2^17 fits its constraints.
+    // The built-in circuit (k = 1, depths 20 and 21), whatever DREX_CIRCUIT the suite runs: 2^17 fits it.
     expect(artifacts.manifest.power).toBe(17);
   });
 

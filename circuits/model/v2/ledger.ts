@@ -68,6 +68,16 @@ export class LedgerV2 {
     return this.notesOf(owner, asset).reduce((s, n) => s + n.amount, 0n);
   }
 
+  /** Commitments of every unspent note it knows of. */
+  unspentCommitments(): IterableIterator<bigint> {
+    return this.unspent.keys();
+  }
+
+  /** Unspent notes at leaf `index` or later: the ones created after the tree had `index` leaves. */
+  notesFrom(index: number): PlacedNote[] {
+    return [...this.unspent.values()].filter((n) => n.index >= index);
+  }
+
   /** A point to roll back to with `restore`. */
   checkpoint(): { size: number; keys: bigint[]; unspent: PlacedNote[] } {
     return { size: this.tree.size, keys: this.nullifiers.keys(), unspent: [...this.unspent.values()] };
