@@ -112,7 +112,9 @@ describe('buildSettlementPackage', () => {
     const short = { proof: batch.items[0]!.proof, publicSignals: batch.items[0]!.publicSignals.slice(1) };
     expectRefused(() => buildSettlementPackage({ batchId: BATCH_ID, items: [short] }), 'MALFORMED_ITEM', 0);
     expectRefused(() => buildSettlementPackage({ batchId: BATCH_ID, items: [batch.items[0]!, withSignal(batch.items[1]!, IX.transfers, 0n)] }), 'MALFORMED_ITEM', 1);
-    expectRefused(() => buildSettlementPackage({ batchId: BATCH_ID, items: [withSignal(batch.items[0]!, IX.transfers, 1025n)] }), 'MALFORMED_ITEM', 0);
+    expectRefused(() => buildSettlementPackage({ batchId: BATCH_ID, items: [withSignal(batch.items[0]!, IX.transfers, 65n)] }), 'MALFORMED_ITEM', 0);
+    // More than the deployment's k (the proofs here carry one transfer each).
+    expectRefused(() => buildSettlementPackage({ batchId: BATCH_ID, items: [withSignal(batch.items[0]!, IX.transfers, 2n)], transfersPerProof: 1 }), 'MALFORMED_ITEM', 0);
   });
 });
 

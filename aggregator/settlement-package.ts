@@ -14,7 +14,7 @@ import { toSolidityProof, ProofEncodingError, type SolidityProof } from '../prot
 import { FIELD_PRIME, SCALAR_ORDER } from './bn254-engine.ts';
 import { leafOf, rootOfLeaves } from './aggregation-tree.ts';
 import type { ProofItem } from './batch-verify.ts';
-import { TRANSFER_PUBLIC_INPUTS as IX } from '../protocol/transfer-public-inputs.ts';
+import { MAX_TRANSFERS_PER_PROOF, TRANSFER_PUBLIC_INPUTS as IX } from '../protocol/transfer-public-inputs.ts';
 import { pointAfter, pointBefore, type ChainPoint } from '../protocol/ledger-point.ts';
 import { DrexError } from '../protocol/errors.ts';
 
@@ -68,16 +68,17 @@ export interface BuildSettlementPackageArgs {
   expectedPoints?: readonly ChainPoint[];
   /** The deployment's domain, when known: every proof must carry it. */
   domain?: bigint;
+  /** The deployment's k, when known: no proof carries more transfers. */
+  transfersPerProof?: number;
 }
 
 /** What the package checks besides the proofs themselves. */
 export interface PackageExpectations {
   expectedPoints?: readonly ChainPoint[];
   domain?: bigint;
+  /** The deployment's k (default: the largest k a circuit is built for). */
+  transfersPerProof?: number;
 }
-
-/** Most transfers one proof may carry (the settlement contract's bound on transfers per proof). */
-export const MAX_TRANSFERS_PER_PROOF = 1024;
 
 const BATCH_ID = /^0x[0-9a-fA-F]{64}$/;
 
@@ -132,11 +133,12 @@ export function assembleSettlementPackage(
   const n = publicInputs.length;
   if (n === 0) fail('EMPTY_BATCH', 'a settlement package needs at least one proof');
   if (proofs.length !== n) fail('MALFORMED_ITEM', `${proofs.length} proofs for ${n} sets of public inputs`);
+  const k = expect.transfersPerProof ?? MAX_TRANSFERS_PER_PROOF;
   publicInputs.forEach((x, i) => {
     if (x.length !== IX.count) fail('MALFORMED_ITEM', `expected ${IX.count} public inputs, got ${x.length}`, i);
     if (x.some((v) => v < 0n || v >= SCALAR_ORDER)) fail('MALFORMED_ITEM', 'a public input is not a field element below r', i);
     const t = x[IX.transfers]!;
-    if (t < 1n || t > BigInt(MAX_TRANSFERS_PER_PROOF)) fail('MALFORMED_ITEM', `carries ${t} transfers, not 1..${MAX_TRANSFERS_PER_PROOF}`, i);
+    if (t < 1n || t > BigInt(k)) fail('MALFORMED_ITEM', `carries ${t} transfers, not 1..${k}${expect.transfersPerProof === undefined ? '' : " (the deployment's k)"}`, i);
   });
   proofs.forEach((p, i) => {
     if (p.length !== 8 || p.some((c) => c < 0n || c >= FIELD_PRIME)) fail('MALFORMED_ITEM', 'a proof is 8 coordinates below the base field prime', i);
@@ -186,10 +188,10 @@ export function assembleSettlementPackage(
  * ledger points (against `expectedPoints` too, when given) and the domain (against `domain`, when given).
  */
 export function buildSettlementPackage(args: BuildSettlementPackageArgs): SettlementPackage {
-  const { batchId, items, expectedPoints, domain } = args;
+  const { batchId, items, expectedPoints, domain, transfersPerProof } = args;
   if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) fail('BAD_BATCH_ID', 'batchId must be 0x-prefixed 32-byte hex');
   if (!Array.isArray(items) || items.length === 0) fail('EMPTY_BATCH', 'a settlement package needs at least one proof');
   const publicInputs = items.map(signalsOf);
   const proofs = items.map(proofOf);
-  return assembleSettlementPackage(batchId, proofs, publicInputs, { expectedPoints, domain });
+  return assembleSettlementPackage(batchId, proofs, publicInputs, { expectedPoints, domain, transfersPerProof });
 }

@@ -17,3 +17,6 @@ export const TRANSFER_PUBLIC_INPUTS = {
   minter: 9,
   domain: 10,
 } as const;
+
+/** The largest k (transfers per proof) the k-transfer circuit is built for. */
+export const MAX_TRANSFERS_PER_PROOF = 64;

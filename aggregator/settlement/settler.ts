@@ -186,7 +186,7 @@ export class Settler {
     }
     let pkg;
     try {
-      pkg = buildSettlementPackage({ batchId, items, expectedPoints: points, domain: this.ledger!.domain });
+      pkg = buildSettlementPackage({ batchId, items, expectedPoints: points, domain: this.ledger!.domain, transfersPerProof: this.ledger!.transfersPerProof });
     } catch (err) {
       if (err instanceof SettlementPackageError) return this.refused(ready, 'PACKAGE_INVALID', err.message);
       throw err;

@@ -1,4 +1,5 @@
 import { DrexError } from '../../protocol/errors.ts';
+import { MAX_TRANSFERS_PER_PROOF } from '../../protocol/transfer-public-inputs.ts';
 import type { CircuitSpec } from './compile.ts';
 
 /** A circuit name that does not parse, or names parameters the circuit cannot take. */
@@ -18,7 +19,7 @@ export function parseCircuitName(name: string): CircuitSpec {
   const m = NAME.exec(name.trim());
   if (!m) throw new InvalidCircuitNameError(`circuit name "${name}" is not of the form k<K>-d<DEPTH>-n<NULL-DEPTH> (e.g. k1-d20-n21)`);
   const [k, depth, nullDepth] = [m[1], m[2], m[3]].map(Number) as [number, number, number];
-  if (k < 1 || k > 64) throw new InvalidCircuitNameError(`circuit name "${name}": transfers per proof must be 1..64, got ${k}`);
+  if (k < 1 || k > MAX_TRANSFERS_PER_PROOF) throw new InvalidCircuitNameError(`circuit name "${name}": transfers per proof must be 1..${MAX_TRANSFERS_PER_PROOF}, got ${k}`);
   for (const [what, d] of [['note-tree depth', depth], ['nullifier-set depth', nullDepth]] as const) {
     if (d < 2 || d > 32) throw new InvalidCircuitNameError(`circuit name "${name}": ${what} must be 2..32, got ${d}`);
   }

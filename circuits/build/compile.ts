@@ -11,6 +11,7 @@ import { timedStep } from '../ceremony/progress.ts';
 import { sha256Hex } from './hash.ts';
 import { DrexError } from '../../protocol/errors.ts';
 import { circuitFromEnv } from './circuit-name.ts';
+import { MAX_TRANSFERS_PER_PROOF } from '../../protocol/transfer-public-inputs.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -77,7 +78,7 @@ export function checkSpec(spec: CircuitSpec): void {
   if (!depthOk(spec.depth)) throw new RangeError(`tree depth must be 2..32, got ${spec.depth}`);
   if (spec.circuit !== 'transfer-batch') throw new RangeError(`unknown circuit ${String(spec.circuit)}`);
   if (!depthOk(spec.nullDepth)) throw new RangeError(`nullifier-set depth must be 2..32, got ${spec.nullDepth}`);
-  if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > 64) throw new RangeError(`transfers per proof must be 1..64, got ${spec.k}`);
+  if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > MAX_TRANSFERS_PER_PROOF) throw new RangeError(`transfers per proof must be 1..${MAX_TRANSFERS_PER_PROOF}, got ${spec.k}`);
 }
 
 function mainSource(spec: CircuitSpec): string {

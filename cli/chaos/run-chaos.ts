@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from 'viem';
 import { DEFAULT_CIRCUIT } from '../../circuits/build/compile.ts';
+import { MAX_TRANSFERS_PER_PROOF } from '../../protocol/transfer-public-inputs.ts';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
 import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
@@ -51,7 +52,7 @@ function resolved(o: ChaosOptions) {
   for (const k of ['batches', 'transfers', 'workers', 'transfersPerProof', 'timeoutMs', 'stallMs'] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new ChaosOptionError(`${k} must be a positive integer, got ${r[k]}`);
   }
-  if (r.transfersPerProof > 64) throw new ChaosOptionError(`transfersPerProof must be 1..64, got ${r.transfersPerProof}`);
+  if (r.transfersPerProof > MAX_TRANSFERS_PER_PROOF) throw new ChaosOptionError(`transfersPerProof must be 1..${MAX_TRANSFERS_PER_PROOF}, got ${r.transfersPerProof}`);
   if (!Number.isInteger(r.faults) || r.faults < 0) throw new ChaosOptionError(`faults must be a non-negative integer, got ${r.faults}`);
   if (r.transfers < r.batches) throw new ChaosOptionError(`${r.transfers} transfers cannot fill ${r.batches} batches`);
   if (r.spacing.min < 0 || r.spacing.max < r.spacing.min) throw new ChaosOptionError('faultSpacingMs needs 0 <= min <= max');

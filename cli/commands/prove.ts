@@ -6,13 +6,7 @@ import { stderrProgress } from '../../circuits/ceremony/progress.ts';
 import { DEFAULT_CIRCUIT, type CircuitSpec } from '../../circuits/build/compile.ts';
 import { buildSample } from '../../circuits/sample/sample-transfer.ts';
 import { calculateWitness, loadProverArtifacts, proveTransfer, verifyProof } from '../../worker/prover/groth16-prover.ts';
-import { parseDepth } from './setup.ts';
-
-function parseK(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('transfers per proof must be an integer in 1..64');
-  return n;
-}
+import { parseDepth, parseK } from './setup.ts';
 
 /** `drex-swarm prove --sample --out DIR`: prove a sample transfer locally and write snarkjs files. */
 export function proveCommand(): Command {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../../circuits/ceremony/progress.ts';
 import { DEFAULT_CIRCUIT } from '../../circuits/build/compile.ts';
+import { MAX_TRANSFERS_PER_PROOF } from '../../protocol/transfer-public-inputs.ts';
 
 export function parseDepth(v: string): number {
   const n = Number(v);
@@ -9,9 +10,9 @@ export function parseDepth(v: string): number {
   return n;
 }
 
-function parseK(v: string): number {
+export function parseK(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('transfers per proof must be an integer in 1..64');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TRANSFERS_PER_PROOF) throw new InvalidArgumentError(`transfers per proof must be an integer in 1..${MAX_TRANSFERS_PER_PROOF}`);
   return n;
 }
 
@@ -19,7 +20,7 @@ function parseK(v: string): number {
 export function setupCommand(): Command {
   return new Command('setup')
     .description('compile the k-transfer circuit and make its Groth16 keys: the fast dev setup (NOT a trusted setup), or phase 2 over --ptau; cached by content hash')
-    .option('--transfers-per-proof <k>', 'k: transfers per proof (1..64)', parseK, DEFAULT_CIRCUIT.k)
+    .option('--transfers-per-proof <k>', `k: transfers per proof (1..${MAX_TRANSFERS_PER_PROOF})`, parseK, DEFAULT_CIRCUIT.k)
     .option('--depth <n>', 'note-tree depth', parseDepth, DEFAULT_CIRCUIT.depth)
     .option('--null-depth <n>', 'nullifier-set depth', parseDepth, DEFAULT_CIRCUIT.nullDepth)
     .option('--ptau <file>', 'phase-2-ready powers of tau from a public ceremony: run snarkjs phase 2 over it instead of the dev setup (or set DREX_PTAU)')
