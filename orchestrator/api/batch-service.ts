@@ -150,7 +150,7 @@ export function batchService(o: BatchServiceOptions): UntypedServiceImplementati
   return {
     SubmitBatch: async (call: ServerUnaryCall<SubmitBatchWire, unknown>, cb: sendUnaryData<unknown>) => {
       try {
-        const v = validateSubmit(o.crypto, o.banks, call.request, { domain: o.ledger.domain, limits: o.limits, tlsBankId: tlsBankOf(o.banks, call), deployment: o.deployment });
+        const v = validateSubmit(o.crypto, o.banks, call.request, { domain: o.ledger.domain, minter: o.ledger.minter, limits: o.limits, tlsBankId: tlsBankOf(o.banks, call), deployment: o.deployment });
         if (v.requestNonce !== undefined) await nonces.claim(v.bankId, v.requestNonce);
         // A retry of a stored batch is answered whatever the quota.
         const reserved = !(await o.store.get(v.batchId));

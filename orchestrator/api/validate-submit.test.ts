@@ -434,6 +434,20 @@ describe('validateSubmit: the fields of a transfer', () => {
     }
   });
 
+  it('refuses a deposit or withdrawal by anyone but the minter as NOT_MINTER, when the minter is known', () => {
+    const deposit = intent(alice, { kind: 'deposit', nonce: 3n });
+    const withdraw = intent(carol, { kind: 'withdraw', recipient: 0n, nonce: 4n });
+    const minter = { minter: alice.owner };
+    expect(validate(request({ transfers: [t0, deposit] }), minter).intents).toHaveLength(2);
+    // A transfer needs no minter; the minter's own kinds pass.
+    expect(validate(request({ transfers: [t1] }), minter).intents).toHaveLength(1);
+    const e = refusal(request({ transfers: [deposit, withdraw] }), minter);
+    expect(e).toMatchObject(invalidField('transfers[1].sender', ErrorCode.NOT_MINTER));
+    expect(e.message).toContain('only the minter may withdraw');
+    const d = refusal(request({ transfers: [intent(carol, { kind: 'deposit', nonce: 5n })] }), minter);
+    expect(d).toMatchObject(invalidField('transfers[0].sender', ErrorCode.NOT_MINTER));
+  });
+
   it('names the first offending transfer', () => {
     const e = refusal(request({ transfers: [t0, t1, { ...clone(t0), nonce: 'x' }, { ...clone(t1), amount: '0' }] }));
     expect(e.field).toBe('transfers[2].nonce');

@@ -150,14 +150,14 @@ export function signedIntentView(transfers: readonly unknown[]): WireIntent[] {
 /**
  * Checks a SubmitBatch request at the boundary: the bank and its signature and nonce (unless `tlsBankId`
  * already authenticated it), freshness, sizes, every field of every intent, duplicate nonces and the owners'
- * signatures in the deployment's `domain`, and repeated intent nullifiers. Throws an `ApiError` naming the
- * first offending field.
+ * signatures in the deployment's `domain`, deposits and withdrawals by anyone but the `minter` (when
+ * given), and repeated intent nullifiers. Throws an `ApiError` naming the first offending field.
  */
 export function validateSubmit(
   crypto: Crypto,
   banks: BankRegistry,
   req: SubmitBatchWire,
-  opts: { domain: bigint; limits?: SubmitLimits; now?: number; tlsBankId?: string; deployment?: string },
+  opts: { domain: bigint; minter?: bigint; limits?: SubmitLimits; now?: number; tlsBankId?: string; deployment?: string },
 ): ValidatedBatch {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const bankId = req.bank_id ?? '';
@@ -189,6 +189,9 @@ export function validateSubmit(
     const first = seen.get(key);
     if (first !== undefined) throw invalid(`transfers[${i}].nonce`, `repeats the nonce of transfers[${first}] for the same sender`, ErrorCode.DUPLICATE_NONCE);
     seen.set(key, i);
+    if (t.kind !== 'transfer' && opts.minter !== undefined && BigInt(t.sender) !== opts.minter) {
+      throw invalid(`transfers[${i}].sender`, `only the minter may ${t.kind === 'deposit' ? 'deposit (mint)' : 'withdraw (burn)'}; ${t.sender} is not the minter`, ErrorCode.NOT_MINTER);
+    }
   });
   const nullifierAt = new Map<string, number>();
   const intentNullifiers = intents.map((t, i) => {
