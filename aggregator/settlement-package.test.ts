@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchPublicSignals, type BatchPublic } from '../circuits/model/v2/batch-witness.ts';
+import { batchPublicSignals, type BatchPublic } from '../circuits/model/batch-witness.ts';
 import { toSolidityProof } from '../protocol/groth16-encoding.ts';
 import { pointAfter, pointBefore, type ChainPoint } from '../protocol/ledger-point.ts';
 import { aggregationRoot } from './aggregation-tree.ts';

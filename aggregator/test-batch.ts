@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
-import { batchPublicSignals, type BatchPublic } from '../circuits/model/v2/batch-witness.ts';
-import type { LedgerPoint } from '../circuits/model/v2/ledger.ts';
-import { planBatches } from '../circuits/model/v2/plan-batches.ts';
-import { fundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { batchPublicSignals, type BatchPublic } from '../circuits/model/batch-witness.ts';
+import type { LedgerPoint } from '../circuits/model/ledger.ts';
+import { planBatches } from '../circuits/model/plan-batches.ts';
+import { fundedLedger } from '../circuits/model/test-fixtures.ts';
 import type { ChainPoint } from '../protocol/ledger-point.ts';
 import { loadProverArtifacts, proveTransfer } from '../worker/prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
@@ -35,7 +35,7 @@ export function chainPointOf(p: LedgerPoint): ChainPoint {
 export async function provedDeposits(n: number): Promise<ProvedBatch> {
   const artifacts = await ensureArtifacts();
   const { k, depth, nullDepth } = artifacts.manifest;
-  const f = await fundedV2({ k, depth, nullDepth });
+  const f = await fundedLedger({ k, depth, nullDepth });
   const owners = [f.alice.owner, f.bob.owner, f.carol.owner];
   const plan = planBatches(
     f.crypto,

@@ -7,9 +7,9 @@ import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
 import { readR1cs } from '../circuits/ceremony/r1cs-file.ts';
 import { inputSignalNames, mainSignals, unpinnedSignals, witnessValues } from '../circuits/audit/witness-audit.ts';
-import { ASSET, fundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { ASSET, fundedLedger } from '../circuits/model/test-fixtures.ts';
 import { DEFAULT_CIRCUIT } from '../circuits/build/compile.ts';
-import { planBatches } from '../circuits/model/v2/plan-batches.ts';
+import { planBatches } from '../circuits/model/plan-batches.ts';
 import { calculateWitness, loadProverArtifacts, proveTransfer, verifyProof } from '../worker/prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
 import { median, note, peakRssMb, round } from './stats.ts';
@@ -24,7 +24,7 @@ const artifacts = await ensureArtifacts({ circuit: { circuit: 'transfer-batch', 
 const buildS = (performance.now() - t0) / 1000;
 
 // k notes for alice (untimed deposits), then one proof of k transfers, each spending one of them.
-const f = await fundedV2({ k, depth, nullDepth });
+const f = await fundedLedger({ k, depth, nullDepth });
 planBatches(f.crypto, f.ledger, f.params, Array.from({ length: k }, () => ({ signed: f.intent(f.minter, f.alice.owner, 50n) })));
 const notes = f.ledger.notesOf(f.alice.owner, ASSET).filter((n) => n.amount === 50n);
 const plan = planBatches(f.crypto, f.ledger, f.params, notes.map((n) => ({ signed: f.intent(f.alice, f.bob.owner, 20n), spend: [n.commitment] })));

@@ -16,9 +16,9 @@ import { compileInto } from '../circuits/build/compile.ts';
 import { readR1csHeader } from '../circuits/ceremony/r1cs-file.ts';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
-import { planBatches } from '../circuits/model/v2/plan-batches.ts';
-import { batchPublicSignals } from '../circuits/model/v2/batch-witness.ts';
-import { fundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { planBatches } from '../circuits/model/plan-batches.ts';
+import { batchPublicSignals } from '../circuits/model/batch-witness.ts';
+import { fundedLedger } from '../circuits/model/test-fixtures.ts';
 import { toSolidityProof, type SolidityProof } from '../protocol/groth16-encoding.ts';
 import { loadProverArtifacts, proveTransfer } from '../worker/prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
@@ -92,7 +92,7 @@ const constraints = { sha256: await constraintsOf('sha256', sha256Circuit), pose
 // Two real proofs of the k = 2 test build, for a batch verifier holding its key.
 const shape = { k: 2, depth: 8, nullDepth: 8 };
 const artifacts = await ensureArtifacts({ circuit: { circuit: 'transfer-batch', ...shape }, progress: stderrProgress('bench') });
-const f = await fundedV2(shape);
+const f = await fundedLedger(shape);
 const items = Array.from({ length: 4 }, (_, i) => ({ signed: f.intent(i % 2 ? f.bob : f.alice, i % 2 ? f.alice.owner : f.bob.owner, 5n) }));
 const plan = planBatches(f.crypto, f.ledger, f.params, items);
 const prover = loadProverArtifacts(artifacts);

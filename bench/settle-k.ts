@@ -14,9 +14,9 @@ import { encodeFunctionData, getContractAddress, toHex, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
-import { planBatches, type PlanItemV2 } from '../circuits/model/v2/plan-batches.ts';
-import { batchPublicSignals } from '../circuits/model/v2/batch-witness.ts';
-import { fundedV2, type FundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { planBatches, type PlanItem } from '../circuits/model/plan-batches.ts';
+import { batchPublicSignals } from '../circuits/model/batch-witness.ts';
+import { fundedLedger, type FundedLedger } from '../circuits/model/test-fixtures.ts';
 import { toSolidityProof, type SolidityProof } from '../protocol/groth16-encoding.ts';
 import { loadProverArtifacts, proveTransfer } from '../worker/prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
@@ -52,7 +52,7 @@ const verifiers = {
 const nonce = await client.public.getTransactionCount({ address: deployer, blockTag: 'pending' });
 const domain = settlementDomain(chain.chainId, getContractAddress({ from: deployer, nonce: BigInt(nonce) }));
 // Funded without proofs: the contract is deployed at the funded ledger (alice 1300, bob 500).
-const f: FundedV2 = await fundedV2(shape, { domain });
+const f: FundedLedger = await fundedLedger(shape, { domain });
 const addrs = await deploySettlement(client, {
   contracts,
   initial: ledgerStateAt(f.ledger.point, 1800n),
@@ -68,7 +68,7 @@ if (onChainDomain !== domain) throw new Error(`the deployed domain ${onChainDoma
 
 // MAX transfers, each of 1 unit, round robin alice -> bob -> carol -> alice: every one spends a note.
 const people = [f.alice, f.bob, f.carol];
-const items: PlanItemV2[] = Array.from({ length: MAX }, (_, i) => ({ signed: f.intent(people[i % 3]!, people[(i + 1) % 3]!.owner, 1n) }));
+const items: PlanItem[] = Array.from({ length: MAX }, (_, i) => ({ signed: f.intent(people[i % 3]!, people[(i + 1) % 3]!.owner, 1n) }));
 const plan = planBatches(f.crypto, f.ledger, f.params, items);
 note(`k=${k}: ${MAX} transfers in ${plan.proofs.length} proofs (${artifacts.manifest.constraints} constraints each)`);
 

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
-import { planBatches } from '../circuits/model/v2/plan-batches.ts';
-import { fundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { planBatches } from '../circuits/model/plan-batches.ts';
+import { fundedLedger } from '../circuits/model/test-fixtures.ts';
 import { transferCycle } from '../ledger-bridge/test-support/transfer-cycle.ts';
 import { halfJobId } from '../protocol/messages/half.ts';
 import {
@@ -46,7 +46,7 @@ const zkey = readFileSync(artifacts.zkey);
 const vkey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as unknown;
 const pk = readProvingKey(zkey);
 const { k, depth, nullDepth } = artifacts.manifest;
-const f = await fundedV2({ k, depth, nullDepth });
+const f = await fundedLedger({ k, depth, nullDepth });
 const plan = planBatches(f.crypto, f.ledger, f.params, transferCycle(f, N * k));
 const inputs = plan.proofs.map((p) => p.input as Record<string, unknown>);
 // The witness generator seals both halves to the job gateway's key, each bound to its half job's id.

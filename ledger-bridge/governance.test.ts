@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFunctionData, getAddress, parseEventLogs, toHex, zeroAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts, type Artifacts } from '../circuits/ceremony/setup.ts';
-import { LedgerV2, type LedgerPoint } from '../circuits/model/v2/ledger.ts';
-import { planBatches, type BatchParams, type BatchPlan, type PlanItemV2 } from '../circuits/model/v2/plan-batches.ts';
-import { fundedV2, type FundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { Ledger, type LedgerPoint } from '../circuits/model/ledger.ts';
+import { planBatches, type BatchParams, type BatchPlan, type PlanItem } from '../circuits/model/plan-batches.ts';
+import { fundedLedger, type FundedLedger } from '../circuits/model/test-fixtures.ts';
 import type { TransferPolicy } from '../circuits/model/policy.ts';
 import { loadProverArtifacts } from '../worker/prover/groth16-prover.ts';
 import { releaseSnarkjs } from '../worker/prover/snarkjs-runtime.ts';
@@ -43,7 +43,7 @@ let admin: ChainClient;
 let addrs: SettlementAddresses;
 /** A deployment whose supply (10) is less than the withdrawal S2poor burns. */
 let poor: SettlementAddresses;
-let f: FundedV2;
+let f: FundedLedger;
 let policy2: TransferPolicy;
 /** Where the chain starts: the funded ledger. */
 let start: LedgerPoint;
@@ -98,9 +98,9 @@ beforeAll(async () => {
     BatchVerifier: (await deployContract(settler, 'BatchVerifier', contracts.contracts.BatchVerifier)).address,
   };
   const [main, poorAt] = [await nextDeployment(settler, 0), await nextDeployment(settler, 1)];
-  f = await fundedV2(SHAPE, { domain: main.domain });
+  f = await fundedLedger(SHAPE, { domain: main.domain });
   const { crypto: c, ledger, params, minter } = f;
-  const plan = (l: LedgerV2, items: PlanItemV2[], p: BatchParams = params) => planBatches(c, l, p, items);
+  const plan = (l: Ledger, items: PlanItem[], p: BatchParams = params) => planBatches(c, l, p, items);
   start = ledger.point;
   // The second policy names another minter id and a lower limit.
   policy2 = { minter: f.bob.owner, complianceLimit: 500_000n };
@@ -109,10 +109,10 @@ beforeAll(async () => {
   plans.S1 = plan(ledger, [{ signed: f.intent(minter, f.carol.owner, 50n) }, { signed: f.intent(minter, minter.owner, 30n) }]);
   const beforeS2 = ledger.toSnapshot();
   const pointBeforeS2 = ledger.point;
-  plans.S2poor = plan(LedgerV2.fromSnapshot(c, beforeS2), [{ signed: f.intent(minter, 0n, 30n, { domain: poorAt.domain }) }], { ...params, domain: poorAt.domain });
+  plans.S2poor = plan(Ledger.fromSnapshot(c, beforeS2), [{ signed: f.intent(minter, 0n, 30n, { domain: poorAt.domain }) }], { ...params, domain: poorAt.domain });
   plans.S2 = plan(ledger, [{ signed: f.intent(minter, 0n, 30n) }]);
   // Q: proven under the second policy at the point after S2, where P2 (first policy) also starts.
-  plans.Q = plan(LedgerV2.fromSnapshot(c, ledger.toSnapshot()), transferCycle(f, 1), { ...params, policy: policy2 });
+  plans.Q = plan(Ledger.fromSnapshot(c, ledger.toSnapshot()), transferCycle(f, 1), { ...params, policy: policy2 });
   plans.P2 = plan(ledger, transferCycle(f, 1));
   plans.P3 = plan(ledger, transferCycle(f, 1));
   plans.P4 = plan(ledger, transferCycle(f, 1), { ...params, policy: policy2 });

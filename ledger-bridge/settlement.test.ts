@@ -7,10 +7,10 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { ensureArtifacts } from '../circuits/ceremony/setup.ts';
 import { FIELD_ORDER, loadCrypto } from '../circuits/model/crypto.ts';
 import { devAccount } from '../circuits/model/keys.ts';
-import { LedgerV2, type LedgerPoint } from '../circuits/model/v2/ledger.ts';
-import { planBatches, type BatchPlan, type PlanItemV2 } from '../circuits/model/v2/plan-batches.ts';
-import { batchWitness } from '../circuits/model/v2/batch-witness.ts';
-import { fundedV2, TEST_DOMAIN, ASSET, type FundedV2 } from '../circuits/model/v2/test-fixtures.ts';
+import { Ledger, type LedgerPoint } from '../circuits/model/ledger.ts';
+import { planBatches, type BatchPlan, type PlanItem } from '../circuits/model/plan-batches.ts';
+import { batchWitness } from '../circuits/model/batch-witness.ts';
+import { fundedLedger, TEST_DOMAIN, ASSET, type FundedLedger } from '../circuits/model/test-fixtures.ts';
 import type { ChainPoint } from '../protocol/ledger-point.ts';
 import type { SolidityProof } from '../protocol/groth16-encoding.ts';
 import { loadProverArtifacts } from '../worker/prover/groth16-prover.ts';
@@ -45,7 +45,7 @@ let plainSettler: ChainClient;
 let outsider: ChainClient;
 let addrs: SettlementAddresses;
 let domain: bigint;
-let f: FundedV2;
+let f: FundedLedger;
 const plans = {} as Record<'fund' | 'A' | 'crossDouble' | 'X' | 'Y' | 'wrongDomain' | 'gapIndex' | 'C' | 'D', BatchPlan>;
 const proved = {} as Record<keyof typeof plans | 'empty', ProvedBatch>;
 /** Ledger points the chain passes through: P0 empty, P1 funded, P2 after A, P3 after X, P4 after C, P5 after D. */
@@ -154,9 +154,9 @@ beforeAll(async () => {
   });
   // The intents are signed for the deployed contract's domain.
   domain = await getDomain(client, addrs.DrexSettlement);
-  f = await fundedV2(SHAPE, { domain });
+  f = await fundedLedger(SHAPE, { domain });
   const { crypto: c, ledger, params, alice, bob, carol } = f;
-  const plan = (l: LedgerV2, items: PlanItemV2[], p = params) => planBatches(c, l, p, items);
+  const plan = (l: Ledger, items: PlanItem[], p = params) => planBatches(c, l, p, items);
 
   plans.fund = f.funding;
   P.push(f.funding.points[0]!, ledger.point);
@@ -166,19 +166,19 @@ beforeAll(async () => {
   P.push(ledger.point);
   // A double spend across batches: from the ledger before A (S1), re-spend the note A's first transfer spent.
   const spentByA = plans.A.proofs[0]!.transfers[0]!.spent[0]!;
-  plans.crossDouble = plan(LedgerV2.fromSnapshot(c, S1), [{ signed: f.intent(alice, carol.owner, 7n), spend: [spentByA.commitment] }]);
+  plans.crossDouble = plan(Ledger.fromSnapshot(c, S1), [{ signed: f.intent(alice, carol.owner, 7n), spend: [spentByA.commitment] }]);
   // A double spend inside a batch: X and Y both planned from the ledger after A (S2), both spending carol's note.
   const S2 = ledger.toSnapshot();
   const carolNote = ledger.notesOf(carol.owner, ASSET)[0]!;
   plans.X = plan(ledger, [{ signed: f.intent(carol, alice.owner, 5n), spend: [carolNote.commitment] }]);
-  plans.Y = plan(LedgerV2.fromSnapshot(c, S2), [{ signed: f.intent(carol, bob.owner, 6n), spend: [carolNote.commitment] }]);
+  plans.Y = plan(Ledger.fromSnapshot(c, S2), [{ signed: f.intent(carol, bob.owner, 6n), spend: [carolNote.commitment] }]);
   P.push(ledger.point);
   // From the ledger after X (S3): intents signed for another domain (the circuit takes the domain as a
   // public input, so the proof is valid) ...
   const S3 = ledger.toSnapshot();
-  plans.wrongDomain = plan(LedgerV2.fromSnapshot(c, S3), [{ signed: f.intent(bob, alice.owner, 3n, { domain: TEST_DOMAIN }) }], { ...params, domain: TEST_DOMAIN });
+  plans.wrongDomain = plan(Ledger.fromSnapshot(c, S3), [{ signed: f.intent(bob, alice.owner, 3n, { domain: TEST_DOMAIN }) }], { ...params, domain: TEST_DOMAIN });
   // ... a transfer appended 10 leaves past the next free one (zero leaves: the same root, so a valid proof) ...
-  const gapped = LedgerV2.fromSnapshot(c, { ...S3, leaves: [...S3.leaves, ...Array<string>(10).fill('0')] });
+  const gapped = Ledger.fromSnapshot(c, { ...S3, leaves: [...S3.leaves, ...Array<string>(10).fill('0')] });
   expect(gapped.point.noteRoot).toBe(ledger.point.noteRoot);
   plans.gapIndex = plan(gapped, [{ signed: f.intent(bob, alice.owner, 4n) }]);
   // ... and a proof with no transfer at all.

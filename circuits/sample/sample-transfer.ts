@@ -2,9 +2,9 @@ import { DEFAULT_CIRCUIT, type CircuitSpec } from '../build/compile.ts';
 import { loadCrypto, type Crypto } from '../model/crypto.ts';
 import { devAccount, type Account } from '../model/keys.ts';
 import type { TransferPolicy } from '../model/policy.ts';
-import { signIntentV2 } from '../model/v2/intent.ts';
-import { LedgerV2 } from '../model/v2/ledger.ts';
-import { planBatches, type BatchParams, type BatchPlan, type PlannedProof } from '../model/v2/plan-batches.ts';
+import { signIntent } from '../model/intent.ts';
+import { Ledger } from '../model/ledger.ts';
+import { planBatches, type BatchParams, type BatchPlan, type PlannedProof } from '../model/plan-batches.ts';
 import { devMinter } from './dev-accounts.ts';
 
 /** The asset id of the demo digital real. */
@@ -40,7 +40,7 @@ export interface Sample {
   policy: TransferPolicy;
   params: BatchParams;
   /** The ledger after both. */
-  ledger: LedgerV2;
+  ledger: Ledger;
   /** The payment's plan (from the ledger after the deposit). */
   plan: BatchPlan;
   /** alice -> bob, spending the deposited note: the proof `prove --sample` makes. */
@@ -53,8 +53,8 @@ export async function buildSample(spec: CircuitSpec = DEFAULT_CIRCUIT, domain = 
   const actors = devActors(crypto);
   const policy = devPolicy(actors);
   const params: BatchParams = { k: spec.k, depth: spec.depth, nullDepth: spec.nullDepth, policy, domain };
-  const ledger = LedgerV2.empty(crypto, spec.depth, spec.nullDepth);
-  const deposit = signIntentV2(crypto, actors.minter, domain, {
+  const ledger = Ledger.empty(crypto, spec.depth, spec.nullDepth);
+  const deposit = signIntent(crypto, actors.minter, domain, {
     kind: 'deposit',
     sender: actors.minter.owner,
     recipient: actors.alice.owner,
@@ -64,7 +64,7 @@ export async function buildSample(spec: CircuitSpec = DEFAULT_CIRCUIT, domain = 
     seed: 11n,
   });
   planBatches(crypto, ledger, params, [{ signed: deposit }]);
-  const pay = signIntentV2(crypto, actors.alice, domain, {
+  const pay = signIntent(crypto, actors.alice, domain, {
     kind: 'transfer',
     sender: actors.alice.owner,
     recipient: actors.bob.owner,

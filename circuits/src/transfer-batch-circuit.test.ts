@@ -9,12 +9,12 @@ import { compileCircuit, type CompiledCircuit } from '../build/compile.ts';
 import { silentProgress } from '../ceremony/progress.ts';
 import { readR1cs } from '../ceremony/r1cs-file.ts';
 import { failedConstraints, inputSignalNames, mainSignals, unpinnedSignals, witnessValues } from '../audit/witness-audit.ts';
-import { fundedV2, type FundedV2 } from '../model/v2/test-fixtures.ts';
-import { LedgerV2 } from '../model/v2/ledger.ts';
-import { applyTransfer, type AppliedTransfer } from '../model/v2/transfer-slot.ts';
-import { batchWitness, batchPublicSignals, type CircuitInput } from '../model/v2/batch-witness.ts';
-import { planBatches } from '../model/v2/plan-batches.ts';
-import type { SignedIntentV2 } from '../model/v2/intent.ts';
+import { fundedLedger, type FundedLedger } from '../model/test-fixtures.ts';
+import { Ledger } from '../model/ledger.ts';
+import { applyTransfer, type AppliedTransfer } from '../model/transfer-slot.ts';
+import { batchWitness, batchPublicSignals, type CircuitInput } from '../model/batch-witness.ts';
+import { planBatches } from '../model/plan-batches.ts';
+import type { SignedIntent } from '../model/intent.ts';
 import type { PlacedNote } from '../model/note.ts';
 import { calculateWtns } from '../../prover/witness-stage.ts';
 import { readBinSections } from '../../prover/bin-file.ts';
@@ -24,18 +24,18 @@ const SHAPE = { k: 2, depth: 8, nullDepth: 8 };
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let circuit: CompiledCircuit;
 let wasm: Uint8Array;
-let f: FundedV2;
+let f: FundedLedger;
 
 beforeAll(async () => {
   circuit = await compileCircuit({ circuit: 'transfer-batch', ...SHAPE }, silentProgress());
   wasm = readFileSync(circuit.wasm);
-  f = await fundedV2(SHAPE);
+  f = await fundedLedger(SHAPE);
 }, 180_000);
 
 type Mutable = Record<string, any>;
 /** One crafted transfer per entry, applied with every TypeScript check waived, to a copy of f's ledger. */
-function craft(entries: { signed: SignedIntentV2; inputs: PlacedNote[] }[], ledger = f.ledger): { input: Mutable; applied: AppliedTransfer[] } {
-  const copy = LedgerV2.fromSnapshot(f.crypto, ledger.toSnapshot());
+function craft(entries: { signed: SignedIntent; inputs: PlacedNote[] }[], ledger = f.ledger): { input: Mutable; applied: AppliedTransfer[] } {
+  const copy = Ledger.fromSnapshot(f.crypto, ledger.toSnapshot());
   const before = copy.point;
   const applied = entries.map((e) => applyTransfer(f.crypto, copy, f.policy, e.signed, e.inputs, { unchecked: true }));
   const w = batchWitness(f.params, before, copy.point, applied);
@@ -81,7 +81,7 @@ const aliceNotes = () => f.ledger.notesOf(f.alice.owner, 986n);
 
 describe('transfer-batch circuit: valid inputs', () => {
   it('accepts the planner\'s proofs (a partly filled last proof included) with the public signals the model computes', async () => {
-    const g = await fundedV2(SHAPE);
+    const g = await fundedLedger(SHAPE);
     const plan = planBatches(g.crypto, g.ledger, g.params, [
       { signed: g.intent(g.alice, g.bob.owner, 1200n) },
       { signed: g.intent(g.bob, g.carol.owner, 1700n) }, // spends a note created in the slot before
@@ -116,7 +116,7 @@ describe('transfer-batch circuit: refuses every known gap by itself', () => {
     t.isDeposit[0] = '1';
     await refused(t);
     // The minter's deposit intent proved as a spend of the minter's notes.
-    const g = LedgerV2.fromSnapshot(f.crypto, f.ledger.toSnapshot());
+    const g = Ledger.fromSnapshot(f.crypto, f.ledger.toSnapshot());
     planBatches(f.crypto, g, f.params, [{ signed: f.intent(f.alice, f.minter.owner, 100n) }]);
     const minterNote = g.notesOf(f.minter.owner, 986n)[0]!;
     const d = craft([{ signed: f.intent(f.minter, f.carol.owner, 100n, { kind: 'deposit' }), inputs: [minterNote] }], g).input;
@@ -178,7 +178,7 @@ describe('transfer-batch circuit: refuses every known gap by itself', () => {
     ]).input;
     await refused(twice, { template: 'NullifierInsert', file: 'nullifier-set.circom', snippet: '(1 - above.out) * enabled === 0;' });
     // Across proofs: the note's nullifier is already in the set.
-    const g = LedgerV2.fromSnapshot(f.crypto, f.ledger.toSnapshot());
+    const g = Ledger.fromSnapshot(f.crypto, f.ledger.toSnapshot());
     planBatches(f.crypto, g, f.params, [{ signed: f.intent(f.alice, f.bob.owner, 10n), spend: [note.commitment] }]);
     const again = craft([{ signed: f.intent(f.alice, f.carol.owner, 10n), inputs: [note] }], g).input;
     await refused(again, { template: 'NullifierInsert', file: 'nullifier-set.circom', snippet: '(1 - above.out) * enabled === 0;' });
@@ -209,7 +209,7 @@ describe('transfer-batch circuit: every private value is constrained', () => {
   for (const k of [1, 2]) {
     it(`k=${k}: no private input is optimized away, every private witness value is pinned, and snarkjs wtns check refuses a changed one`, async () => {
       const c = k === SHAPE.k ? circuit : await compileCircuit({ circuit: 'transfer-batch', ...SHAPE, k }, silentProgress());
-      const g = await fundedV2({ ...SHAPE, k });
+      const g = await fundedLedger({ ...SHAPE, k });
       // k=1: a deposit (both input slots unused); k=2: a transfer and an unused slot.
       const plan = planBatches(g.crypto, g.ledger, g.params, [
         k === 1 ? { signed: g.intent(g.minter, g.carol.owner, 5n) } : { signed: g.intent(g.alice, g.bob.owner, 1200n) },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Crypto } from '../../circuits/model/crypto.ts';
 import { randomField } from '../../circuits/model/note.ts';
-import { signIntentV2 } from '../../circuits/model/v2/intent.ts';
+import { signIntent } from '../../circuits/model/intent.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { devBankAccounts, devMinter } from '../../circuits/sample/dev-accounts.ts';
 import { DEV_BANKS } from '../../orchestrator/banks/bank-registry.ts';
@@ -26,7 +26,7 @@ export function genesisIntents(crypto: Crypto, domain: bigint): WireIntent[] {
       for (let i = 0; i < GENESIS_NOTES_PER_ACCOUNT; i++) {
         ++nonce;
         const intent = { kind: 'deposit' as const, sender: minter.owner, recipient: acct.owner, amount: GENESIS_NOTE_AMOUNT, asset: DREX_BRL, nonce, seed: crypto.hash([domain, nonce]) };
-        out.push(wireIntentOf(signIntentV2(crypto, minter, domain, intent)));
+        out.push(wireIntentOf(signIntent(crypto, minter, domain, intent)));
       }
     }
   }
@@ -54,6 +54,6 @@ export function sampleIntents(crypto: Crypto, domain: bigint, bankId: string, n:
     const to = recipients[(i * 7 + 3) % recipients.length]!;
     const value = amount ?? 100n + BigInt(randomBytes(2).readUInt16BE(0));
     const kind = bankId === 'central-bank' ? ('deposit' as const) : ('transfer' as const);
-    return wireIntentOf(signIntentV2(crypto, from, domain, { kind, sender: from.owner, recipient: to.owner, amount: value, asset: DREX_BRL, nonce: randomNonce(), seed: randomField() }));
+    return wireIntentOf(signIntent(crypto, from, domain, { kind, sender: from.owner, recipient: to.owner, amount: value, asset: DREX_BRL, nonce: randomNonce(), seed: randomField() }));
   });
 }

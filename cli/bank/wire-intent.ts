@@ -1,8 +1,8 @@
-import type { SignedIntentV2 } from '../../circuits/model/v2/intent.ts';
+import type { SignedIntent } from '../../circuits/model/intent.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 
 /** A signed intent in the bank API's wire form (decimal strings); its domain is not sent (it is the deployment's). */
-export function wireIntentOf(s: SignedIntentV2): WireIntent {
+export function wireIntentOf(s: SignedIntent): WireIntent {
   return {
     kind: s.intent.kind,
     sender: String(s.intent.sender),

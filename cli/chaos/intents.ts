@@ -1,5 +1,5 @@
 import type { Crypto } from '../../circuits/model/crypto.ts';
-import { signIntentV2 } from '../../circuits/model/v2/intent.ts';
+import { signIntent } from '../../circuits/model/intent.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { devBankAccounts, devMinter } from '../../circuits/sample/dev-accounts.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
@@ -37,7 +37,7 @@ export function depositBatches(crypto: Crypto, rng: Prng, o: { seed: number; bat
       const nonce = nextNonce();
       const amount = BigInt(1_000 + rng.int(0, 99_000));
       const seed = crypto.hash([rng.bigint62(), rng.bigint62()]);
-      intents.push(wireIntentOf(signIntentV2(crypto, minter, o.domain, { kind: 'deposit', sender: minter.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce, seed })));
+      intents.push(wireIntentOf(signIntent(crypto, minter, o.domain, { kind: 'deposit', sender: minter.owner, recipient: to.owner, amount, asset: DREX_BRL, nonce, seed })));
     }
     out.push({ idempotencyKey: `chaos-${o.seed}-${b}`, intents });
   }

@@ -1,7 +1,7 @@
 import { encodeAbiParameters, encodeDeployData, keccak256, type Address, type Hex } from 'viem';
 import type { CompiledContract, CompiledContracts } from '../build/compile-contracts.ts';
 import { FIELD_ORDER, type Crypto } from '../../circuits/model/crypto.ts';
-import { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
+import { Ledger } from '../../circuits/model/ledger.ts';
 import type { ChainPoint } from '../../protocol/ledger-point.ts';
 import type { ChainClient } from './chain-client.ts';
 import { DeploymentError } from './errors.ts';
@@ -26,7 +26,7 @@ export function ledgerStateAt(point: { noteRoot: bigint; noteIndex: number | big
 
 /** The state of a fresh ledger: the empty note tree and the nullifier set holding only its sentinel. */
 export function emptyLedgerState(crypto: Crypto, depth: number, nullDepth: number): InitialLedgerState {
-  return ledgerStateAt(LedgerV2.empty(crypto, depth, nullDepth).point);
+  return ledgerStateAt(Ledger.empty(crypto, depth, nullDepth).point);
 }
 
 /** The tag DrexSettlement hashes into its domain. */

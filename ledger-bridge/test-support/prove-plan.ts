@@ -1,6 +1,6 @@
 import { concat, encodeAbiParameters, keccak256, type Hex } from 'viem';
-import type { BatchPlan } from '../../circuits/model/v2/plan-batches.ts';
-import { batchPublicSignals } from '../../circuits/model/v2/batch-witness.ts';
+import type { BatchPlan } from '../../circuits/model/plan-batches.ts';
+import { batchPublicSignals } from '../../circuits/model/batch-witness.ts';
 import { toSolidityProof, type SolidityProof } from '../../protocol/groth16-encoding.ts';
 import { proveTransfer, type ProverArtifacts } from '../../worker/prover/groth16-prover.ts';
 

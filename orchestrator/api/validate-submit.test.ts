@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIELD_ORDER, loadCrypto, type Crypto } from '../../circuits/model/crypto.ts';
-import { intentNullifierV2, signIntentV2, type IntentV2 } from '../../circuits/model/v2/intent.ts';
+import { intentNullifier, signIntent, type Intent } from '../../circuits/model/intent.ts';
 import { devAccount, ownerOf, type Account } from '../../circuits/model/keys.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
@@ -41,9 +41,9 @@ beforeAll(async () => {
   t1 = intent(carol, { recipient: bob.owner, amount: 42n, nonce: 1n });
 });
 
-function intent(from: Account, i: Partial<IntentV2> = {}, domain = DOMAIN): WireIntent {
+function intent(from: Account, i: Partial<Intent> = {}, domain = DOMAIN): WireIntent {
   const nonce = i.nonce ?? 7n;
-  return wireIntentOf(signIntentV2(crypto, from, domain, { kind: 'transfer', sender: from.owner, recipient: bob.owner, amount: 100n, asset: DREX_BRL, nonce, seed: 1_000n + nonce, ...i }));
+  return wireIntentOf(signIntent(crypto, from, domain, { kind: 'transfer', sender: from.owner, recipient: bob.owner, amount: 100n, asset: DREX_BRL, nonce, seed: 1_000n + nonce, ...i }));
 }
 
 const clone = <T>(x: T): T => structuredClone(x);
@@ -111,8 +111,8 @@ describe('validateSubmit: a valid request', () => {
     expect(v.batchId).toMatch(/^0x[0-9a-f]{64}$/);
     expect(v.intents).toEqual([t0, t1]);
     expect(v.intentNullifiers).toEqual([
-      String(intentNullifierV2(crypto, alice.nk, 1n)),
-      String(intentNullifierV2(crypto, carol.nk, 1n)),
+      String(intentNullifier(crypto, alice.nk, 1n)),
+      String(intentNullifier(crypto, carol.nk, 1n)),
     ]);
     const unstamped = batchSigningBytes({ bankId: 'bank-a', idempotencyKey: KEY, timestampMs: '', nonce: '', transfers: [t0, t1] });
     expect(v.requestHash).toBe(createHash('sha256').update(unstamped).digest('hex'));
@@ -378,7 +378,7 @@ describe('validateSubmit: the fields of a transfer', () => {
     const edge = intent(alice, { recipient: top, asset: top, nonce: top, seed: top });
     const v = validate(request({ transfers: [edge] }));
     expect(v.intents[0]).toMatchObject({ recipient: String(top), asset: String(top), nonce: String(top), seed: String(top) });
-    expect(v.intentNullifiers).toEqual([String(intentNullifierV2(crypto, alice.nk, top))]);
+    expect(v.intentNullifiers).toEqual([String(intentNullifier(crypto, alice.nk, top))]);
   });
 
   it('quotes at most 80 characters of a refused value', () => {
@@ -423,7 +423,7 @@ describe('validateSubmit: the fields of a transfer', () => {
     const v = validate(request({ transfers: [t0, deposit, withdraw] }));
     expect(v.intents.map((t) => t.kind)).toEqual(['transfer', 'deposit', 'withdraw']);
     expect(v.intents[2]).toMatchObject({ recipient: '0', seed: '1004' });
-    expect(v.intentNullifiers[2]).toBe(String(intentNullifierV2(crypto, alice.nk, 4n)));
+    expect(v.intentNullifiers[2]).toBe(String(intentNullifier(crypto, alice.nk, 4n)));
     const toSomeone = refusal(request({ transfers: [intent(alice, { kind: 'withdraw', recipient: bob.owner })] }));
     expect(toSomeone).toMatchObject(invalidField('transfers[0].recipient'));
     expect(toSomeone.message).toContain('must be "0" for a withdrawal');

@@ -4,7 +4,7 @@ import { batchSigningBytes, type WireIntent } from '../../protocol/bank-request-
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FIELD_ORDER } from '../../protocol/messages/fields.ts';
 import type { Crypto } from '../../circuits/model/crypto.ts';
-import { intentNullifierV2, KIND_CODE, verifyIntentSignatureV2, type IntentKind, type SignedIntentV2 } from '../../circuits/model/v2/intent.ts';
+import { intentNullifier, KIND_CODE, verifyIntentSignature, type IntentKind, type SignedIntent } from '../../circuits/model/intent.ts';
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
 import type { BankRegistry } from '../banks/bank-registry.ts';
 import { ApiError } from './api-error.ts';
@@ -112,7 +112,7 @@ function intentOf(t: Partial<WireIntent> | undefined, i: number): WireIntent {
 }
 
 /** The model's signed intent of a (validated) wire intent in `domain`. */
-export function signedIntentOf(w: WireIntent, domain: bigint): SignedIntentV2 {
+export function signedIntentOf(w: WireIntent, domain: bigint): SignedIntent {
   return {
     domain,
     intent: {
@@ -197,12 +197,12 @@ export function validateSubmit(
   const intentNullifiers = intents.map((t, i) => {
     const s = signedIntentOf(t, opts.domain);
     try {
-      verifyIntentSignatureV2(crypto, s);
+      verifyIntentSignature(crypto, s);
     } catch (err) {
       if (err instanceof TransferRejectedError) throw invalid(`transfers[${i}].signature`, err.message, ErrorCode.BAD_INTENT_SIGNATURE);
       throw err;
     }
-    const nullifier = String(intentNullifierV2(crypto, s.auth.nk, s.intent.nonce));
+    const nullifier = String(intentNullifier(crypto, s.auth.nk, s.intent.nonce));
     // Two senders can share a nullifier key; the planner would fail the whole accepted batch on a repeat.
     const first = nullifierAt.get(nullifier);
     if (first !== undefined) throw invalid(`transfers[${i}].nonce`, `repeats the intent nullifier of transfers[${first}]`, ErrorCode.DUPLICATE_NONCE);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
-import { planBatches } from '../../circuits/model/v2/plan-batches.ts';
-import { fundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
+import { Ledger } from '../../circuits/model/ledger.ts';
+import { planBatches } from '../../circuits/model/plan-batches.ts';
+import { fundedLedger } from '../../circuits/model/test-fixtures.ts';
 import { applyDelta } from '../store/ledger-delta.ts';
 import { checkpointOf, ledgerDelta } from './ledger-diff.ts';
 
 describe('ledgerDelta', () => {
   it('records what one planned batch changed, so that the snapshot before plus the delta is the ledger after', async () => {
-    const f = await fundedV2({ k: 2, depth: 6, nullDepth: 7 });
+    const f = await fundedLedger({ k: 2, depth: 6, nullDepth: 7 });
     const snapshot = f.ledger.toSnapshot();
     const before = checkpointOf(f.ledger);
     // Alice pays twice: the second payment spends the first one's change (made and spent in this batch).
@@ -26,7 +26,7 @@ describe('ledgerDelta', () => {
     const made = new Set(delta.added.map((n) => n.commitment));
     for (const c of delta.removed) expect(made.has(c)).toBe(false);
 
-    const after = LedgerV2.fromSnapshot(f.crypto, applyDelta(snapshot, delta));
+    const after = Ledger.fromSnapshot(f.crypto, applyDelta(snapshot, delta));
     expect(after.point).toEqual(f.ledger.point);
     expect(after.toSnapshot()).toEqual(f.ledger.toSnapshot());
   });

@@ -1,5 +1,5 @@
 import { noteRecord } from '../../circuits/model/note.ts';
-import type { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
+import type { Ledger } from '../../circuits/model/ledger.ts';
 import type { LedgerDelta } from '../store/ledger-delta.ts';
 
 /** A point of a ledger to diff against: its sizes, note root and unspent notes then. */
@@ -12,7 +12,7 @@ export interface LedgerCheckpoint {
 }
 
 /** Takes a checkpoint of `ledger` to diff against later. */
-export function checkpointOf(ledger: LedgerV2): LedgerCheckpoint {
+export function checkpointOf(ledger: Ledger): LedgerCheckpoint {
   return { size: ledger.tree.size, keys: ledger.nullifiers.size - 1, noteRoot: ledger.tree.root, unspent: new Set(ledger.unspentCommitments()) };
 }
 
@@ -21,7 +21,7 @@ export function checkpointOf(ledger: LedgerV2): LedgerCheckpoint {
  * grows (leaves and keys are appended), and a note made by the batch sits at a leaf it appended, so
  * only the notes spent need the checkpoint's set.
  */
-export function ledgerDelta(before: LedgerCheckpoint, ledger: LedgerV2): LedgerDelta {
+export function ledgerDelta(before: LedgerCheckpoint, ledger: Ledger): LedgerDelta {
   const leaves: string[] = [];
   for (let i = before.size; i < ledger.tree.size; i++) leaves.push(String(ledger.tree.leaf(i)));
   const point = ledger.point;

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import { wireIntentOf } from '../../cli/bank/wire-intent.ts';
 import { nullifierKey } from '../../circuits/model/nullifier-set.ts';
-import { intentNullifierV2, type SignedIntentV2 } from '../../circuits/model/v2/intent.ts';
-import { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
-import { ASSET, fundedV2, type FundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
+import { intentNullifier, type SignedIntent } from '../../circuits/model/intent.ts';
+import { Ledger } from '../../circuits/model/ledger.ts';
+import { ASSET, fundedLedger, type FundedLedger } from '../../circuits/model/test-fixtures.ts';
 import { pointAfter, pointBefore, pointOfWire, wireOfPoint } from '../../protocol/ledger-point.ts';
 import { TRANSFER_PUBLIC_INPUTS as IX } from '../../protocol/transfer-public-inputs.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
@@ -17,28 +17,28 @@ const DEPTH = 6;
 const NULL_DEPTH = 7;
 const SHAPE = { depth: DEPTH, nullDepth: NULL_DEPTH };
 const redisClient = useRedisServer();
-let f: FundedV2;
+let f: FundedLedger;
 let n = 0;
 
 beforeAll(async () => {
-  f = await fundedV2({ k: K, ...SHAPE });
+  f = await fundedLedger({ k: K, ...SHAPE });
 });
 
 /** Creates batch `id` of `intents` in `store` (ACCEPTED, queued for planning). */
-async function createBatch(store: BatchStore, id: string, intents: SignedIntentV2[]): Promise<void> {
+async function createBatch(store: BatchStore, id: string, intents: SignedIntent[]): Promise<void> {
   const out = await store.create({
     batchId: id,
     bankId: 'central-bank',
     idempotencyKey: id,
     requestHash: id,
     intents: intents.map(wireIntentOf),
-    intentNullifiers: intents.map((s) => String(intentNullifierV2(f.crypto, s.auth.nk, s.intent.nonce))),
+    intentNullifiers: intents.map((s) => String(intentNullifier(f.crypto, s.auth.nk, s.intent.nonce))),
   });
   expect(out.kind).toBe('created');
 }
 
 /** The public state of the empty ledger. */
-const emptyPoint = () => wireOfPoint({ ...LedgerV2.empty(f.crypto, DEPTH, NULL_DEPTH).point, noteIndex: 0n });
+const emptyPoint = () => wireOfPoint({ ...Ledger.empty(f.crypto, DEPTH, NULL_DEPTH).point, noteIndex: 0n });
 
 /** Says nothing (assertions check the outcome). */
 const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
@@ -144,7 +144,7 @@ describe('Sequencer: failing a batch re-plans the later ones', () => {
 
 describe('Sequencer: ledger state without a full copy per batch', () => {
   /** A store with batches created from `batches` (id -> intents), all planned by one sequencer. */
-  async function planned(batches: [string, SignedIntentV2[]][]) {
+  async function planned(batches: [string, SignedIntent[]][]) {
     const store = new BatchStore(redisClient(), `d${++n}:`);
     for (const [id, intents] of batches) await createBatch(store, id, intents);
     const plannedIds: string[] = [];
@@ -175,7 +175,7 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
     });
     expect(b.leaves).toHaveLength(4);
     expect(b.added.map((x) => x.amount).sort()).toEqual(['5', '500']);
-    expect(b.keys).toEqual(bIntents.map((s) => String(nullifierKey(intentNullifierV2(f.crypto, s.auth.nk, s.intent.nonce)))));
+    expect(b.keys).toEqual(bIntents.map((s) => String(nullifierKey(intentNullifier(f.crypto, s.auth.nk, s.intent.nonce)))));
   });
 
   it('rebuilds the tip after a restart from the final snapshot and the open deltas, and plans on it', async () => {
@@ -196,7 +196,7 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
     expect((await store.plan('C'))!.points[0]).toEqual((await store.plan('B'))!.points.at(-1));
     // The state replayed from the final snapshot and the open deltas is the one after A, B and C.
     const { snapshot } = await store.ledgerAfterOpen(SHAPE);
-    const rebuilt = LedgerV2.fromSnapshot(f.crypto, snapshot);
+    const rebuilt = Ledger.fromSnapshot(f.crypto, snapshot);
     expect(String(rebuilt.tree.root)).toBe(c!.rootAfter);
     expect(wireOfPoint({ ...rebuilt.point, noteIndex: BigInt(rebuilt.point.noteIndex) })).toEqual((await store.plan('C'))!.points.at(-1));
     expect(rebuilt.balanceOf(f.carol.owner, ASSET)).toBe(100n);
@@ -225,7 +225,7 @@ describe('Sequencer: ledger state without a full copy per batch', () => {
     await store.markProving('B', 1, 1);
     await store.markProving('D', 2, 1);
     expect(await sequencer(store, plannedLog).finalizeHead(['PROVING'])).toEqual(['B', 'D']);
-    const final = LedgerV2.fromSnapshot(f.crypto, (await store.ledgerFinal())!);
+    const final = Ledger.fromSnapshot(f.crypto, (await store.ledgerFinal())!);
     expect(String(final.tree.root)).toBe((await store.get('D'))!.rootAfter);
     expect(final.tree.size).toBe(6);
     expect(String(final.point.nullRoot)).toBe((await store.plan('D'))!.points.at(-1)!.nullRoot);
@@ -294,7 +294,7 @@ describe('Sequencer: proofs of k transfers', () => {
     expect(q.points[0]).toEqual(plan.points[3]);
     expect(q.proofs.map((p) => p.transfers)).toEqual([[0]]);
     expect(await store.get('Q')).toMatchObject({ transfers: 1, proofs: 1 });
-    const tip = LedgerV2.fromSnapshot(f.crypto, (await store.ledgerAfterOpen(SHAPE)).snapshot);
+    const tip = Ledger.fromSnapshot(f.crypto, (await store.ledgerAfterOpen(SHAPE)).snapshot);
     expect(String(tip.tree.root)).toBe(q.points[1]!.noteRoot);
     expect([f.alice, f.bob, f.carol].map((a) => tip.balanceOf(a.owner, ASSET))).toEqual([805n, 700n, 0n]);
   });

@@ -1,9 +1,9 @@
 import type { Crypto } from '../../circuits/model/crypto.ts';
 import { TransferRejectedError } from '../../circuits/model/errors.ts';
-import { batchPublicSignals } from '../../circuits/model/v2/batch-witness.ts';
-import { intentNullifierV2 } from '../../circuits/model/v2/intent.ts';
-import { LedgerV2 } from '../../circuits/model/v2/ledger.ts';
-import { planBatches, type BatchParams } from '../../circuits/model/v2/plan-batches.ts';
+import { batchPublicSignals } from '../../circuits/model/batch-witness.ts';
+import { intentNullifier } from '../../circuits/model/intent.ts';
+import { Ledger } from '../../circuits/model/ledger.ts';
+import { planBatches, type BatchParams } from '../../circuits/model/plan-batches.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { wireOfPoint } from '../../protocol/ledger-point.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
@@ -33,7 +33,7 @@ export interface SequencerOptions {
  * snapshot moves over them.
  */
 export class Sequencer {
-  private tip: LedgerV2 | undefined;
+  private tip: Ledger | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: SequencerOptions) {}
@@ -49,10 +49,10 @@ export class Sequencer {
    * The ledger state before open batch `upTo` (omitted: the tip, after every open batch): the final
    * snapshot with the deltas of the open batches before it replayed, checked against their roots.
    */
-  private async stateBefore(upTo?: string): Promise<LedgerV2> {
+  private async stateBefore(upTo?: string): Promise<Ledger> {
     const { store, crypto, params } = this.o;
     const { snapshot, last } = await store.ledgerAfterOpen({ depth: params.depth, nullDepth: params.nullDepth, ...(upTo === undefined ? {} : { upTo }) });
-    const ledger = LedgerV2.fromSnapshot(crypto, snapshot);
+    const ledger = Ledger.fromSnapshot(crypto, snapshot);
     const p = ledger.point;
     if (last && (String(p.noteRoot) !== last.noteRootAfter || String(p.nullRoot) !== last.nullRootAfter)) {
       throw new LedgerDeltaMismatchError(
@@ -62,7 +62,7 @@ export class Sequencer {
     return ledger;
   }
 
-  private async loadTip(): Promise<LedgerV2> {
+  private async loadTip(): Promise<Ledger> {
     this.tip ??= await this.stateBefore();
     return this.tip;
   }
@@ -137,7 +137,7 @@ export class Sequencer {
   }
 
   private intentNullifiers(intents: { auth: { nk: string }; nonce: string }[]): string[] {
-    return intents.map((w) => String(intentNullifierV2(this.o.crypto, BigInt(w.auth.nk), BigInt(w.nonce))));
+    return intents.map((w) => String(intentNullifier(this.o.crypto, BigInt(w.auth.nk), BigInt(w.nonce))));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
-import type { LedgerSnapshotV2 } from '../../circuits/model/v2/ledger.ts';
+import type { LedgerSnapshot } from '../../circuits/model/ledger.ts';
 import type { LedgerDelta } from './ledger-delta.ts';
 import type { ValidatedBatch } from '../api/validate-submit.ts';
 import { BatchStore, type StoredPlan, type StoredProof } from './batch-store.ts';
@@ -164,7 +164,7 @@ describe('BatchStore transitions', () => {
     await store.acceptProof('b1', 1, proof(0));
     expect(await store.finalizeHead(['VERIFIED'], SHAPE)).toEqual(['b1', 'b2']);
     // The final snapshot is the empty ledger with both deltas applied, in order; the deltas are gone.
-    const final: LedgerSnapshotV2 = {
+    const final: LedgerSnapshot = {
       ...SHAPE,
       leaves: ['b1', 'b2'],
       keys: ['nf-b1', 'in-b1', 'nf-b2', 'in-b2'],

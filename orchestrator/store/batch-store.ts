@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LedgerSnapshotV2 } from '../../circuits/model/v2/ledger.ts';
+import type { LedgerSnapshot } from '../../circuits/model/ledger.ts';
 import type { LedgerPointWire } from '../../protocol/ledger-point.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
 import type { BatchStateName } from './batch-states.ts';
@@ -472,9 +472,9 @@ export class BatchStore {
   }
 
   /** The ledger state after the last final batch (null: the empty ledger). */
-  async ledgerFinal(): Promise<LedgerSnapshotV2 | null> {
+  async ledgerFinal(): Promise<LedgerSnapshot | null> {
     const s = await this.r.get(this.key.ledgerFinal());
-    return s ? (JSON.parse(s) as LedgerSnapshotV2) : null;
+    return s ? (JSON.parse(s) as LedgerSnapshot) : null;
   }
 
   /** What planning an open batch did to the ledger state (null: none stored). */
@@ -489,7 +489,7 @@ export class BatchStore {
    * `LedgerDeltaMissingError` for an open batch without one, `LedgerDeltaMismatchError` for a delta that
    * does not follow the state before it.
    */
-  async ledgerAfterOpen(o: { depth: number; nullDepth: number; upTo?: string; open?: readonly string[] }): Promise<{ snapshot: LedgerSnapshotV2; last?: LedgerDelta }> {
+  async ledgerAfterOpen(o: { depth: number; nullDepth: number; upTo?: string; open?: readonly string[] }): Promise<{ snapshot: LedgerSnapshot; last?: LedgerDelta }> {
     const snapshot = (await this.ledgerFinal()) ?? emptySnapshot(o.depth, o.nullDepth);
     let last: LedgerDelta | undefined;
     for (const id of o.open ?? (await this.open())) {

@@ -1,7 +1,7 @@
-import type { LedgerSnapshotV2 } from '../../circuits/model/v2/ledger.ts';
+import type { LedgerSnapshot } from '../../circuits/model/ledger.ts';
 import { DrexError } from '../../protocol/errors.ts';
 
-type SnapshotNote = LedgerSnapshotV2['notes'][number];
+type SnapshotNote = LedgerSnapshot['notes'][number];
 
 /**
  * What planning one batch did to the planner's ledger, compactly: the note leaves it appended, the
@@ -36,12 +36,12 @@ export class LedgerDeltaMismatchError extends DrexError {
 }
 
 /** The snapshot of an empty ledger of these depths. */
-export function emptySnapshot(depth: number, nullDepth: number): LedgerSnapshotV2 {
+export function emptySnapshot(depth: number, nullDepth: number): LedgerSnapshot {
   return { depth, nullDepth, leaves: [], keys: [], notes: [] };
 }
 
 /** Applies `d` to `s` in place (and returns it); refuses a delta planned on another ledger. */
-export function applyDelta(s: LedgerSnapshotV2, d: LedgerDelta, batchId = '?'): LedgerSnapshotV2 {
+export function applyDelta(s: LedgerSnapshot, d: LedgerDelta, batchId = '?'): LedgerSnapshot {
   if (s.depth !== d.depth || s.nullDepth !== d.nullDepth || s.leaves.length !== d.sizeBefore || s.keys.length !== d.keysBefore) {
     throw new LedgerDeltaMismatchError(
       `the ledger delta of batch ${batchId} starts at ${d.sizeBefore} leaves and ${d.keysBefore} nullifiers (depths ${d.depth}/${d.nullDepth}), ` +

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type Crypto } from '../../circuits/model/crypto.ts';
 import { randomField } from '../../circuits/model/note.ts';
-import { signIntentV2, type IntentV2 } from '../../circuits/model/v2/intent.ts';
+import { signIntent, type Intent } from '../../circuits/model/intent.ts';
 import type { Account } from '../../circuits/model/keys.ts';
 import { randomAccount } from '../../circuits/model/keys.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
@@ -216,8 +216,8 @@ export class Swarm {
   }
 
   /** `from`'s intent in this deployment's domain, with a fresh nonce and seed. */
-  signed(from: Account, i: Pick<IntentV2, 'kind' | 'recipient' | 'amount'>): WireIntent {
-    return wireIntentOf(signIntentV2(this.crypto, from, this.domain, { ...i, sender: from.owner, asset: DREX_BRL, nonce: randomNonce(), seed: randomField() }));
+  signed(from: Account, i: Pick<Intent, 'kind' | 'recipient' | 'amount'>): WireIntent {
+    return wireIntentOf(signIntent(this.crypto, from, this.domain, { ...i, sender: from.owner, asset: DREX_BRL, nonce: randomNonce(), seed: randomField() }));
   }
 
   /** Deposits `amount` by the minter to each of the first `perBank` dev accounts of bank-a and bank-b. */

@@ -7,9 +7,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.ts';
-import { fundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
-import { planBatches, type PlannedProof } from '../../circuits/model/v2/plan-batches.ts';
-import { batchPublicSignals } from '../../circuits/model/v2/batch-witness.ts';
+import { fundedLedger } from '../../circuits/model/test-fixtures.ts';
+import { planBatches, type PlannedProof } from '../../circuits/model/plan-batches.ts';
+import { batchPublicSignals } from '../../circuits/model/batch-witness.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { memberEntryV1 } from '../../protocol/messages/member.ts';
 import { resultV1, type ResultV1 } from '../../protocol/messages/result.ts';
@@ -161,7 +161,7 @@ beforeAll(async () => {
   await topo.artifacts.putBlob({ name: names.vkey }, readFileSync(artifacts.vkey));
   await topo.artifacts.putBlob({ name: names.manifest }, Buffer.from(JSON.stringify(artifacts.manifest)));
   const { k, depth, nullDepth } = artifacts.manifest;
-  const f = await fundedV2({ k, depth, nullDepth });
+  const f = await fundedLedger({ k, depth, nullDepth });
   proofs = [
     f.intent(f.alice, f.bob.owner, 100n),
     f.intent(f.bob, f.carol.owner, 50n),

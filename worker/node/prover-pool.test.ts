@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
-import type { CircuitInput } from '../../circuits/model/v2/batch-witness.ts';
-import { planBatches } from '../../circuits/model/v2/plan-batches.ts';
-import { fundedV2 } from '../../circuits/model/v2/test-fixtures.ts';
+import type { CircuitInput } from '../../circuits/model/batch-witness.ts';
+import { planBatches } from '../../circuits/model/plan-batches.ts';
+import { fundedLedger } from '../../circuits/model/test-fixtures.ts';
 import { loadProverArtifacts, type ProverArtifacts } from '../prover/groth16-prover.ts';
 import { createProverPool, type ProverPool } from './prover-pool.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   artifacts = loadProverArtifacts(a);
   hash = a.manifest.zkeyHash;
   const { k, depth, nullDepth } = a.manifest;
-  const f = await fundedV2({ k, depth, nullDepth });
+  const f = await fundedLedger({ k, depth, nullDepth });
   const [p] = planBatches(f.crypto, f.ledger, f.params, [{ signed: f.intent(f.alice, f.bob.owner, 100n) }]).proofs;
   // The signed amount is 100: the circuit refuses the signature over 101.
   refused = { ...p!.input, amount: (p!.input.amount as string[]).map((a, s) => (s === 0 ? '101' : a)) };

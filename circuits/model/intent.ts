@@ -1,6 +1,6 @@
-import type { Crypto } from '../crypto.ts';
-import { ownerOf, type Account, type ProofAuthorization } from '../keys.ts';
-import { reject } from '../errors.ts';
+import type { Crypto } from './crypto.ts';
+import { ownerOf, type Account, type ProofAuthorization } from './keys.ts';
+import { reject } from './errors.ts';
 
 /** EdDSA-Poseidon signature over the intent's hash. */
 export interface IntentSignature {
@@ -22,7 +22,7 @@ export const KIND_CODE: Record<IntentKind, bigint> = { transfer: 0n, deposit: 1n
  * What an owner signs (transfer-batch.circom): in deployment `domain`, move `amount` of `asset` from
  * `sender` to `recipient` (0 for a withdrawal), once per `nonce`; `seed` fixes the created notes' salts.
  */
-export interface IntentV2 {
+export interface Intent {
   kind: IntentKind;
   sender: bigint;
   recipient: bigint;
@@ -34,15 +34,15 @@ export interface IntentV2 {
 }
 
 /** A signed intent with its domain and the sender's proof authorization. */
-export interface SignedIntentV2 {
+export interface SignedIntent {
   domain: bigint;
-  intent: IntentV2;
+  intent: Intent;
   signature: IntentSignature;
   auth: ProofAuthorization;
 }
 
 /** Poseidon(domain, kind, sender, recipient, amount, asset, nonce, seed): the message the owner signs. */
-export function intentHashV2(crypto: Crypto, domain: bigint, i: IntentV2): bigint {
+export function intentHash(crypto: Crypto, domain: bigint, i: Intent): bigint {
   return crypto.hash([domain, KIND_CODE[i.kind], i.sender, i.recipient, i.amount, i.asset, i.nonce, i.seed]);
 }
 
@@ -52,20 +52,20 @@ export function outputSalts(crypto: Crypto, seed: bigint): [bigint, bigint] {
 }
 
 /** Poseidon(1, commitment, leafIndex, nk): the nullifier of a spent note. */
-export function noteNullifierV2(crypto: Crypto, commitment: bigint, index: number, nk: bigint): bigint {
+export function noteNullifier(crypto: Crypto, commitment: bigint, index: number, nk: bigint): bigint {
   return crypto.hash([1n, commitment, BigInt(index), nk]);
 }
 
 /** Poseidon(2, nk, nonce): the nullifier of a used intent (domain-separated from notes' by the tag). */
-export function intentNullifierV2(crypto: Crypto, nk: bigint, nonce: bigint): bigint {
+export function intentNullifier(crypto: Crypto, nk: bigint, nonce: bigint): bigint {
   return crypto.hash([2n, nk, nonce]);
 }
 
 /** Signs `intent` in `domain` with `account`'s key; the intent's sender must be that account. */
-export function signIntentV2(crypto: Crypto, account: Account, domain: bigint, intent: IntentV2): SignedIntentV2 {
+export function signIntent(crypto: Crypto, account: Account, domain: bigint, intent: Intent): SignedIntent {
   if (intent.sender !== account.owner) throw new RangeError('intent sender is not the signing account');
   const F = crypto.eddsa.F;
-  const sig = crypto.eddsa.signPoseidon(account.sk, F.e(intentHashV2(crypto, domain, intent)));
+  const sig = crypto.eddsa.signPoseidon(account.sk, F.e(intentHash(crypto, domain, intent)));
   return {
     domain,
     intent: { ...intent },
@@ -78,7 +78,7 @@ export function signIntentV2(crypto: Crypto, account: Account, domain: bigint, i
  * Checks that the authorization belongs to the sender and the signature is the sender's over exactly this
  * intent in this domain. Throws `TransferRejectedError` (BAD_SIGNATURE) otherwise.
  */
-export function verifyIntentSignatureV2(crypto: Crypto, signed: SignedIntentV2): void {
+export function verifyIntentSignature(crypto: Crypto, signed: SignedIntent): void {
   const { intent, signature, auth } = signed;
   if (ownerOf(crypto, auth) !== intent.sender) {
     reject('BAD_SIGNATURE', 'the proof authorization (Ax, Ay, nk) does not belong to the intent sender');
@@ -87,7 +87,7 @@ export function verifyIntentSignatureV2(crypto: Crypto, signed: SignedIntentV2):
   let ok = false;
   try {
     ok = crypto.eddsa.verifyPoseidon(
-      F.e(intentHashV2(crypto, signed.domain, intent)),
+      F.e(intentHash(crypto, signed.domain, intent)),
       { R8: [F.e(signature.R8x), F.e(signature.R8y)], S: signature.S },
       [F.e(auth.Ax), F.e(auth.Ay)],
     );

@@ -1,5 +1,5 @@
-import { FIELD_ORDER } from '../crypto.ts';
-import type { TransferPolicy } from '../policy.ts';
+import { FIELD_ORDER } from './crypto.ts';
+import type { TransferPolicy } from './policy.ts';
 import type { LedgerPoint } from './ledger.ts';
 import { emptySlot, type AppliedTransfer, type SlotInput } from './transfer-slot.ts';
 

@@ -1,10 +1,10 @@
-import type { Crypto } from '../crypto.ts';
-import { reject, TransferRejectedError } from '../errors.ts';
-import type { PlacedNote } from '../note.ts';
-import type { TransferPolicy } from '../policy.ts';
+import type { Crypto } from './crypto.ts';
+import { reject, TransferRejectedError } from './errors.ts';
+import type { PlacedNote } from './note.ts';
+import type { TransferPolicy } from './policy.ts';
 import { batchWitness, type BatchWitness } from './batch-witness.ts';
-import type { SignedIntentV2 } from './intent.ts';
-import type { LedgerPoint, LedgerV2 } from './ledger.ts';
+import type { SignedIntent } from './intent.ts';
+import type { LedgerPoint, Ledger } from './ledger.ts';
 import { applyTransfer, type AppliedTransfer } from './transfer-slot.ts';
 
 /** What every proof of a plan shares: transfers per proof, the tree depths, the policy and the domain. */
@@ -17,8 +17,8 @@ export interface BatchParams {
 }
 
 /** One intent to plan, optionally naming the notes (by commitment) it must spend. */
-export interface PlanItemV2 {
-  signed: SignedIntentV2;
+export interface PlanItem {
+  signed: SignedIntent;
   spend?: readonly bigint[];
 }
 
@@ -38,7 +38,7 @@ export interface BatchPlan {
  * Chooses the notes that pay `amount`: the smallest single note that covers it, else the two largest.
  * Returns [] when the sender holds none.
  */
-export function selectNotes(ledger: Pick<LedgerV2, 'notesOf' | 'balanceOf'>, owner: bigint, asset: bigint, amount: bigint): PlacedNote[] {
+export function selectNotes(ledger: Pick<Ledger, 'notesOf' | 'balanceOf'>, owner: bigint, asset: bigint, amount: bigint): PlacedNote[] {
   const notes = ledger.notesOf(owner, asset);
   if (notes.length === 0) return [];
   const single = [...notes].reverse().find((n) => n.amount >= amount);
@@ -57,7 +57,7 @@ export function selectNotes(ledger: Pick<LedgerV2, 'notesOf' | 'balanceOf'>, own
   return pair;
 }
 
-function resolveSpend(ledger: LedgerV2, item: PlanItemV2): PlacedNote[] {
+function resolveSpend(ledger: Ledger, item: PlanItem): PlacedNote[] {
   const { intent } = item.signed;
   if (intent.kind === 'deposit') return [];
   if (item.spend === undefined) {
@@ -80,7 +80,7 @@ function resolveSpend(ledger: LedgerV2, item: PlanItemV2): PlacedNote[] {
  * or checks each intent's notes, builds every proof's inputs and moves the ledger. All or nothing: on the
  * first refused intent the ledger is left as it was and a `TransferRejectedError` names its index.
  */
-export function planBatches(crypto: Crypto, ledger: LedgerV2, params: BatchParams, items: readonly PlanItemV2[]): BatchPlan {
+export function planBatches(crypto: Crypto, ledger: Ledger, params: BatchParams, items: readonly PlanItem[]): BatchPlan {
   if (!Number.isInteger(params.k) || params.k < 1) throw new RangeError(`transfers per proof must be >= 1, got ${params.k}`);
   if (ledger.tree.depth !== params.depth || ledger.nullifiers.depth !== params.nullDepth) {
     throw new RangeError(`the ledger's depths (${ledger.tree.depth}, ${ledger.nullifiers.depth}) are not the circuit's (${params.depth}, ${params.nullDepth})`);

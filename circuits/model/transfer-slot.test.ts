@@ -1,28 +1,28 @@
 // applyTransfer and planBatches refuse, with a named reason and before any proving time is spent, every
 // transfer the k-transfer circuit would refuse; a refusal leaves the ledger as it was.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIELD_ORDER } from '../crypto.ts';
-import { TransferRejectedError, type TransferRejection } from '../errors.ts';
-import type { PlacedNote } from '../note.ts';
-import { LedgerV2 } from './ledger.ts';
-import type { SignedIntentV2 } from './intent.ts';
+import { FIELD_ORDER } from './crypto.ts';
+import { TransferRejectedError, type TransferRejection } from './errors.ts';
+import type { PlacedNote } from './note.ts';
+import { Ledger } from './ledger.ts';
+import type { SignedIntent } from './intent.ts';
 import { planBatches } from './plan-batches.ts';
-import { fundedV2, ASSET, TEST_DOMAIN, type FundedV2 } from './test-fixtures.ts';
+import { fundedLedger, ASSET, TEST_DOMAIN, type FundedLedger } from './test-fixtures.ts';
 import { applyTransfer } from './transfer-slot.ts';
 
 const SHAPE = { k: 2, depth: 8, nullDepth: 8 };
-let f: FundedV2;
+let f: FundedLedger;
 
 beforeAll(async () => {
-  f = await fundedV2(SHAPE);
+  f = await fundedLedger(SHAPE);
 });
 
 /** A copy of the funded ledger, so that every case starts from the same point. */
-const ledger = () => LedgerV2.fromSnapshot(f.crypto, f.ledger.toSnapshot());
-const notes = (l: LedgerV2, who: bigint) => l.notesOf(who, ASSET);
+const ledger = () => Ledger.fromSnapshot(f.crypto, f.ledger.toSnapshot());
+const notes = (l: Ledger, who: bigint) => l.notesOf(who, ASSET);
 
 /** Applies `signed` spending `inputs` and expects the refusal `code`, the ledger left at its point. */
-function refused(code: TransferRejection, signed: SignedIntentV2, inputs: (l: LedgerV2) => PlacedNote[] = (l) => notes(l, signed.intent.sender).slice(0, 1)): string {
+function refused(code: TransferRejection, signed: SignedIntent, inputs: (l: Ledger) => PlacedNote[] = (l) => notes(l, signed.intent.sender).slice(0, 1)): string {
   const l = ledger();
   const before = l.toSnapshot();
   let err: unknown;
@@ -59,7 +59,7 @@ describe('applyTransfer refuses what the circuit refuses, naming why', () => {
     expect(refused('MALFORMED_INTENT', { ...s, intent: { ...s.intent, kind: 'toString' as never } })).toMatch(/kind toString/);
     expect(refused('MALFORMED_INTENT', f.intent(f.alice, 0n, 5n, { kind: 'transfer' }))).toMatch(/recipient 0 is only for a withdrawal/);
     expect(refused('MALFORMED_INTENT', f.intent(f.minter, f.bob.owner, 5n, { kind: 'withdraw' }))).toMatch(/a withdrawal pays recipient 0/);
-    const three = (l: LedgerV2) => [...notes(l, f.alice.owner), ...notes(l, f.alice.owner)].slice(0, 3);
+    const three = (l: Ledger) => [...notes(l, f.alice.owner), ...notes(l, f.alice.owner)].slice(0, 3);
     expect(refused('MALFORMED_INTENT', f.intent(f.alice, f.bob.owner, 5n), three)).toMatch(/at most 2 notes/);
   });
 

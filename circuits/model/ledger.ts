@@ -1,10 +1,10 @@
-import type { Crypto } from '../crypto.ts';
-import { noteOfRecord, noteRecord, type PlacedNote } from '../note.ts';
-import { NoteTree } from '../note-tree.ts';
-import { NullifierSet } from '../nullifier-set.ts';
+import type { Crypto } from './crypto.ts';
+import { noteOfRecord, noteRecord, type PlacedNote } from './note.ts';
+import { NoteTree } from './note-tree.ts';
+import { NullifierSet } from './nullifier-set.ts';
 
-/** A JSON-safe snapshot of a v2 ledger (bigints as decimal strings). */
-export interface LedgerSnapshotV2 {
+/** A JSON-safe snapshot of a ledger (bigints as decimal strings). */
+export interface LedgerSnapshot {
   depth: number;
   nullDepth: number;
   leaves: string[];
@@ -25,10 +25,10 @@ export interface LedgerPoint {
 }
 
 /**
- * The planner's view of the shielded ledger, version 2: the note tree, the nullifier set (spent notes'
+ * The planner's view of the shielded ledger: the note tree, the nullifier set (spent notes'
  * and used intents' nullifier keys) and the unspent notes it knows of.
  */
-export class LedgerV2 {
+export class Ledger {
   private readonly unspent = new Map<bigint, PlacedNote>();
 
   constructor(
@@ -37,8 +37,8 @@ export class LedgerV2 {
     public nullifiers: NullifierSet,
   ) {}
 
-  static empty(crypto: Crypto, depth: number, nullDepth: number): LedgerV2 {
-    return new LedgerV2(crypto, new NoteTree(crypto, depth), NullifierSet.empty(crypto, nullDepth));
+  static empty(crypto: Crypto, depth: number, nullDepth: number): Ledger {
+    return new Ledger(crypto, new NoteTree(crypto, depth), NullifierSet.empty(crypto, nullDepth));
   }
 
   get point(): LedgerPoint {
@@ -83,14 +83,14 @@ export class LedgerV2 {
     return { size: this.tree.size, keys: this.nullifiers.keys(), unspent: [...this.unspent.values()] };
   }
 
-  restore(cp: ReturnType<LedgerV2['checkpoint']>): void {
+  restore(cp: ReturnType<Ledger['checkpoint']>): void {
     this.tree.truncate(cp.size);
     if (this.nullifiers.size !== cp.keys.length + 1) this.nullifiers = NullifierSet.fromKeys(this.crypto, this.nullifiers.depth, cp.keys);
     this.unspent.clear();
     for (const n of cp.unspent) this.unspent.set(n.commitment, n);
   }
 
-  toSnapshot(): LedgerSnapshotV2 {
+  toSnapshot(): LedgerSnapshot {
     return {
       depth: this.tree.depth,
       nullDepth: this.nullifiers.depth,
@@ -100,8 +100,8 @@ export class LedgerV2 {
     };
   }
 
-  static fromSnapshot(crypto: Crypto, s: LedgerSnapshotV2): LedgerV2 {
-    const ledger = new LedgerV2(
+  static fromSnapshot(crypto: Crypto, s: LedgerSnapshot): Ledger {
+    const ledger = new Ledger(
       crypto,
       NoteTree.fromLeaves(crypto, s.depth, s.leaves.map(BigInt)),
       NullifierSet.fromKeys(crypto, s.nullDepth, s.keys.map(BigInt)),

@@ -1,17 +1,17 @@
-import { loadCrypto, type Crypto } from '../crypto.ts';
-import { devAccount, type Account } from '../keys.ts';
-import { randomField } from '../note.ts';
-import type { TransferPolicy } from '../policy.ts';
-import { signIntentV2, type IntentKind, type SignedIntentV2 } from './intent.ts';
-import { LedgerV2 } from './ledger.ts';
+import { loadCrypto, type Crypto } from './crypto.ts';
+import { devAccount, type Account } from './keys.ts';
+import { randomField } from './note.ts';
+import type { TransferPolicy } from './policy.ts';
+import { signIntent, type IntentKind, type SignedIntent } from './intent.ts';
+import { Ledger } from './ledger.ts';
 import { planBatches, type BatchParams, type BatchPlan } from './plan-batches.ts';
 
 export const ASSET = 986n;
 /** The test deployment's domain. */
 export const TEST_DOMAIN = 4242n;
 
-/** A funded v2 ledger for tests: alice holds 1000 and 300, bob 500; the minter is the test minter. */
-export interface FundedV2 {
+/** A funded ledger for tests: alice holds 1000 and 300, bob 500; the minter is the test minter. */
+export interface FundedLedger {
   crypto: Crypto;
   minter: Account;
   alice: Account;
@@ -19,18 +19,18 @@ export interface FundedV2 {
   carol: Account;
   policy: TransferPolicy;
   params: BatchParams;
-  ledger: LedgerV2;
+  ledger: Ledger;
   /** The plan of the three funding deposits (from the empty ledger; points[0] is the empty ledger's point). */
   funding: BatchPlan;
   /** A signed intent: a deposit when `from` is the minter and the recipient is not 0, a withdrawal to 0. */
-  intent: (from: Account, to: bigint, amount: bigint, opts?: { kind?: IntentKind; nonce?: bigint; domain?: bigint }) => SignedIntentV2;
+  intent: (from: Account, to: bigint, amount: bigint, opts?: { kind?: IntentKind; nonce?: bigint; domain?: bigint }) => SignedIntent;
 }
 
 /**
  * `opts.domain` (default TEST_DOMAIN): the ledger's domain, signed in every intent (e.g. a deployed
  * settlement contract's `domain()`).
  */
-export async function fundedV2(shape: { k: number; depth: number; nullDepth: number }, opts: { domain?: bigint } = {}): Promise<FundedV2> {
+export async function fundedLedger(shape: { k: number; depth: number; nullDepth: number }, opts: { domain?: bigint } = {}): Promise<FundedLedger> {
   const domain = opts.domain ?? TEST_DOMAIN;
   const crypto = await loadCrypto();
   const minter = devAccount(crypto, 'test/minter');
@@ -39,12 +39,12 @@ export async function fundedV2(shape: { k: number; depth: number; nullDepth: num
   const carol = devAccount(crypto, 'test/carol');
   const policy = { complianceLimit: 1_000_000n, minter: minter.owner };
   const params: BatchParams = { ...shape, policy, domain };
-  const ledger = LedgerV2.empty(crypto, shape.depth, shape.nullDepth);
+  const ledger = Ledger.empty(crypto, shape.depth, shape.nullDepth);
   let n = 0n;
-  const intent: FundedV2['intent'] = (from, to, amount, opts = {}) => {
+  const intent: FundedLedger['intent'] = (from, to, amount, opts = {}) => {
     const kind = opts.kind ?? (from.owner === minter.owner ? (to === 0n ? 'withdraw' : 'deposit') : 'transfer');
     const i = { kind, sender: from.owner, recipient: to, amount, asset: ASSET, nonce: opts.nonce ?? ++n, seed: randomField() };
-    return signIntentV2(crypto, from, opts.domain ?? domain, i);
+    return signIntent(crypto, from, opts.domain ?? domain, i);
   };
   const funding = planBatches(crypto, ledger, params, [
     { signed: intent(minter, alice.owner, 1000n) },

@@ -1,10 +1,10 @@
-import { isField, type Crypto } from '../crypto.ts';
-import { reject, type TransferRejection } from '../errors.ts';
-import { noteCommitment, type PlacedNote } from '../note.ts';
-import { nullifierKey, NullifierSetError, type SetInsertion } from '../nullifier-set.ts';
-import { AMOUNT_BOUND, type TransferPolicy } from '../policy.ts';
-import { intentNullifierV2, KIND_CODE, noteNullifierV2, outputSalts, verifyIntentSignatureV2, type SignedIntentV2 } from './intent.ts';
-import type { LedgerV2 } from './ledger.ts';
+import { isField, type Crypto } from './crypto.ts';
+import { reject, type TransferRejection } from './errors.ts';
+import { noteCommitment, type PlacedNote } from './note.ts';
+import { nullifierKey, NullifierSetError, type SetInsertion } from './nullifier-set.ts';
+import { AMOUNT_BOUND, type TransferPolicy } from './policy.ts';
+import { intentNullifier, KIND_CODE, noteNullifier, outputSalts, verifyIntentSignature, type SignedIntent } from './intent.ts';
+import type { Ledger } from './ledger.ts';
 
 /** One slot's private circuit inputs (transfer-batch.circom's per-slot arrays at one index). */
 export interface SlotInput {
@@ -85,9 +85,9 @@ export function emptySlot(depth: number, nullDepth: number): SlotInput {
  */
 export function applyTransfer(
   crypto: Crypto,
-  ledger: LedgerV2,
+  ledger: Ledger,
   policy: TransferPolicy,
-  signed: SignedIntentV2,
+  signed: SignedIntent,
   inputs: readonly PlacedNote[],
   options: ApplyOptions = {},
 ): AppliedTransfer {
@@ -102,7 +102,7 @@ export function applyTransfer(
   if (intent.amount > policy.complianceLimit) {
     fail('OVER_COMPLIANCE_LIMIT', `amount ${intent.amount} exceeds the compliance limit ${policy.complianceLimit}`);
   }
-  if (!options.unchecked) verifyIntentSignatureV2(crypto, signed);
+  if (!options.unchecked) verifyIntentSignature(crypto, signed);
 
   const isDeposit = intent.kind === 'deposit';
   const isWithdraw = intent.kind === 'withdraw';
@@ -129,8 +129,8 @@ export function applyTransfer(
 
   const slots = [0, 1].map((j) => inputs[j]);
   const nullifiers = [
-    ...slots.map((n) => (n ? noteNullifierV2(crypto, noteCommitment(crypto, n), n.index, auth.nk) : undefined)),
-    intentNullifierV2(crypto, auth.nk, intent.nonce),
+    ...slots.map((n) => (n ? noteNullifier(crypto, noteCommitment(crypto, n), n.index, auth.nk) : undefined)),
+    intentNullifier(crypto, auth.nk, intent.nonce),
   ];
   const keys = nullifiers.map((nf) => (nf === undefined ? undefined : nullifierKey(nf)));
   if (slots[0] && slots[1] && slots[0].index === slots[1].index) fail('NULLIFIER_REUSED', `note at leaf ${slots[0].index} is spent twice`);
@@ -180,7 +180,7 @@ export function applyTransfer(
 }
 
 /** Inserts `key`; unchecked, a key already present gets the leaf holding it as its low leaf (no change). */
-function insertKey(ledger: LedgerV2, key: bigint, options: ApplyOptions): SetInsertion {
+function insertKey(ledger: Ledger, key: bigint, options: ApplyOptions): SetInsertion {
   try {
     return ledger.nullifiers.insert(key);
   } catch (err) {
