@@ -321,6 +321,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     lostGraceMs: c.lostJobGraceMs ?? 60_000,
     jobTimeoutMs: c.jobTimeoutMs ?? 35 * 60_000,
     book,
+    witness,
   });
   housekeeper.start();
   const pruner = new Pruner({

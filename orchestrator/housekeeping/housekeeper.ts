@@ -4,6 +4,7 @@ import type { Logger } from '../../swarm/log/logger.ts';
 import type { Reissuer } from '../reissue/reissuer.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import type { SplitBook } from '../witness/split-book.ts';
+import type { WitnessQueue } from '../witness/witness-queue.ts';
 
 export interface HousekeeperOptions {
   names: NatsNames;
@@ -22,13 +23,19 @@ export interface HousekeeperOptions {
   jobTimeoutMs: number;
   /** Split proving: where each attempt's two half jobs sit in the jobs stream. */
   book?: SplitBook;
+  /**
+   * Split proving: the witness stage's queue. An attempt whose halves were never published and that the
+   * queue no longer holds (failed for good, or lost before it was queued) is re-issued after `lostGraceMs`.
+   */
+  witness?: Pick<WitnessQueue, 'pending'>;
 }
 
 /**
  * Housekeeping: finds jobs of proving batches that can no longer produce a result and re-issues them.
  * A job still in the jobs stream is queued or in a worker's hands (JetStream redelivers it after its
  * ack wait, then dead-letters it), so it is left alone however long the queue is; a job gone from the
- * stream with no verified proof (terminated, or answered with a result that was lost) is re-issued.
+ * stream with no verified proof (terminated, or answered with a result that was lost) is re-issued, and
+ * so is a split attempt whose halves the witness stage never published and never will.
  */
 export class Housekeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +57,13 @@ export class Housekeeper {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Whether `key`'s condition, first seen now or earlier, has held for the lost-job grace time. */
+  private lostFor(key: string, now: number): boolean {
+    const since = this.goneSince.get(key) ?? now;
+    this.goneSince.set(key, since);
+    return now - since >= this.o.lostGraceMs;
   }
 
   /** Whether the jobs stream still holds message `seq` (getMessage answers null for a removed one). */
@@ -96,15 +110,20 @@ export class Housekeeper {
           }
         }
         if (seqs.length > 0 && !lost) {
-          const since = this.goneSince.get(key) ?? now;
-          this.goneSince.set(key, since);
-          if (now - since >= this.o.lostGraceMs) lost = 'lost';
+          if (this.lostFor(key, now)) lost = 'lost';
+        } else if (seqs.length === 0 && !a.seq && this.o.witness && !(await this.o.witness.pending(key))) {
+          // No halves recorded and none coming: the stage gave up on the attempt (or a kill came
+          // between recording it and queueing it). Its halves may still be on their way to the book.
+          const wkey = `${key}#witness`;
+          seen.add(wkey);
+          if (this.lostFor(wkey, now)) lost = 'witness-gone';
         } else if (seqs.length === 0 && now - a.enqueuedMs > this.o.jobTimeoutMs) {
           lost = 'timeout';
         }
         if (!lost) continue;
         this.o.log.warn('job left the queue without a verified proof: re-issuing it', { jobKey: key, reason: lost });
         this.goneSince.delete(key);
+        this.goneSince.delete(`${key}#witness`);
         await reissuer.reissue(id, plan.version, t.index, lost);
       }
     }
