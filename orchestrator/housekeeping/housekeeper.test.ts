@@ -1,10 +1,8 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Queue, UnrecoverableError, Worker as BullWorker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
-import type { Logger } from '../../swarm/log/logger.ts';
+import { describe, expect, it } from 'vitest';
 import { generateSealKeyPair } from '../../swarm/sealing/seal-keys.ts';
-import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
+import { useNatsTopology } from '../../test/support/nats-topology-for-tests.ts';
+import { silentLog } from '../../test/support/test-logger.ts';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import type { ValidatedBatch } from '../api/validate-submit.ts';
 import { Dispatcher, jobIdOf } from '../dispatch/dispatcher.ts';
@@ -17,22 +15,8 @@ import { witnessQueue } from '../witness/witness-queue.ts';
 import { Housekeeper } from './housekeeper.ts';
 
 const redisClient = useRedisServer();
-let server: TestNatsServer;
-let nc: NatsConnection;
-let topo: Topology;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  topo = await ensureTopology(nc, { deployment: 'housekeeping' });
-}, 60_000);
-
-afterAll(async () => {
-  await nc?.drain();
-  await server?.stop();
-});
-
-const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
+const nats = useNatsTopology('housekeeping');
+const log = silentLog;
 
 const batch: ValidatedBatch = {
   batchId: 'W',
@@ -64,6 +48,7 @@ const delta: LedgerDelta = {
 
 describe('Housekeeper: split attempts the witness stage will never publish (real redis-server and nats-server)', () => {
   it('re-issues an attempt the witness queue failed for good or never held, after the grace time; leaves one a stage is preparing', async () => {
+    const { nc, topo } = nats();
     const redis = redisClient();
     const store = new BatchStore(redis, 'hk:');
     const witness = witnessQueue({ redis, prefix: store.prefix, log });

@@ -1,9 +1,7 @@
 import { generateSealKeyPair } from '../../swarm/sealing/seal-keys.ts';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
-import type { Logger } from '../../swarm/log/logger.ts';
-import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useNatsTopology } from '../../test/support/nats-topology-for-tests.ts';
+import { silentLog } from '../../test/support/test-logger.ts';
 import { useRedisServer } from '../../test/support/redis-for-tests.ts';
 import type { ValidatedBatch } from '../api/validate-submit.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
@@ -13,22 +11,8 @@ import type { LedgerDelta } from '../store/ledger-delta.ts';
 import { Pruner } from './pruner.ts';
 
 const redisClient = useRedisServer();
-let server: TestNatsServer;
-let nc: NatsConnection;
-let topo: Topology;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  topo = await ensureTopology(nc, { deployment: 'prune' });
-}, 60_000);
-
-afterAll(async () => {
-  await nc?.drain();
-  await server?.stop();
-});
-
-const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
+const nats = useNatsTopology('prune');
+const log = silentLog;
 
 const batch = (id: string): ValidatedBatch => ({
   batchId: id,
@@ -64,6 +48,7 @@ const delta = (sizeBefore: number): LedgerDelta => ({
 
 /** KV keys of the jobs bucket that name `batchId`. */
 async function kvKeysOf(batchId: string): Promise<string[]> {
+  const { topo } = nats();
   const out: string[] = [];
   for await (const k of await topo.jobs.keys(`${batchId}.>`)) out.push(k);
   return out;
@@ -71,6 +56,7 @@ async function kvKeysOf(batchId: string): Promise<string[]> {
 
 describe('Pruner (real redis-server and nats-server)', () => {
   it('leaves only the audit record of a settled batch after the retention time, and nothing of an open one', async () => {
+    const { nc, topo } = nats();
     const store = new BatchStore(redisClient(), 'p1:');
     const gatewaySealKey = (await generateSealKeyPair()).publicKeyHex;
     const dispatcher = new Dispatcher({ nc, names: topo.names, jobsKv: topo.jobs, store, artifact: 'a'.repeat(64), log, metrics: createMetrics(), gatewaySealKey, shares: topo.shares });

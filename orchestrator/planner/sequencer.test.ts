@@ -7,7 +7,7 @@ import { Ledger } from '../../circuits/model/ledger.ts';
 import { ASSET, fundedLedger, type FundedLedger } from '../../circuits/model/test-fixtures.ts';
 import { pointAfter, pointBefore, pointOfWire, wireOfPoint } from '../../protocol/ledger-point.ts';
 import { TRANSFER_PUBLIC_INPUTS as IX } from '../../protocol/transfer-public-inputs.ts';
-import type { Logger } from '../../swarm/log/logger.ts';
+import { silentLog } from '../../test/support/test-logger.ts';
 import { BatchStore } from '../store/batch-store.ts';
 import { Sequencer } from './sequencer.ts';
 
@@ -41,7 +41,7 @@ async function createBatch(store: BatchStore, id: string, intents: SignedIntent[
 const emptyPoint = () => wireOfPoint({ ...Ledger.empty(f.crypto, DEPTH, NULL_DEPTH).point, noteIndex: 0n });
 
 /** Says nothing (assertions check the outcome). */
-const log: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => log };
+const log = silentLog;
 
 /** A store in a fresh namespace with batches A (mint to alice), B (mint to bob), C (bob pays carol: needs B), all planned. */
 async function threePlanned() {

@@ -11,3 +11,6 @@ export function testLogger(component: string, dir = TEST_LOG_DIR): Logger {
   mkdirSync(dir, { recursive: true });
   return createLogger(component, {}, createWriteStream(join(dir, `${component}.log`), { flags: 'a' }));
 }
+
+/** A logger that drops everything (for tests that assert on state, not on log lines). */
+export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLog };
