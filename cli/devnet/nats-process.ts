@@ -39,15 +39,15 @@ export interface StartNatsServerOptions {
   authConfig?: string;
   /** Append the server's log (its stderr) to this file. */
   logFile?: string;
-  /**
-   * JetStream's file-store budget (nats-server's `max_file_store`, e.g. "64G"). Every stream and bucket
-   * reserves its `max_bytes` against it when created (a deployment's topology reserves about 25 GB by
-   * default), and nats-server's own default is 75% of the disk free at its start, so whether a topology
-   * fits would depend on what else is on the disk. Default "1T": a stream is then limited by its own
-   * `max_bytes` and by the disk itself.
-   */
-  maxFileStore?: string;
 }
+
+/**
+ * JetStream's file-store budget. Every stream and bucket reserves its `max_bytes` against it when created
+ * (a deployment's topology about 25 GB by default), and nats-server's own default is 75% of the disk free
+ * at its start, so whether a topology fits would depend on what else is on the disk. With 1 TB a stream
+ * is limited by its own `max_bytes` and by the disk itself.
+ */
+const MAX_FILE_STORE = '1T';
 
 /** Raised when the test nats-server does not start. */
 export class NatsServerStartError extends DrexError {
@@ -98,7 +98,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   const wsPort = opts.websocketPort === undefined ? undefined : opts.websocketPort || (await freePort());
   const conf = [
     'listen: "127.0.0.1:' + port + '"',
-    `jetstream { store_dir: ${JSON.stringify(storeDir)}, max_file_store: ${JSON.stringify(opts.maxFileStore ?? '1T')} }`,
+    `jetstream { store_dir: ${JSON.stringify(storeDir)}, max_file_store: ${MAX_FILE_STORE} }`,
     wsPort === undefined ? '' : `websocket { host: "127.0.0.1", port: ${wsPort}, no_tls: true }`,
     opts.authConfig ?? '',
   ].join('\n');

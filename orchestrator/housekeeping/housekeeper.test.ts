@@ -11,7 +11,7 @@ import { Reissuer } from '../reissue/reissuer.ts';
 import { BatchStore, type StoredPlan } from '../store/batch-store.ts';
 import type { LedgerDelta } from '../store/ledger-delta.ts';
 import { SplitBook } from '../witness/split-book.ts';
-import { witnessQueue } from '../witness/witness-queue.ts';
+import { witnessJobId, witnessQueue, witnessQueuePrefix } from '../witness/witness-queue.ts';
 import { Housekeeper } from './housekeeper.ts';
 
 const redisClient = useRedisServer();
@@ -77,8 +77,8 @@ describe('Housekeeper: split attempts the witness stage will never publish (real
     for (const i of [0, 1, 2]) expect(await witness.pending(attempt(i, 1))).toBe(true);
 
     // Proof 2: a kill between recording the attempt and queueing it leaves nothing in the queue.
-    const queue = new Queue('witness', { connection: redis, prefix: `${store.prefix}bull` });
-    await (await queue.getJob(`w.${attempt(2, 1)}`))!.remove();
+    const queue = new Queue('witness', { connection: redis, prefix: witnessQueuePrefix(store.prefix) });
+    await (await queue.getJob(witnessJobId(attempt(2, 1))))!.remove();
     // A witness stage fails proof 0 for good (as BullMQ does with an attempt stalled too often) and
     // holds proof 1 without finishing it.
     let release!: () => void;
@@ -89,10 +89,10 @@ describe('Housekeeper: split attempts the witness stage will never publish (real
         if ((job.data as { index: number }).index === 0) throw new UnrecoverableError('stalled more than allowable limit');
         await held;
       },
-      { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: `${store.prefix}bull`, concurrency: 1 },
+      { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: witnessQueuePrefix(store.prefix), concurrency: 1 },
     );
     try {
-      await expect.poll(async () => [await queue.getJobState(`w.${attempt(0, 1)}`), await queue.getJobState(`w.${attempt(1, 1)}`)], { timeout: 15_000 }).toEqual(['failed', 'active']);
+      await expect.poll(async () => [await queue.getJobState(witnessJobId(attempt(0, 1))), await queue.getJobState(witnessJobId(attempt(1, 1)))], { timeout: 15_000 }).toEqual(['failed', 'active']);
       expect(await witness.pending(attempt(0, 1))).toBe(false);
       expect(await witness.pending(attempt(1, 1))).toBe(true);
       expect(await witness.pending(attempt(2, 1))).toBe(false);
@@ -106,8 +106,8 @@ describe('Housekeeper: split attempts the witness stage will never publish (real
       // After it: proofs 0 and 2 get their next attempt, queued for the witness stage; proof 1 is left alone.
       await housekeeper.sweep(now + lostGraceMs);
       expect([await store.attempt('W', 0), await store.attempt('W', 1), await store.attempt('W', 2)]).toEqual([2, 1, 2]);
-      expect(await queue.getJobState(`w.${attempt(0, 2)}`)).not.toBe('unknown');
-      expect(await queue.getJobState(`w.${attempt(2, 2)}`)).not.toBe('unknown');
+      expect(await queue.getJobState(witnessJobId(attempt(0, 2)))).not.toBe('unknown');
+      expect(await queue.getJobState(witnessJobId(attempt(2, 2)))).not.toBe('unknown');
       expect(failed).toEqual([]);
       // Idempotent: the next sweep finds the new attempts queued and re-issues nothing.
       await housekeeper.sweep(now + 2 * lostGraceMs);

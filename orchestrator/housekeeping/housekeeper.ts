@@ -111,7 +111,7 @@ export class Housekeeper {
         }
         if (seqs.length > 0 && !lost) {
           if (this.lostFor(key, now)) lost = 'lost';
-        } else if (seqs.length === 0 && !a.seq && this.o.witness && !(await this.o.witness.pending(key))) {
+        } else if (seqs.length === 0 && this.o.witness && !(await this.o.witness.pending(key))) {
           // No halves recorded and none coming: the stage gave up on the attempt (or a kill came
           // between recording it and queueing it). Its halves may still be on their way to the book.
           const wkey = `${key}#witness`;
@@ -123,7 +123,6 @@ export class Housekeeper {
         if (!lost) continue;
         this.o.log.warn('job left the queue without a verified proof: re-issuing it', { jobKey: key, reason: lost });
         this.goneSince.delete(key);
-        this.goneSince.delete(`${key}#witness`);
         await reissuer.reissue(id, plan.version, t.index, lost);
       }
     }

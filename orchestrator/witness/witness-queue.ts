@@ -17,7 +17,10 @@ const PENDING_STATES = new Set(['waiting', 'waiting-children', 'prioritized', 'd
 const MAX_STALLED = 5;
 
 /** The BullMQ job id of proof attempt `proofId`. */
-const queueJobId = (proofId: string) => `w.${proofId}`;
+export const witnessJobId = (proofId: string) => `w.${proofId}`;
+
+/** The BullMQ key prefix of the witness queue of a store with key prefix `storePrefix`. */
+export const witnessQueuePrefix = (storePrefix: string) => `${storePrefix}bull`;
 
 /** The durable queue between the dispatcher and the witness generators (BullMQ, in the orchestrator's Redis). */
 export interface WitnessQueue {
@@ -45,7 +48,7 @@ export function witnessQueue(o: {
   concurrency?: number;
   onRefused?: (task: WitnessTask, message: string) => Promise<void>;
 }): WitnessQueue {
-  const prefix = `${o.prefix}bull`;
+  const prefix = witnessQueuePrefix(o.prefix);
   const queue = new Queue('witness', { connection: o.redis, prefix });
   const generator = o.generator;
   const worker = generator
@@ -74,9 +77,9 @@ export function witnessQueue(o: {
   });
   return {
     enqueue: async (task) => {
-      await queue.add('witness', task, { jobId: queueJobId(task.proofId), attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 });
+      await queue.add('witness', task, { jobId: witnessJobId(task.proofId), attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 });
     },
-    pending: async (proofId) => PENDING_STATES.has(await queue.getJobState(queueJobId(proofId))),
+    pending: async (proofId) => PENDING_STATES.has(await queue.getJobState(witnessJobId(proofId))),
     close: async () => {
       await worker?.close();
       await queue.close();
