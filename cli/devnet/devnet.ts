@@ -271,7 +271,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
           const client = new BankClient({ address: grpc, bankId: 'central-bank', identity: devBankIdentity('central-bank') });
           try {
             const { domain } = await client.deployment();
-            const res = await client.submit(genesisIntents(crypto, domain), 'devnet-genesis-v2');
+            const res = await client.submit(genesisIntents(crypto, domain), 'devnet-genesis-v3');
             log(`genesis batch ${res.batchId} ${res.duplicate ? 'already submitted' : 'submitted'}`);
             const final = ledgerMode === 'none' ? ['VERIFIED', 'FAILED'] : ['SETTLED', 'FAILED'];
             const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(final) });
