@@ -21,7 +21,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('end-to-end demo on embedded defaults: two banks\' batches proved by the swarm and settled on an embedded EVM')
     .option('--workers <n>', 'Node workers', Number, 2)
-    .option('--transfers <n>', 'transfers per bank', Number, 4)
+    .option('--transfers <n>', 'transfers per bank (each a proof at k = 1, split in two halves)', Number, 2)
     .action(async (o: { workers: number; transfers: number }) => {
       await ensureArtifacts({ progress: stderrProgress('setup') });
       const { startDevnet } = await import('../devnet/devnet.ts');
