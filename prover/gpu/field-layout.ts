@@ -3,11 +3,12 @@
  * bits, one per u32, in Montgomery form with R = 2^(limbBits * limbs); and the constants the WGSL
  * Montgomery multiplication needs, computed from bigints. Also the bigint <-> limb conversions.
  */
+import { BASE_FIELD_PRIME, SCALAR_ORDER } from '../../protocol/bn254.ts';
 
 /** The BN254 base field's modulus p. */
-export const BN254_P = 21888242871839275222246405745257275088696311157218575609191277707291469846583n;
+export const BN254_P = BASE_FIELD_PRIME;
 /** The BN254 scalar field's modulus r (the order of G1). */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const BN254_R = SCALAR_ORDER;
 /** The Montgomery radix of the proving key's coordinates (ffjavascript's): 2^256. */
 export const KEY_MONTGOMERY_R = 1n << 256n;
 
