@@ -4,6 +4,7 @@
  * little-endian standard form), and points as the kernels' words.
  */
 import { randomBytes } from 'node:crypto';
+import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { bn254 } from '@noble/curves/bn254.js';
 import { BN254_P, BN254_R, KEY_MONTGOMERY_R, toLimbs, toMontgomery, type FieldLayout } from '../field-layout.ts';
 import type { G1Point } from '../gpu-points.ts';
@@ -18,6 +19,14 @@ export function randomScalar(): bigint {
 /** A random point of G1 (the generator times a random scalar; never the identity). */
 export function randomPoint(): G1Point {
   return G1.BASE.multiply(randomScalar() || 1n);
+}
+
+/** n distinct random points, cheaply: a random start plus multiples of a random step. */
+export function randomPoints(n: number): G1Point[] {
+  const step = randomPoint();
+  const points = [randomPoint()];
+  while (points.length < n) points.push(points[points.length - 1]!.add(step));
+  return normalizeZ(G1, points.slice(0, n));
 }
 
 function writeLe(out: Uint8Array, offset: number, x: bigint): void {
