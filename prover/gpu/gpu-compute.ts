@@ -5,6 +5,10 @@
  */
 /// <reference types="@webgpu/types" />
 
+/** The WebGPU spec's buffer usage and map mode flags (its globals exist only once Dawn is loaded in Node). */
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+const MAP_READ_MODE = 0x1;
+
 /** Threads per workgroup of every kernel. */
 export const WORKGROUP_SIZE = 64;
 
@@ -32,7 +36,7 @@ export function createKernel(device: GPUDevice, code: string, entryPoint: string
 /** A storage buffer holding `data` (or `byteLength` zero bytes), readable back when `copySrc`. */
 export function storageBuffer(device: GPUDevice, data: Uint32Array<ArrayBuffer> | number, copySrc = false): GPUBuffer {
   const size = Math.max(16, typeof data === 'number' ? data : data.byteLength);
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | (copySrc ? GPUBufferUsage.COPY_SRC : 0);
+  const usage = USAGE.STORAGE | USAGE.COPY_DST | (copySrc ? USAGE.COPY_SRC : 0);
   const buffer = device.createBuffer({ size: Math.ceil(size / 4) * 4, usage });
   if (typeof data !== 'number' && data.byteLength > 0) device.queue.writeBuffer(buffer, 0, data);
   return buffer;
@@ -42,7 +46,7 @@ export function storageBuffer(device: GPUDevice, data: Uint32Array<ArrayBuffer> 
 export function uniformBuffer(device: GPUDevice, words: readonly number[]): GPUBuffer {
   const data = new Uint32Array(Math.ceil(Math.max(words.length, 4) / 4) * 4);
   data.set(words);
-  const buffer = device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const buffer = device.createBuffer({ size: data.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
   device.queue.writeBuffer(buffer, 0, data);
   return buffer;
 }
@@ -71,12 +75,12 @@ export function dispatch(
 
 /** The first `byteLength` bytes of `buffer` (a COPY_SRC buffer) as u32 words, after the queue's work. */
 export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLength: number): Promise<Uint32Array> {
-  const staging = device.createBuffer({ size: byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = device.createBuffer({ size: byteLength, usage: USAGE.MAP_READ | USAGE.COPY_DST });
   try {
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, byteLength);
     device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    await staging.mapAsync(MAP_READ_MODE);
     return new Uint32Array(staging.getMappedRange().slice(0));
   } finally {
     staging.destroy();

@@ -5,7 +5,6 @@
  */
 /// <reference types="@webgpu/types" />
 import { existsSync } from 'node:fs';
-import { create, globals } from 'webgpu';
 import { WebGpuUnavailableError } from './errors.ts';
 
 /** Debian chromium's SwiftShader Vulkan ICD. */
@@ -17,16 +16,17 @@ export interface NodeGpuDevice {
   adapterInfo: GPUAdapterInfo;
 }
 
-let gpu: GPU | undefined;
+let gpu: Promise<GPU> | undefined;
 
-function nodeGpu(): GPU {
-  if (!gpu) {
+/** Dawn's GPU, loaded on first use (importing this module loads no native code). */
+function nodeGpu(): Promise<GPU> {
+  gpu ??= import('webgpu').then(({ create, globals }) => {
     if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     }
     Object.assign(globalThis, globals);
-    gpu = create([]);
-  }
+    return create([]);
+  });
   return gpu;
 }
 
@@ -34,7 +34,7 @@ function nodeGpu(): GPU {
 export async function openNodeGpuDevice(): Promise<NodeGpuDevice> {
   let adapter: GPUAdapter | null;
   try {
-    adapter = await nodeGpu().requestAdapter({ powerPreference: 'high-performance' });
+    adapter = await (await nodeGpu()).requestAdapter({ powerPreference: 'high-performance' });
   } catch (err) {
     throw new WebGpuUnavailableError(`WebGPU adapter request failed: ${(err as Error).message}`, { cause: err });
   }
