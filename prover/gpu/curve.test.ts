@@ -1,4 +1,4 @@
-// The WGSL curve formulas against noble: complete addition, mixed addition and doubling, with the identity,
+// The WGSL curve formulas against noble: complete addition and mixed addition, with the identity,
 // P + P and P + (-P) among the cases, on the default 16-bit limbs (field.test.ts covers every width).
 import { afterAll, describe, expect, it } from 'vitest';
 import { BN254_P, fieldLayout, type FieldLayout } from './field-layout.ts';
@@ -11,7 +11,7 @@ import { wgslCurve, wgslPointAccess } from './wgsl-curve.ts';
 
 afterAll(closeTestDevice);
 
-/** For each case: out[3 i] = p + q, out[3 i + 1] = p + affine(q) (q not the identity), out[3 i + 2] = 2 p. */
+/** For each case: out[2 i] = p + q, out[2 i + 1] = p + affine(q) (q not the identity). */
 function curveKernel(layout: FieldLayout): string {
   return `${wgslCurve(layout)}
 struct Params { count: u32 }
@@ -27,14 +27,13 @@ ${wgslPointAccess('out', 'proj', true)}
 ${wgslEntry(
   'main',
   `  let p = load_ps(tid);
-  store_out(3u * tid, proj_add(p, load_qs(tid)));
-  store_out(3u * tid + 1u, proj_add_affine(p, load_qa(tid)));
-  store_out(3u * tid + 2u, proj_double(p));`,
+  store_out(2u * tid, proj_add(p, load_qs(tid)));
+  store_out(2u * tid + 1u, proj_add_affine(p, load_qa(tid)));`,
 )}`;
 }
 
 describe('the WGSL curve', () => {
-  it('adds, adds mixed and doubles like noble', async () => {
+  it('adds and adds mixed like noble, P + P and the identity included', async () => {
     const layout = fieldLayout();
     const P = randomPoint();
     const Q = randomPoint();
@@ -46,11 +45,10 @@ describe('the WGSL curve', () => {
     const qs = cases.flatMap(([, q]) => projWords(q, layout, z()));
     // The mixed addition's q is never the identity: those cases take P there.
     const qa = cases.flatMap(([, q]) => affineWords(q.is0() ? P : q, layout));
-    const words = await runKernel(await testDevice(), curveKernel(layout), 'main', cases.length, [ps, qs, qa].map((w) => Uint32Array.from(w)), cases.length * 9 * layout.limbs);
+    const words = await runKernel(await testDevice(), curveKernel(layout), 'main', cases.length, [ps, qs, qa].map((w) => Uint32Array.from(w)), cases.length * 6 * layout.limbs);
     cases.forEach(([p, q], i) => {
-      expect(pointFromWords(words, 3 * i, layout).equals(p.add(q)), `case ${i}: p + q`).toBe(true);
-      expect(pointFromWords(words, 3 * i + 1, layout).equals(p.add(q.is0() ? P : q)), `case ${i}: p + affine q`).toBe(true);
-      expect(pointFromWords(words, 3 * i + 2, layout).equals(p.double()), `case ${i}: 2 p`).toBe(true);
+      expect(pointFromWords(words, 2 * i, layout).equals(p.add(q)), `case ${i}: p + q`).toBe(true);
+      expect(pointFromWords(words, 2 * i + 1, layout).equals(p.add(q.is0() ? P : q)), `case ${i}: p + affine q`).toBe(true);
     });
-  });
+  }, 600_000);
 });

@@ -65,7 +65,7 @@ describe('the WGSL field', () => {
       expect(read(4 * i + 2), `${x} - ${y}`).toBe(mod(x - y));
       expect(read(4 * i + 3), `-${x}`).toBe(mod(-x));
     });
-  });
+  }, 600_000);
 
   it('refuses limb widths it cannot carry', () => {
     expect(() => fieldLayout(12)).toThrow(RangeError);

@@ -1,8 +1,8 @@
 /**
  * WGSL for BN254 G1 (y^2 = x^3 + 3) in homogeneous projective coordinates with the complete formulas
- * of Renes, Costello and Batina (2015) for a = 0: addition (their algorithm 7), mixed addition with an
- * affine point (algorithm 8; the affine point must not be the identity, which has no affine form) and
- * doubling (algorithm 9). The identity (0 : 1 : 0), P + P and P + (-P) need no branches. Also storage
+ * of Renes, Costello and Batina (2015) for a = 0: addition (their algorithm 7) and mixed addition with
+ * an affine point (algorithm 8; the affine point must not be the identity, which has no affine form).
+ * The identity (0 : 1 : 0), P + P (the kernels double this way) and P + (-P) need no branches. Also storage
  * accessors for points in flat u32 buffers (`wgslPointAccess`).
  */
 import type { FieldLayout } from './field-layout.ts';
@@ -65,21 +65,6 @@ fn proj_add_affine(p: Proj, q: Affine) -> Proj {
   let x3 = fp_sub(fp_mul(t3, t1), fp_mul(t4, y3));
   y3 = fp_add(fp_mul(t1, z3), fp_mul(y3, t0));
   z3 = fp_add(fp_mul(z3, t4), fp_mul(t0, t3));
-  return Proj(x3, y3, z3);
-}
-
-fn proj_double(p: Proj) -> Proj {
-  var t0 = fp_mul(p.y, p.y);
-  var z3 = fp_double(fp_double(fp_double(t0)));
-  var t1 = fp_mul(p.y, p.z);
-  var t2 = fp_mul_b3(fp_mul(p.z, p.z));
-  var x3 = fp_mul(t2, z3);
-  var y3 = fp_add(t0, t2);
-  z3 = fp_mul(t1, z3);
-  t2 = fp_add(fp_double(t2), t2);
-  t0 = fp_sub(t0, t2);
-  y3 = fp_add(x3, fp_mul(t0, y3));
-  x3 = fp_double(fp_mul(t0, fp_mul(p.x, p.y)));
   return Proj(x3, y3, z3);
 }
 `;
