@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { DrexError } from '../../protocol/errors.ts';
+import { SWIFTSHADER_ICD } from '../../prover/gpu/node-device.ts';
 
 /** Debian package and binary of each local service. */
 const SERVICES = [
@@ -22,19 +23,37 @@ export function findBinary(bin: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+/** Installs Debian packages when `install` is set and this process may (root with apt-get); else throws. */
+function installPackages(pkgs: string[], o: { install: boolean; log: (m: string) => void }): void {
+  const canInstall = o.install && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canInstall) throw new MissingServiceError(`missing ${pkgs.join(', ')}: install the Debian packages (apt-get install ${pkgs.join(' ')})`);
+  o.log(`installing ${pkgs.join(', ')} from Debian packages`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
 /**
  * Makes sure nats-server and redis-server exist, installing the Debian packages when `install` is set
  * and this process may (root with apt-get).
  */
 export async function ensureServiceBinaries(o: { install: boolean; log: (m: string) => void }): Promise<{ nats: string; redis: string }> {
   const missing = SERVICES.filter((s) => !findBinary(s.bin));
-  if (missing.length) {
-    const pkgs = missing.map((m) => m.pkg);
-    const canInstall = o.install && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
-    if (!canInstall) throw new MissingServiceError(`missing ${pkgs.join(', ')}: install the Debian packages (apt-get install ${pkgs.join(' ')})`);
-    o.log(`installing ${pkgs.join(', ')} from Debian packages`);
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
+  if (missing.length) installPackages(missing.map((m) => m.pkg), o);
   return { nats: findBinary('nats-server')!, redis: findBinary('redis-server')! };
+}
+
+/** The Vulkan loader's paths (Debian's libvulkan1); with Chromium's SwiftShader ICD, what WebGPU needs without a GPU. */
+const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'];
+
+/**
+ * Makes sure WebGPU can run on the CPU here: Debian's chromium (it ships SwiftShader's Vulkan ICD, and is
+ * the browser the browser tests drive) and libvulkan1 (the loader Dawn opens), installed when missing.
+ */
+export async function ensureSoftwareVulkan(o: { install: boolean; log: (m: string) => void }): Promise<{ icd: string }> {
+  const pkgs = [
+    ...(existsSync(SWIFTSHADER_ICD) ? [] : ['chromium']),
+    ...(VULKAN_LOADERS.some((p) => existsSync(p)) ? [] : ['libvulkan1']),
+  ];
+  if (pkgs.length) installPackages(pkgs, o);
+  return { icd: SWIFTSHADER_ICD };
 }

@@ -4,7 +4,9 @@
  * points the Vulkan loader at SwiftShader, a CPU implementation, so the kernels run on any machine.
  */
 /// <reference types="@webgpu/types" />
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebGpuUnavailableError } from './errors.ts';
 
 /** Debian chromium's SwiftShader Vulkan ICD. */
@@ -24,6 +26,8 @@ function nodeGpu(): Promise<GPU> {
     if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     }
+    // Dawn's display probing complains on stderr when there is no per-user runtime folder (headless machines).
+    process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'drex-xdg-'));
     Object.assign(globalThis, globals);
     return create([]);
   });
