@@ -25,14 +25,13 @@ import type { G1Point } from './gpu-points.ts';
 import { compileMsmKernels, type MsmKernels } from './msm-kernels.ts';
 import { checkMsmInput } from './msm-input.ts';
 import { planMsm } from './msm-plan.ts';
-import { openNodeGpuDevice } from './node-device.ts';
 import { runMsm } from './run-msm.ts';
 
 /** Points per GPU pass; larger MSMs run as several passes whose results add up (bounds buffer sizes). */
 const MAX_POINTS_PER_PASS = 1 << 18;
 
 export interface WebGpuMsmOptions {
-  /** The device to run on (left open by `destroy`); default: one from `openNodeGpuDevice`, destroyed by `destroy`. */
+  /** The device to run on (left open by `destroy`; a browser passes its own); default: one from `openNodeGpuDevice`, destroyed by `destroy`. */
   device?: GPUDevice;
   /** Limb width of the field, 13..16 (default 16). */
   limbBits?: number;
@@ -59,7 +58,8 @@ export function createWebGpuMsmBackend(opts: WebGpuMsmOptions = {}): WebGpuMsmBa
   let queue: Promise<unknown> = Promise.resolve();
 
   const open = async () => {
-    const device = opts.device ?? (await openNodeGpuDevice()).device;
+    // Node's device module is loaded only here, so a browser bundle given its device never needs it.
+    const device = opts.device ?? (await (await import('./node-device.ts')).openNodeGpuDevice()).device;
     void device.lost.then((info) => {
       lost = info;
     });

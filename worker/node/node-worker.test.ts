@@ -256,7 +256,8 @@ describe('node worker against a real nats-server', () => {
 
 describe('graceful drain', () => {
   it('finishes the job in hand on stop(), publishes its result and leaves the membership', async () => {
-    const worker = await startWorker('drain', { threads: 1 });
+    // A drain that outlasts the proof however slow the machine (the default 30 s did not, on a loaded one).
+    const worker = await startWorker('drain', { threads: 1, drainTimeoutMs: 600_000 });
     const batchId = newBatchId();
     const job = jobFor(proofs[4]!, batchId);
     await publishJob(job);
@@ -269,7 +270,7 @@ describe('graceful drain', () => {
     expect(await proversSettled()).toBe(true);
     const e = await topo.members.get(worker.id);
     expect(e === null || e.operation !== 'PUT').toBe(true);
-  });
+  }, 600_000);
 
   it('hands the job back at the drain timeout so that another worker proves it: nothing lost', async () => {
     const first = await startWorker('timeout', { threads: 1, drainTimeoutMs: 0 });
