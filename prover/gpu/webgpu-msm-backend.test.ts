@@ -6,7 +6,7 @@ import { wasmMsmBackend } from '../msm-backend.ts';
 import { BN254_P, BN254_R } from './field-layout.ts';
 import type { G1Point } from './gpu-points.ts';
 import { closeTestDevice, testDevice } from './test-support/gpu-device.ts';
-import { G1, keyBases, keyScalars, randomPoints, randomScalar } from './test-support/points.ts';
+import { G1, keyBases, keyScalars, mixedTerms, randomPoints, randomScalar } from './test-support/points.ts';
 import { createWebGpuMsmBackend, type WebGpuMsmBackend } from './webgpu-msm-backend.ts';
 
 /** GPU time on a software Vulkan under load: generous. */
@@ -49,13 +49,7 @@ describe('the WebGPU G1 MSM', () => {
   }, SLOW);
 
   it('equals the WASM MSM on 1000 points with zero and r - 1 scalars, points at infinity and repeated points', async () => {
-    const points = randomPoints(1000);
-    const scalars = points.map(() => randomScalar());
-    for (let i = 0; i < 1000; i += 7) scalars[i] = 0n;
-    for (let i = 3; i < 1000; i += 11) scalars[i] = BN254_R - 1n;
-    for (let i = 5; i < 1000; i += 13) points[i] = G1.ZERO;
-    for (let i = 1; i < 1000; i += 17) points[i] = points[0]!;
-    for (let i = 2; i < 1000; i += 19) scalars[i] = 1n;
+    const { points, scalars } = mixedTerms(1000);
     expect(await agree(points, scalars)).not.toBeNull();
   }, SLOW);
 

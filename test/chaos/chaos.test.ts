@@ -33,5 +33,5 @@ describe('chaos run', () => {
     expect(summary, `run folder ${report.dir}`).toMatchObject({ transfers: 64, settled: 64, lost: 0, duplicates: 0, stuck: 0, final_root_matches: true });
     expect(report.faults).toBeGreaterThanOrEqual(20);
     expect(new Set(report.faultLog.map((f) => f.target.replace(/-\d+$/, ''))).size).toBe(5);
-  }, 25 * 60_000);
+  }, 40 * 60_000); // the run's own bound (ChaosOptions.timeoutMs); on a slow day it took 23 min, artifacts included
 });

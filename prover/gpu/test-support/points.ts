@@ -45,6 +45,21 @@ export function keyBases(points: readonly G1Point[]): Uint8Array {
   return out;
 }
 
+/**
+ * n random terms mixed with the degenerate ones an MSM must get right: zero scalars, r - 1, ones, points
+ * at infinity and repeated points (each every few terms).
+ */
+export function mixedTerms(n: number): { points: G1Point[]; scalars: bigint[] } {
+  const points = randomPoints(n);
+  const scalars = points.map(() => randomScalar());
+  for (let i = 0; i < n; i += 7) scalars[i] = 0n;
+  for (let i = 3; i < n; i += 11) scalars[i] = BN254_R - 1n;
+  for (let i = 5; i < n; i += 13) points[i] = G1.ZERO;
+  for (let i = 1; i < n; i += 17) points[i] = points[0]!;
+  for (let i = 2; i < n; i += 19) scalars[i] = 1n;
+  return { points, scalars };
+}
+
 /** Scalars in the key's layout: 32-byte little-endian standard form. */
 export function keyScalars(scalars: readonly bigint[]): Uint8Array {
   const out = new Uint8Array(scalars.length * 32);
