@@ -12,16 +12,11 @@ import { buildSample } from '../circuits/sample/sample-transfer.ts';
 import { openNodeGpuDevice } from '../prover/gpu/node-device.ts';
 import { createWebGpuMsmBackend } from '../prover/gpu/webgpu-msm-backend.ts';
 import { msmStage, randomSeed, readProvingKey, releaseProverCurve, splitMsmScalars, wasmMsmBackend, witnessStage, type MsmBackend } from '../prover/index.ts';
-import { note, round } from './stats.ts';
+import { flag, note, option, round } from './stats.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const sizes = (opt('--sizes') ?? '12,14,16,18').split(',').map(Number);
+const sizes = (option('--sizes') ?? '12,14,16,18').split(',').map(Number);
 if (sizes.some((s) => !Number.isInteger(s) || s < 0 || s > 20)) throw new RangeError('--sizes takes powers of two from 0 to 20, e.g. 12,14,16');
-const limbBits = Number(opt('--limb-bits') ?? 16);
+const limbBits = Number(option('--limb-bits') ?? 16);
 
 const artifacts = await ensureArtifacts({ progress: stderrProgress('bench') });
 const pk = readProvingKey(readFileSync(artifacts.zkey));
@@ -47,7 +42,8 @@ async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> 
   return { ms: performance.now() - t, value };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(b, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+const text = (x: unknown) => JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const same = (a: unknown, b: unknown) => text(a) === text(b);
 
 const { device, adapterInfo } = await openNodeGpuDevice();
 const adapter = { vendor: adapterInfo.vendor, architecture: adapterInfo.architecture, device: adapterInfo.device, description: adapterInfo.description };
@@ -72,7 +68,7 @@ for (const log2 of sizes) {
 }
 
 let half: { webgpu_ms: number; wasm_ms: number; webgpu_over_wasm: number; constraints: number } | null = null;
-if (!args.includes('--no-half')) {
+if (!flag('--no-half')) {
   const sample = await buildSample(artifacts.manifest);
   const w = await witnessStage(pk, readFileSync(artifacts.wasm), sample.proof.input);
   const [share] = splitMsmScalars(w, randomSeed());

@@ -10,7 +10,7 @@ import { compileCircuit, DEFAULT_CIRCUIT } from '../circuits/build/compile.ts';
 import { devSetup } from '../circuits/ceremony/dev-setup.ts';
 import { stderrProgress } from '../circuits/ceremony/progress.ts';
 import { writeSyntheticR1cs } from '../circuits/ceremony/synthetic-r1cs.ts';
-import { note, peakRssMb, round } from './stats.ts';
+import { note, option, peakRssMb, round } from './stats.ts';
 
 interface Run {
   circuit: string;
@@ -20,13 +20,8 @@ interface Run {
   peak_memory_mb: number;
 }
 
-const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const threads = Number(opt('--threads') ?? availableParallelism());
-const one = opt('--one');
+const threads = Number(option('--threads') ?? availableParallelism());
+const one = option('--one');
 
 if (one) {
   // Child: one size, one JSON line.
@@ -54,7 +49,7 @@ if (one) {
     rmSync(dir, { recursive: true, force: true });
   }
 } else {
-  const sizes = (opt('--sizes') ?? 'transfer,18,20').split(',');
+  const sizes = (option('--sizes') ?? 'transfer,18,20').split(',');
   const runner = fileURLToPath(new URL('../bin/run-bench.js', import.meta.url));
   const runs: Run[] = [];
   for (const size of sizes) {

@@ -31,14 +31,9 @@ import { decodeHalfScalars, encodeHalfScalars } from '../prover/share-codec.ts';
 import { threadedCurve } from '../prover/curve.ts';
 import { decodeSealed, encodeSealed, openSealed, sealTo } from '../swarm/sealing/hpke-seal.ts';
 import { generateSealKeyPair } from '../swarm/sealing/seal-keys.ts';
-import { median, note, peakRssMb, round } from './stats.ts';
+import { median, note, option, peakRssMb, round } from './stats.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const N = Math.max(1, Number(opt('--n') ?? 5));
+const N = Math.max(1, Number(option('--n') ?? 5));
 
 const artifacts = await ensureArtifacts({ progress: stderrProgress('bench') });
 const wasm = readFileSync(artifacts.wasm);

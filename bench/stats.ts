@@ -22,3 +22,15 @@ export function peakRssMb(): number {
 export function note(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
+
+/** The value after option `name` (e.g. `--n`) on the command line, or undefined. */
+export function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Whether the bare option `name` (e.g. `--no-half`) is on the command line. */
+export function flag(name: string): boolean {
+  return process.argv.slice(2).includes(name);
+}

@@ -26,7 +26,6 @@ export {
 export { splitScalars, expandShare, splitMsmScalars, expandMsmShare, randomSeed, SEED_BYTES } from './secret-share.ts';
 export { msmStage } from './msm-stage.ts';
 export { wasmMsmBackend, type MsmBackend } from './msm-backend.ts';
-export { createWebGpuMsmBackend, type WebGpuMsmBackend, type WebGpuMsmOptions } from './gpu/webgpu-msm-backend.ts';
 export { combineProof, type Groth16Proof, type ProofWithSignals } from './combine.ts';
 export { encodeMsmPoints, decodeMsmPoints, addMsmPoints, type EncodedMsmPoints, type EncodedG1, type EncodedG2 } from './msm-points.ts';
 export { proveStaged, type StagedProveResult, type StageTimings } from './staged-prover.ts';

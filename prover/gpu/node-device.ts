@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { largestBufferLimits } from './device-limits.ts';
 import { WebGpuUnavailableError } from './errors.ts';
 
 /** Debian chromium's SwiftShader Vulkan ICD. */
@@ -47,9 +48,8 @@ export async function openNodeGpuDevice(): Promise<NodeGpuDevice> {
       `no WebGPU adapter (install a Vulkan driver, or chromium and libvulkan1 for SwiftShader at ${SWIFTSHADER_ICD})`,
     );
   }
-  const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
   try {
-    const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
+    const device = await adapter.requestDevice({ requiredLimits: largestBufferLimits(adapter) });
     return { device, adapterInfo: adapter.info };
   } catch (err) {
     throw new WebGpuUnavailableError(`WebGPU device request failed: ${(err as Error).message}`, { cause: err });

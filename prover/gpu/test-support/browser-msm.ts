@@ -5,6 +5,7 @@
  */
 /// <reference types="@webgpu/types" />
 /// <reference lib="dom" />
+import { largestBufferLimits } from '../device-limits.ts';
 import { createWebGpuMsmBackend, type WebGpuMsmBackend } from '../webgpu-msm-backend.ts';
 
 declare global {
@@ -33,10 +34,7 @@ window.drexAdapter = async () => {
 };
 
 window.drexG1Msm = async (bases, scalars) => {
-  backend ??= gpuAdapter().then(async (a) => {
-    const { maxStorageBufferBindingSize, maxBufferSize } = a.limits;
-    return createWebGpuMsmBackend({ device: await a.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } }) });
-  });
+  backend ??= gpuAdapter().then(async (a) => createWebGpuMsmBackend({ device: await a.requestDevice({ requiredLimits: largestBufferLimits(a) }) }));
   const r = await (await backend).g1MultiExp(bytes(bases), bytes(scalars));
   return r && { x: r.x.toString(), y: r.y.toString() };
 };
