@@ -9,6 +9,8 @@ export const memberEntryV1 = z.object({
   threads: z.number().int().min(1).max(1024),
   gpu: z.boolean(),
   tee: z.boolean(),
+  /** Where the worker computes MSMs: WASM on its CPU cores or WebGPU (chosen at start by measuring both). */
+  msmBackend: z.enum(['wasm', 'webgpu']).optional(),
   /** Proofs per minute the worker measured on itself (0 when unknown). */
   score: z.number().nonnegative(),
   /** X25519 public key (hex) that shares and whole jobs are sealed to (HPKE). */

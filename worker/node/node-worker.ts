@@ -97,7 +97,7 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       identity,
       prover: pool,
       halfProver: pool,
-      capabilities: { runtime: 'node', threads, gpu: false, tee: false, ...(o.operator ? { operator: o.operator } : {}) },
+      capabilities: { runtime: 'node', threads, gpu: false, tee: false, msmBackend: 'wasm', ...(o.operator ? { operator: o.operator } : {}) },
       concurrency: threads,
       metrics,
       log,

@@ -10,6 +10,8 @@ export interface Capabilities {
   threads: number;
   gpu: boolean;
   tee: boolean;
+  /** Where MSMs run (absent: WASM). */
+  msmBackend?: MemberEntryV1['msmBackend'];
   /** X25519 public key (hex) that this worker's shares are sealed to. */
   sealKey?: string;
   /** Who runs the worker (the halves of one proof go to workers of two operators). */
