@@ -9,7 +9,7 @@ import { credsConnectOptions } from '../swarm/nats-auth/connect.ts';
 import { loadOrCreateIdentity } from '../swarm/identity/ed25519.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/client.ts';
-import { loadOrCreateSealKey } from '../swarm/sealing/seal-keys.ts';
+import { loadOrCreateSealKey } from '../swarm/sealing/seal-key-file.ts';
 import { HalfGrants } from './gateway/half-grants.ts';
 import { TransferExclusions } from './split/exclusions.ts';
 import { JobGateway } from './gateway/job-gateway.ts';

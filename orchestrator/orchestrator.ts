@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import type { Address } from 'viem';
@@ -64,6 +65,8 @@ export interface OrchestratorConfig {
   grpcPort?: number;
   /** HTTP (metrics, health, batch records) port; 0 picks a free one; undefined disables it. */
   httpPort?: number;
+  /** Routes served on the HTTP port without authentication (the browser worker page). */
+  publicRoutes?: Hono;
   banks?: BankRegistry;
   /** The transfer policy; default the ledger's current one (the dev policy without a ledger). */
   policy?: TransferPolicy;
@@ -208,7 +211,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     const checks: HealthCheck[] = [leaderCheck(() => leading), redisCheck(redis), natsCheck(nc)];
     if (c.ledger) checks.push(chainCheck(createChainReader({ url: c.ledger.rpcUrl, requestTimeoutMs: HEALTH_CHECK_TIMEOUT_MS })));
     const health = healthProbe(checks, { log: log.child({ part: 'health' }) });
-    const app = httpApp({ registry: metrics.registry, health, admission });
+    const app = httpApp({ registry: metrics.registry, health, admission, publicRoutes: c.publicRoutes });
     const port = await new Promise<number>((resolve) => {
       http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
     });

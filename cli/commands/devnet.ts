@@ -5,7 +5,7 @@ import { parsePort, untilSignal } from '../run-until-signal.ts';
 export function devnetCommand(): Command {
   return new Command('devnet')
     .description('start NATS (its own, secured with generated credentials, unless --nats) and Redis (if none is reachable), the orchestrator, the aggregator and N workers, restarting any that dies (pid files under <dir>/pids); mint genesis notes')
-    .option('--workers <n>', 'Node workers', Number, 2)
+    .option('--workers <n>', 'Node workers (0: only browser pages opened at the printed workerPage prove)', Number, 2)
     .option('--threads <n>', 'proving threads per worker', Number, 1)
     .option('--transfers-per-proof <k>', 'k of the circuit: transfers per proof (the embedded ledger is deployed for it; the first run of a k builds its keys)', Number, 1)
     .option('--proving-mode <mode>', 'split (two workers of two operators per proof; needs 2+ workers) or whole (one sealed job per transfer; the workers are trusted nodes)', 'split')

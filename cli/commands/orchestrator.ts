@@ -76,6 +76,7 @@ interface OrchestratorFlags {
   admissionDir?: string;
   admissionPolicy: string;
   admissionQuota: number;
+  workerPageNatsWs?: string;
   workerCredsTtlMs: number;
   maxWatchersPerBank: number;
   maxOpenBatchesPerBank: number;
@@ -138,6 +139,7 @@ export function orchestratorCommand(): Command {
     .option('--admission-dir <dir>', 'serve worker admission on the HTTP port with the admission keys in this folder (written with the NATS security)')
     .option('--admission-policy <policy>', 'allowlist (keys added with `drex-swarm admit allow`) or open (any key, up to --admission-quota per operator)', 'allowlist')
     .option('--admission-quota <n>', 'open admission: most admitted workers per operator', positive('--admission-quota'), 16)
+    .option('--worker-page-nats-ws <url>', "serve the browser worker page at /worker on the HTTP port; its workers connect to NATS's WebSocket at this ws:// or wss:// URL (needs --admission-dir)")
     .option('--worker-creds-ttl-ms <ms>', 'lifetime of the NATS credentials admission issues (workers renew them)', positive('--worker-creds-ttl-ms'), 3_600_000)
     .option('--tls-cert <pem>', 'TLS: server certificate (with --tls-key); banks verify it with their CA file')
     .option('--tls-key <pem>', 'TLS: server private key')
@@ -167,6 +169,10 @@ export function orchestratorCommand(): Command {
       const signal = untilSignal();
       void signal.then(() => abort.abort());
       if (o.admissionPolicy !== 'allowlist' && o.admissionPolicy !== 'open') throw new InvalidArgumentError('--admission-policy must be allowlist or open');
+      if (o.workerPageNatsWs && !/^wss?:\/\/[^/\s]+/.test(o.workerPageNatsWs)) throw new InvalidArgumentError('--worker-page-nats-ws must be a ws:// or wss:// URL');
+      if (o.workerPageNatsWs && !o.admissionDir) throw new InvalidArgumentError('--worker-page-nats-ws needs --admission-dir: browser workers are admitted on the same origin');
+      // The worker page is loaded only when it is served (its bundler is not needed otherwise).
+      const publicRoutes = o.workerPageNatsWs ? (await import('../../worker/browser/worker-page-routes.ts')).workerPageRoutes({ deployment: o.deployment, natsWsUrl: o.workerPageNatsWs }) : undefined;
       const orch = await startOrchestrator({
         natsUrl: o.nats,
         natsCreds: o.natsCreds,
@@ -181,6 +187,7 @@ export function orchestratorCommand(): Command {
         grpcHost: o.grpcHost,
         grpcPort: o.grpcPort,
         httpPort: o.httpPort,
+        ...(publicRoutes ? { publicRoutes } : {}),
         banks,
         policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
         circuit: { ...DEFAULT_CIRCUIT, k: o.transfersPerProof },

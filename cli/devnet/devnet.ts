@@ -19,7 +19,7 @@ import { Redis } from 'ioredis';
 import { AdmissionStore } from '../../orchestrator/admission/admission-store.ts';
 import { DrexError } from '../../protocol/errors.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
-import { loadOrCreateSealKey } from '../../swarm/sealing/seal-keys.ts';
+import { loadOrCreateSealKey } from '../../swarm/sealing/seal-key-file.ts';
 
 /** The operator a devnet worker runs as. */
 const operatorOf = (workerName: string) => `devnet-${workerName.replace(/^worker-/, '')}`;
@@ -66,7 +66,8 @@ export interface DevnetOptions {
 }
 
 export interface Devnet {
-  endpoints: { grpc: string; nats: string; redis: string; http?: string; rpc?: string };
+  /** `workerPage`: the browser worker page (with devnet's own NATS; `natsWs` its NATS WebSocket). */
+  endpoints: { grpc: string; nats: string; redis: string; http?: string; rpc?: string; natsWs?: string; workerPage?: string };
   /** NATS credentials by role: orchestrator, aggregator, admin (every subject) and one spare admitted worker. */
   creds: Record<NatsRole, string>;
   /** This run's deployment id (its NATS names, Redis prefix and batch ids). */
@@ -116,7 +117,10 @@ export class DevnetOptionsError extends DrexError {
 
 export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const provingMode = o.provingMode ?? 'split';
-  if (provingMode === 'split' && o.workers < 2) throw new DevnetOptionsError(`split proving needs at least 2 workers (two halves per proof, never one worker's): --workers ${o.workers}; or --proving-mode whole`);
+  // With devnet's own NATS, browser pages can join (the worker page): then no Node worker is needed.
+  const pages = !o.nats;
+  if (provingMode === 'split' && o.workers < 2 && !pages) throw new DevnetOptionsError(`split proving needs at least 2 workers (two halves per proof, never one worker's): --workers ${o.workers}; or --proving-mode whole`);
+  if (provingMode === 'whole' && o.workers < 1) throw new DevnetOptionsError('whole proving needs at least 1 Node worker (browser workers take halves only): --workers 0');
   const dir = o.dir ?? join(homedir(), '.local', 'share', 'drex-swarm', 'devnet');
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
@@ -187,6 +191,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     }
     // NATS: an operator's secured server with its credentials, or devnet's own with fresh security.
     let natsUrl: string;
+    let natsWsUrl: string | undefined;
     let creds: Record<NatsRole, string>;
     let admissionDir: string;
     let spareWorkerKey: string | undefined;
@@ -203,12 +208,15 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       spareWorkerKey = security.workerKey;
       const storeDir = scratch('drex-devnet-nats-');
       let port: number | undefined;
+      let wsPort = 0;
       const nats = await sup.add('nats', async () => {
-        const s = await startNatsServer({ storeDir, port, authConfig: security.serverConfig, logFile: join(logs, 'nats.log') });
+        const s = await startNatsServer({ storeDir, port, websocketPort: wsPort, authConfig: security.serverConfig, logFile: join(logs, 'nats.log') });
         port = s.port;
+        wsPort = portOf(s.wsUrl, 0);
         return s;
       });
       natsUrl = nats.url;
+      natsWsUrl = nats.wsUrl;
       pids.nats = nats.pid;
       log(`started nats-server at ${natsUrl} (operator mode: no anonymous connections)`);
     }
@@ -230,6 +238,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     // Split proving's shares are sealed to the job gateway's key, and re-sealed by it to each taker.
     const sealKeyFile = join(dir, 'aggregator.seal.json');
     const sealKey = (await loadOrCreateSealKey(sealKeyFile)).publicKeyHex;
+    // Browser pages opened against devnet are admitted (each page an operator of its own, up to the quota).
+    if (natsWsUrl) orchestratorArgs = ['--admission-policy', 'open', '--worker-page-nats-ws', natsWsUrl, ...orchestratorArgs];
     orchestratorArgs = ['--aggregator-key', loadOrCreateIdentity(aggregatorKeyFile).id, '--gateway-seal-key', sealKey, '--proving-mode', provingMode, ...orchestratorArgs];
     // In whole mode devnet's workers are the trusted nodes that whole jobs go to.
     const trustedArgs = provingMode === 'whole' ? workerNames.flatMap((name) => ['--trusted-worker', loadOrCreateIdentity(join(dir, `${name}.key.json`)).id]) : [];
@@ -286,7 +296,14 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const live = (name: string, last: CliChild) => sup.current<CliChild>(name) ?? last;
     return {
       deployment,
-      endpoints: { grpc, nats: natsUrl, redis: redisUrl, http: orch.info.http as string | undefined, ...(rpc ? { rpc } : {}) },
+      endpoints: {
+        grpc,
+        nats: natsUrl,
+        redis: redisUrl,
+        http: orch.info.http as string | undefined,
+        ...(rpc ? { rpc } : {}),
+        ...(natsWsUrl ? { natsWs: natsWsUrl, workerPage: `${String(orch.info.http)}/worker` } : {}),
+      },
       creds,
       contracts,
       pids,

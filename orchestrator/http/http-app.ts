@@ -9,8 +9,9 @@ import { admissionRoutes } from '../admission/admission-routes.ts';
  * `/healthz` answers 200 when every check of `health` passed, else 503; the body names each check and
  * its state. Batch records are served only to their bank, over the authenticated gRPC API.
  */
-export function httpApp(o: { registry: Registry; health: () => Promise<HealthReport>; admission?: AdmissionService }): Hono {
+export function httpApp(o: { registry: Registry; health: () => Promise<HealthReport>; admission?: AdmissionService; publicRoutes?: Hono }): Hono {
   const app = new Hono();
+  if (o.publicRoutes) app.route('/', o.publicRoutes);
   if (o.admission) app.route('/', admissionRoutes(o.admission));
   app.get('/metrics', async (c) => c.text(await o.registry.metrics(), 200, { 'content-type': o.registry.contentType }));
   app.get('/healthz', async (c) => {

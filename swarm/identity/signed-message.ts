@@ -1,10 +1,7 @@
 import { canonicalBytes } from '../../protocol/canonical.ts';
-import { verifySignature, type Identity } from './ed25519.ts';
+import { verifySignature } from './ed25519.ts';
 
-/** `unsigned` with `signature`: `identity`'s Ed25519 signature over the canonical bytes of every field of `unsigned`. */
-export function signMessage<T extends object>(identity: Identity, unsigned: T): T & { signature: string } {
-  return { ...unsigned, signature: identity.sign(canonicalBytes(unsigned)) };
-}
+export { signAsProducer, signMessage } from './sign-message.ts';
 
 /**
  * True when `message.signature` is `publicKeyHex`'s signature over the canonical bytes of every other
@@ -18,11 +15,6 @@ export function isSignedBy(publicKeyHex: string, message: Record<string, unknown
   } catch {
     return false;
   }
-}
-
-/** `unsigned` with `signer` (the identity's id) and its signature over every other field, `signer` included. */
-export function signAsProducer<T extends object>(identity: Identity, unsigned: T): T & { signer: string; signature: string } {
-  return signMessage(identity, { ...unsigned, signer: identity.id });
 }
 
 /** Why a producer-signed message is not trusted. */

@@ -1,10 +1,6 @@
-import { createRequire } from 'node:module';
 import { fromPublic, fromSeed, Prefix, type KeyPair } from '@nats-io/nkeys';
-
-// The codec is not re-exported by the package's entry point.
-const { Codec } = createRequire(import.meta.url)('@nats-io/nkeys/lib/codec.js') as {
-  Codec: { encode(prefix: Prefix, src: Uint8Array): Uint8Array; encodeSeed(role: Prefix, src: Uint8Array): Uint8Array; decode(expected: Prefix, src: Uint8Array): Uint8Array };
-};
+// The codec is not re-exported by the package's entry point (the package has no exports map, so its file is reachable).
+import { Codec } from '@nats-io/nkeys/lib/codec.js';
 
 /**
  * The NATS user key pair of an Ed25519 identity seed (32 bytes, hex): a worker connects to NATS with

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateSealKeyPair, isSealPublicKeyHex, loadOrCreateSealKey, loadSealKey, saveSealKey, sealKeyFromSecret, SealKeyError, sealPublicKeyBytes } from './seal-keys.ts';
+import { generateSealKeyPair, isSealPublicKeyHex, sealKeyFromSecret, SealKeyError, sealPublicKeyBytes } from './seal-keys.ts';
+import { loadOrCreateSealKey, loadSealKey, saveSealKey } from './seal-key-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'seal-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

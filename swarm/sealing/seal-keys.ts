@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DrexError } from '../../protocol/errors.ts';
 import { SEAL_SUITE, X25519_KEY_BYTES } from './hpke-suite.ts';
 
@@ -13,7 +10,7 @@ export class SealKeyError extends DrexError {
 /**
  * A worker's X25519 key pair for HPKE: `publicKeyHex` (32 bytes, lowercase hex) is what senders seal to;
  * `keys` is what `openSealed` opens with. The 32-byte secret it derives from is kept out of the object
- * (it serializes to its public key only) and leaves the process only through `saveSealKey`.
+ * (it serializes to its public key only) and leaves the process only through `saveSealKey` (seal-key-file.ts).
  */
 export interface SealKeyPair {
   readonly publicKeyHex: string;
@@ -56,7 +53,7 @@ export async function sealKeyFromSecret(secret: Uint8Array): Promise<SealKeyPair
 
 /** A fresh key pair from 32 random bytes. */
 export async function generateSealKeyPair(): Promise<SealKeyPair> {
-  const secret = randomBytes(X25519_KEY_BYTES);
+  const secret = globalThis.crypto.getRandomValues(new Uint8Array(X25519_KEY_BYTES));
   try {
     return await sealKeyFromSecret(secret);
   } finally {
@@ -64,48 +61,7 @@ export async function generateSealKeyPair(): Promise<SealKeyPair> {
   }
 }
 
-/** What a seal key file holds: JSON, mode 0600. `publicKey` is checked against `secret` on load. */
-interface SealKeyFile {
-  type: 'x25519-hpke';
-  publicKey: string;
-  secret: string;
-}
-
-/**
- * Writes `pair` to `path` as JSON `{ "type": "x25519-hpke", "publicKey": hex, "secret": hex }` with mode
- * 0600 (written aside and renamed, so a reader never sees half a file; an existing file is replaced).
- */
-export function saveSealKey(path: string, pair: SealKeyPair): void {
-  const secret = secrets.get(pair);
-  if (!secret) throw new SealKeyError('only a key pair made by generateSealKeyPair, sealKeyFromSecret or loadSealKey can be saved');
-  const file: SealKeyFile = { type: 'x25519-hpke', publicKey: pair.publicKeyHex, secret: Buffer.from(secret).toString('hex') };
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
-}
-
-/** The key pair kept in `path` (written by `saveSealKey`); a SealKeyError when unreadable, malformed or inconsistent. */
-export async function loadSealKey(path: string): Promise<SealKeyPair> {
-  let parsed: Partial<SealKeyFile>;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SealKeyFile>;
-  } catch (err) {
-    throw new SealKeyError(`seal key file ${path} is not readable JSON: ${(err as Error).message}`, { cause: err });
-  }
-  if (parsed === null || typeof parsed !== 'object' || parsed.type !== 'x25519-hpke' || typeof parsed.secret !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.secret)) {
-    throw new SealKeyError(`seal key file ${path} must hold {"type":"x25519-hpke","publicKey":"<hex>","secret":"<32 bytes hex>"}`);
-  }
-  const pair = await sealKeyFromSecret(Uint8Array.from(Buffer.from(parsed.secret, 'hex')));
-  if (parsed.publicKey !== pair.publicKeyHex) throw new SealKeyError(`seal key file ${path}: its publicKey does not match its secret`);
-  return pair;
-}
-
-/** The key pair kept in `path`, generated and saved there first when the file does not exist. */
-export async function loadOrCreateSealKey(path: string): Promise<SealKeyPair> {
-  if (existsSync(path)) return loadSealKey(path);
-  const pair = await generateSealKeyPair();
-  saveSealKey(path, pair);
-  return pair;
+/** The 32-byte secret of a pair made here (what a key file stores); undefined for any other object. */
+export function sealKeySecret(pair: SealKeyPair): Uint8Array | undefined {
+  return secrets.get(pair);
 }

@@ -19,7 +19,7 @@ import { startRedisServer, type LocalRedis } from '../../cli/devnet/redis-proces
 import { startDevLedger, type DevLedger } from '../../cli/devnet/embedded-ledger.ts';
 import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
-import { loadOrCreateSealKey } from '../../swarm/sealing/seal-keys.ts';
+import { loadOrCreateSealKey } from '../../swarm/sealing/seal-key-file.ts';
 import { testLogger } from './test-logger.ts';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';

@@ -3,7 +3,7 @@ import { loadOrCreateIdentity, readIdentitySeed } from '../../swarm/identity/ed2
 import { credsConnectOptions } from '../../swarm/nats-auth/connect.ts';
 import { admitWorker, type AdmittedCredentials } from '../runtime/admission-client.ts';
 import { createLogger, type Logger } from '../../swarm/log/logger.ts';
-import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.ts';
+import { createWorkerMetrics, type PromWorkerMetrics } from '../runtime/metrics.ts';
 import { serveMetrics, type MetricsServer } from '../runtime/metrics-server.ts';
 import type { WorkerFault } from '../runtime/worker-fault.ts';
 import { startWorkerRuntime, type WorkerRuntime, type WorkerStats } from '../runtime/worker-runtime.ts';
@@ -49,7 +49,7 @@ export interface NodeWorker {
   id: string;
   /** Port of the /metrics endpoint, when one was asked for. */
   metricsPort?: number;
-  metrics: WorkerMetrics;
+  metrics: PromWorkerMetrics;
   /** Graceful drain, then closes the prover threads, the metrics endpoint and the NATS connection. */
   stop(): Promise<void>;
   stats(): WorkerStats;
@@ -88,7 +88,7 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
     let auth = {};
     if (o.natsAuth && 'credsFile' in o.natsAuth) auth = await credsConnectOptions(o.natsAuth.credsFile);
     else if (o.natsAuth) {
-      admitted = await admitWorker({ url: o.natsAuth.admissionUrl, operator: o.natsAuth.operator, deployment: o.deployment ?? 'dev', seedHex: readIdentitySeed(o.keyFile), log });
+      admitted = await admitWorker({ url: o.natsAuth.admissionUrl, operator: o.natsAuth.operator, deployment: o.deployment ?? 'dev', identity, seedHex: readIdentitySeed(o.keyFile), log });
       auth = admitted.connectOptions;
     }
     nc = await connect({ servers: o.natsUrl, name: `drex-worker-${identity.id.slice(0, 16)}`, maxReconnectAttempts: -1, ...auth });

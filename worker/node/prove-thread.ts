@@ -9,7 +9,7 @@ import { proveTransfer, type ProverArtifacts } from '../prover/groth16-prover.ts
 import { releaseSnarkjs } from '../../circuits/snarkjs-runtime.ts';
 import type { HalfMsmResult } from '../runtime/signed-half-result.ts';
 import type { FromProveThread, ToProveThread } from './prove-thread-messages.ts';
-import { installSingleThreadedCurve } from './single-thread-curve.ts';
+import { installSingleThreadedCurve } from '../runtime/single-thread-curve.ts';
 
 const port = parentPort;
 if (!port) throw new Error('prove-thread.ts must run in a worker thread');

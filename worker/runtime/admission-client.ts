@@ -1,9 +1,10 @@
-import { jwtAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import { jwtAuthenticator, type ConnectionOptions } from '@nats-io/nats-core';
 import { admissionGrantV1, admissionSigningBytes, type AdmissionGrantV1 } from '../../protocol/messages/admission.ts';
 import { DrexError } from '../../protocol/errors.ts';
-import { identityFromSeed } from '../../swarm/identity/ed25519.ts';
+import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { userKeyFromEd25519Seed } from '../../swarm/nats-auth/nkey-codec.ts';
+import { unrefTimer } from './unref-timer.ts';
 
 /** The admission service refused this worker, or could not be reached. */
 export class AdmissionError extends DrexError {
@@ -20,7 +21,8 @@ export interface AdmissionClientOptions {
   /** The orchestrator's HTTP base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   deployment: string;
-  /** The worker's Ed25519 seed (hex). */
+  /** The worker's Ed25519 identity (it signs the challenge) and its seed (hex): its NATS user key. */
+  identity: Identity;
   seedHex: string;
   operator: string;
 }
@@ -37,7 +39,7 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 
 /** Asks the admission service for NATS credentials: fetch a challenge, sign it with the worker key, present it. */
 export async function requestCredentials(o: AdmissionClientOptions): Promise<AdmissionGrantV1> {
-  const identity = identityFromSeed(o.seedHex);
+  const identity = o.identity;
   const base = o.url.replace(/\/$/, '');
   const ch = await post(`${base}/admission/v1/challenge`, {});
   const nonce = (ch.json as { nonce?: unknown } | null)?.nonce;
@@ -69,12 +71,12 @@ export interface AdmittedCredentials {
 export async function admitWorker(o: AdmissionClientOptions & { log: Logger }): Promise<AdmittedCredentials> {
   let grant = await requestCredentials(o);
   const seed = userKeyFromEd25519Seed(o.seedHex).getSeed();
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const schedule = (ms: number) => {
     if (stopped) return;
     timer = setTimeout(renew, Math.max(1000, ms));
-    timer.unref();
+    unrefTimer(timer);
   };
   const renew = async () => {
     try {

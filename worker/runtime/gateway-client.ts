@@ -11,7 +11,7 @@ import {
 } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
-import { signMessage } from '../../swarm/identity/signed-message.ts';
+import { signMessage } from '../../swarm/identity/sign-message.ts';
 import { GatewayRefusedError, GatewayUnavailableError } from './errors.ts';
 
 export interface GatewayClientOptions {

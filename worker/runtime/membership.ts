@@ -3,6 +3,7 @@ import { canonicalBytes } from '../../protocol/canonical.ts';
 import { memberEntryV1, type MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
+import { unrefTimer } from './unref-timer.ts';
 
 /** What a worker declares about itself in the membership. */
 export interface Capabilities {
@@ -58,7 +59,7 @@ export async function startHeartbeat(o: HeartbeatOptions): Promise<Heartbeat> {
   const timer = setInterval(() => {
     running = beat().catch((err: Error) => o.log.warn('membership heartbeat failed', { err }));
   }, o.intervalMs);
-  timer.unref();
+  unrefTimer(timer);
   return {
     beat,
     async stop() {

@@ -3,8 +3,39 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** Why a job was not proved (label `reason` of drex_worker_jobs_failed_total). */
 export type JobFailureReason = 'malformed' | 'artifact' | 'witness' | 'share' | 'prover' | 'publish' | 'abandoned' | 'lease_lost';
 
-/** The worker's Prometheus metrics, in a registry of their own (several workers may share a process). */
+/** A count that only goes up. */
+export interface CountMetric {
+  inc(): void;
+}
+/** Counts that only go up, by label. */
+export interface LabeledCountMetric<L extends string> {
+  inc(labels: Partial<Record<L, string>>): void;
+}
+/** A value that goes up and down. */
+export interface LevelMetric {
+  inc(): void;
+  dec(): void;
+}
+/** A distribution of observed values. */
+export interface TimeMetric {
+  observe(value: number): void;
+}
+
+/**
+ * What the runtime records (shapes any metrics library can fill: prom-client's in Node, the page's own
+ * in a browser worker). Histograms are in seconds.
+ */
 export interface WorkerMetrics {
+  jobsProved: CountMetric;
+  jobsFailed: LabeledCountMetric<'reason'>;
+  proveSeconds: TimeMetric;
+  halvesAnswered: CountMetric;
+  msmSeconds: TimeMetric;
+  jobsInHand: LevelMetric;
+}
+
+/** The worker's Prometheus metrics, in a registry of their own (several workers may share a process). */
+export interface PromWorkerMetrics extends WorkerMetrics {
   registry: Registry;
   jobsProved: Counter;
   jobsFailed: Counter<'reason'>;
@@ -15,7 +46,7 @@ export interface WorkerMetrics {
 }
 
 /** Creates the worker's metrics; `labels` (e.g. worker id, runtime) are added to every series. */
-export function createWorkerMetrics(labels: Record<string, string> = {}): WorkerMetrics {
+export function createWorkerMetrics(labels: Record<string, string> = {}): PromWorkerMetrics {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   return {

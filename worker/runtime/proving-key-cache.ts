@@ -1,4 +1,4 @@
-import { readProvingKey, type ProvingKey } from '../../prover/index.ts';
+import { readProvingKey, type ProvingKey } from '../../prover/proving-key.ts';
 import type { ProverArtifacts } from '../prover/groth16-prover.ts';
 import type { ArtifactCache } from './artifact-cache.ts';
 import { ArtifactError } from './errors.ts';
