@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import type { MsmBackendOption } from '../../worker/node/msm-backend-choice.ts';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { operatorName } from '../../protocol/messages/admission.ts';
@@ -22,6 +23,11 @@ function operatorOption(v: string): string {
   return parsed.data;
 }
 
+function msmBackendOption(v: string): MsmBackendOption {
+  if (v !== 'auto' && v !== 'wasm' && v !== 'webgpu') throw new InvalidArgumentError('--msm-backend is auto, wasm or webgpu');
+  return v;
+}
+
 function faultOption(v: string): WorkerFault {
   if (!(WORKER_FAULTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`fault must be one of ${WORKER_FAULTS.join(', ')}`);
   return v as WorkerFault;
@@ -42,8 +48,9 @@ export function workerCommand(): Command {
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://0.0.0.0:PORT/metrics', intOption('metrics port', 0, 65535))
     .option('--heartbeat-ms <ms>', 'membership heartbeat interval', intOption('heartbeat', 200, 300_000), 5_000)
     .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
+    .option('--msm-backend <backend>', 'where half jobs\' MSMs run: auto (WebGPU where a GPU measures faster than WASM on all cores), wasm or webgpu', msmBackendOption, 'auto')
     .option('--fault <mode>', 'for testing: answer every half with a wrong point (mode wrong-point: a valid curve point, signed, only its value is wrong)', faultOption)
-    .action(async (opts: { nats: string; key: string; threads: number; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean; fault?: WorkerFault }) => {
+    .action(async (opts: { nats: string; key: string; threads: number; msmBackend: MsmBackendOption; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean; fault?: WorkerFault }) => {
       const log = createLogger('worker');
       if (opts.admission && !opts.operator) throw new InvalidArgumentError('--admission needs --operator NAME');
       if (!opts.admission && !opts.natsCreds && !opts.dev) {
@@ -75,6 +82,7 @@ export function workerCommand(): Command {
             keyFile: resolve(opts.key),
             natsAuth,
             threads: opts.threads,
+            msmBackend: opts.msmBackend,
             metricsPort: opts.metricsPort,
             heartbeatMs: opts.heartbeatMs,
             drainTimeoutMs: opts.drainTimeoutMs,

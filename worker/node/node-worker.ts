@@ -7,6 +7,7 @@ import { createWorkerMetrics, type PromWorkerMetrics } from '../runtime/metrics.
 import { serveMetrics, type MetricsServer } from '../runtime/metrics-server.ts';
 import type { WorkerFault } from '../runtime/worker-fault.ts';
 import { startWorkerRuntime, type WorkerRuntime, type WorkerStats } from '../runtime/worker-runtime.ts';
+import { chooseNodeMsmBackend, type MsmBackendOption, type NodeMsmBackend } from './msm-backend-choice.ts';
 import { createProverPool, type ProverPool } from './prover-pool.ts';
 
 export interface NodeWorkerOptions {
@@ -36,6 +37,11 @@ export interface NodeWorkerOptions {
   natsAuth?: { admissionUrl: string; operator: string } | { credsFile: string };
   /** Who runs the worker, declared in its membership entry (an operator name: 1-64 of [a-z0-9._-]). */
   operator?: string;
+  /**
+   * Where half jobs' MSMs run: `wasm` (the prover threads; the default here), `webgpu` (Dawn, failing
+   * without a GPU) or `auto` (WebGPU where a GPU measures faster than WASM on all cores; the CLI's default).
+   */
+  msmBackend?: MsmBackendOption;
   /** For testing the swarm's defences: misbehave as told (see worker/runtime/worker-fault.ts). */
   fault?: WorkerFault;
   /** Aborts the start while it waits for the topology. */
@@ -75,14 +81,18 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
   let server: MetricsServer | undefined;
   let runtime: WorkerRuntime | undefined;
   let admitted: AdmittedCredentials | undefined;
+  let msm: NodeMsmBackend | undefined;
   const release = async () => {
     admitted?.stop();
     await pool?.close();
+    msm?.close();
     await runtime?.idle();
     await server?.close();
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc?.close());
   };
   try {
+    msm = await chooseNodeMsmBackend(o.msmBackend ?? 'wasm');
+    log.info('MSM backend chosen', { ...msm.choice });
     pool = await createProverPool({ threads, log });
     if (o.metricsPort !== undefined) server = await serveMetrics(metrics.registry, o.metricsPort);
     let auth = {};
@@ -96,8 +106,8 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       nc,
       identity,
       prover: pool,
-      halfProver: pool,
-      capabilities: { runtime: 'node', threads, gpu: false, tee: false, msmBackend: 'wasm', ...(o.operator ? { operator: o.operator } : {}) },
+      halfProver: msm.gpuHalfProver ?? pool,
+      capabilities: { runtime: 'node', threads, gpu: msm.choice.backend === 'webgpu', tee: false, msmBackend: msm.choice.backend, ...(o.operator ? { operator: o.operator } : {}) },
       concurrency: threads,
       metrics,
       log,

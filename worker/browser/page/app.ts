@@ -63,10 +63,10 @@ async function main(): Promise<void> {
   const c = threads.choice;
   showFacts({
     backend: c.backend === 'webgpu' ? `WebGPU${threads.adapter ? ` (${threads.adapter})` : ''}` : 'WASM',
-    'backend-reason': `${c.reason} · 2^${Math.log2(c.points)} points: WASM ${Math.round(c.wasmMs)} ms${c.webgpuMs === undefined ? '' : `, WebGPU ${Math.round(c.webgpuMs)} ms`}`,
+    'backend-reason': c.wasmMs === undefined ? c.reason : `${c.reason} · 2^${Math.log2(c.points)} points: WASM ${Math.round(c.wasmMs)} ms${c.webgpuMs === undefined ? '' : `, WebGPU ${Math.round(c.webgpuMs)} ms`}`,
     threads: String(threads.threads),
   });
-  log.info('MSM backend chosen', { backend: c.backend, reason: c.reason, wasmMs: Math.round(c.wasmMs), ...(c.webgpuMs === undefined ? {} : { webgpuMs: Math.round(c.webgpuMs) }) });
+  log.info('MSM backend chosen', { backend: c.backend, reason: c.reason, ...(c.wasmMs === undefined ? {} : { wasmMs: Math.round(c.wasmMs) }), ...(c.webgpuMs === undefined ? {} : { webgpuMs: Math.round(c.webgpuMs) }) });
 
   showState('admitting');
   let admitted: AdmittedCredentials | undefined;

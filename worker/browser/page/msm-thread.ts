@@ -32,7 +32,8 @@ async function openWebGpu() {
   adapterName = [vendor, architecture, device, description].filter(Boolean).join(' ') || 'unnamed adapter';
   const dev = await adapter.requestDevice({ requiredLimits: largestBufferLimits(adapter) });
   const gpuBackend = createWebGpuMsmBackend({ device: dev });
-  return { ...gpuBackend, destroy: () => dev.destroy() };
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return { ...gpuBackend, destroy: () => dev.destroy(), adapter: { description: adapterName, ...(info.isFallbackAdapter === undefined ? {} : { isFallbackAdapter: info.isFallbackAdapter }) } };
 }
 
 async function handle(m: ToMsmThread): Promise<void> {
