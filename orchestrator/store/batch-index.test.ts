@@ -104,6 +104,6 @@ describe('the batch listing index', () => {
     expect(ids(await store.list({ limit: 10 }))).toEqual(['b2', 'a3', 'a2', 'b1', 'a1']);
     expect(ids(await store.list({ limit: 10, state: 'VERIFIED' }))).toEqual(['a3']);
     expect(ids(await store.list({ limit: 10, bankId: 'bank-b' }))).toEqual(['b2', 'b1']);
-    expect(await r.zrange(`${prefix}index:state:ACCEPTED`, 0, -1)).toEqual([indexMember(4_000, 'b2')]);
+    expect(await r.zrange(`${prefix}index:state:ACCEPTED`, '0', '-1')).toEqual([indexMember(4_000, 'b2')]);
   });
 });

@@ -89,6 +89,8 @@ export interface StoredProof {
   index: number;
   jobId: string;
   workerId: string;
+  /** Split proving: the workers of half 0 and half 1 (the verdict names them). */
+  halfWorkers?: [string, string];
   proof: unknown;
   publicSignals: string[];
   proveMs: number;
@@ -205,6 +207,19 @@ export class BatchStore {
    */
   private fenceTail(): string[] {
     return [...BATCH_STATES.map((s) => this.key.indexState(s)), this.key.fence()];
+  }
+
+  /** Told of every transition this store applied that made a batch VERIFIED, SETTLED or FAILED. */
+  private finishWatchers: ((id: string, state: 'VERIFIED' | 'SETTLED' | 'FAILED') => void)[] = [];
+
+  /** Calls `fn` after each transition this store applies that makes a batch VERIFIED, SETTLED or FAILED (metrics). */
+  onFinish(fn: (id: string, state: 'VERIFIED' | 'SETTLED' | 'FAILED') => void): void {
+    this.finishWatchers.push(fn);
+  }
+
+  private finished<R extends { ok: boolean }>(id: string, state: 'VERIFIED' | 'SETTLED' | 'FAILED', r: R): R {
+    if (r.ok) for (const fn of this.finishWatchers) fn(id, state);
+    return r;
   }
 
   /** The fencing token of the lease this store writes under ('' : none; see lua-scripts.ts). */
@@ -343,7 +358,7 @@ export class BatchStore {
       ...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), k.replan(), ...this.fenceTail(),
       ...c.argv, f.code, f.message, JSON.stringify(marker), f.later.length, ...f.later.map((l) => l.id), ...f.intentNullifiers,
     );
-    return decodeTransition(out) as TransitionResult;
+    return this.finished(id, 'FAILED', decodeTransition(out) as TransitionResult);
   }
 
   /** The unfinished re-planning, if any. */
@@ -364,7 +379,9 @@ export class BatchStore {
     const out = await this.r.drexAcceptProof(...c.keys, this.key.proofs(id), ...this.fenceTail(), ...c.argv, p.index, JSON.stringify(p));
     const r = decodeTransition(out);
     if (!r.ok) return r;
-    return { ok: true, seq: r.seq, verified: Number(out[2]), complete: Number(out[3]) === 1 };
+    const complete = Number(out[3]) === 1;
+    if (complete) this.finished(id, 'VERIFIED', r);
+    return { ok: true, seq: r.seq, verified: Number(out[2]), complete };
   }
 
   /** A status event for a job published again (the batch stays PROVING). */
@@ -384,8 +401,9 @@ export class BatchStore {
   }
 
   /** VERIFIED -> SETTLED with the transaction and block that hold it (and its aggregation root). */
-  markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string; aggregationRoot?: string }, now = Date.now()): Promise<TransitionResult> {
-    return this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block, settledMs: now, ...(s.aggregationRoot ? { aggregationRoot: s.aggregationRoot } : {}) });
+  async markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string; aggregationRoot?: string }, now = Date.now()): Promise<TransitionResult> {
+    const r = await this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block, settledMs: now, ...(s.aggregationRoot ? { aggregationRoot: s.aggregationRoot } : {}) });
+    return this.finished(id, 'SETTLED', r);
   }
 
   /**
@@ -399,7 +417,7 @@ export class BatchStore {
     const k = this.key;
     const c = this.cas(id, f.planningRefused ? 'refusePlanning' : 'fail', f.planVersion, f.message, f.eventCode);
     const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), ...this.fenceTail(), ...c.argv, f.code, f.message, ...f.intentNullifiers);
-    return decodeTransition(out) as TransitionResult;
+    return this.finished(id, 'FAILED', decodeTransition(out) as TransitionResult);
   }
 
   async proofs(id: string): Promise<StoredProof[]> {
