@@ -1,6 +1,7 @@
 import type { Hex } from 'viem';
 import type { ChainReader } from '../ledger-bridge/client.ts';
 import type { Logger } from '../swarm/log/logger.ts';
+import type { VerdictV1 } from '../protocol/messages/verdict.ts';
 import type { WorkerLabels } from './members/member-directory.ts';
 import type { JobCounts, Metrics } from './metrics.ts';
 import type { BatchStore } from './store/batch-store.ts';
@@ -42,4 +43,17 @@ export function observeFinished(store: BatchStore, metrics: Metrics, o: { settle
       }
     })().catch((err: unknown) => o.log.warn('could not observe a final batch for metrics', { batchId: id, error: err }));
   });
+}
+
+/**
+ * Observes a recorded proof: its worker compute time and turnaround, labelled by proving mode and by
+ * the runtime and MSM backend of the worker(s) that made it (`labelsOf`, from the members replica).
+ */
+export function observeProof(metrics: Metrics, labelsOf: (workerId: string) => WorkerLabels, v: Extract<VerdictV1, { accepted: true }>): void {
+  const mode = v.halfWorkers ? 'split' : 'whole';
+  const l = workLabels((v.halfWorkers ?? [v.workerId]).map(labelsOf));
+  const labels = { mode, runtime: l.runtime, msm_backend: l.msmBackend };
+  metrics.proveTime.observe(labels, v.proveMs / 1000);
+  metrics.turnaround.observe(labels, Math.max(0, v.verifiedMs - v.enqueuedMs) / 1000);
+  metrics.jobResults.inc({ outcome: 'accepted' });
 }

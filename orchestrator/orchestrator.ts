@@ -31,8 +31,8 @@ import { HEALTH_CHECK_TIMEOUT_MS, healthProbe } from './http/health-report.ts';
 import { httpApp } from './http/http-app.ts';
 import { RegulatorTokens } from './http/regulator-tokens.ts';
 import { Reverifier } from './audit/reverifier.ts';
-import { MemberDirectory, type WorkerLabels } from './members/member-directory.ts';
-import { jobCounts, observeFinished, workLabels } from './metrics-sources.ts';
+import { MemberDirectory } from './members/member-directory.ts';
+import { jobCounts, observeFinished, observeProof } from './metrics-sources.ts';
 import { AdmissionService, type AdmissionPolicy } from './admission/admission-service.ts';
 import { AdmissionStore } from './admission/admission-store.ts';
 import { RevocationSync } from './admission/revocation-sync.ts';
@@ -329,13 +329,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     metrics,
     log,
     aggregatorKeys: c.aggregatorKeys,
-    onProofRecorded: (v) => {
-      const mode = v.halfWorkers ? 'split' : 'whole';
-      const labels = workLabels((v.halfWorkers ?? [v.workerId]).map((w): WorkerLabels => members.labelsOf(w)));
-      metrics.proveTime.observe({ mode, runtime: labels.runtime, msm_backend: labels.msmBackend }, v.proveMs / 1000);
-      metrics.turnaround.observe({ mode, runtime: labels.runtime, msm_backend: labels.msmBackend }, Math.max(0, v.verifiedMs - v.enqueuedMs) / 1000);
-      metrics.jobResults.inc({ outcome: 'accepted' });
-    },
+    onProofRecorded: (v) => observeProof(metrics, (w) => members.labelsOf(w), v),
     onRejected: (reason) => metrics.jobResults.inc({ outcome: reason }),
     onVerified: async (id) => {
       if (reconciler) {
