@@ -52,9 +52,8 @@ export function httpApp(o: HttpAppOptions): Hono {
     onRefused,
     refuse: (c: Context, why) => c.html(loginPage({ next: c.req.method === 'GET' ? `${c.req.path}${new URL(c.req.url).search}` : '/portal', ...(why === 'missing' ? {} : { error: refusalMessage(why) }) }), 401),
   });
+  // `/x/*` covers `/x` itself too.
   app.use('/api/*', apiAuth);
-  app.use('/api', apiAuth);
-  app.use('/portal', pageAuth);
   app.use('/portal/*', async (c, next) => (c.req.path === '/portal/login' || c.req.path === '/portal/logout' ? next() : pageAuth(c, next)));
   const store = o.regulator?.store;
   if (store) {
