@@ -29,6 +29,10 @@ import { Pruner } from './housekeeping/pruner.ts';
 import { chainCheck, leaderCheck, natsCheck, redisCheck, type HealthCheck } from './http/health-checks.ts';
 import { HEALTH_CHECK_TIMEOUT_MS, healthProbe } from './http/health-report.ts';
 import { httpApp } from './http/http-app.ts';
+import { RegulatorTokens } from './http/regulator-tokens.ts';
+import { Reverifier } from './audit/reverifier.ts';
+import { MemberDirectory } from './members/member-directory.ts';
+import { jobCounts, observeFinished, observeProof } from './metrics-sources.ts';
 import { AdmissionService, type AdmissionPolicy } from './admission/admission-service.ts';
 import { AdmissionStore } from './admission/admission-store.ts';
 import { RevocationSync } from './admission/revocation-sync.ts';
@@ -63,9 +67,14 @@ export interface OrchestratorConfig {
   /** gRPC listen address; port 0 picks a free one. Default 127.0.0.1:50051. */
   grpcHost?: string;
   grpcPort?: number;
-  /** HTTP (metrics, health, batch records) port; 0 picks a free one; undefined disables it. */
+  /** HTTP (metrics, health, worker admission, regulator API and portal) port; 0 picks a free one; undefined disables it. */
   httpPort?: number;
-  /** Routes served on the HTTP port without authentication (the browser worker page). */
+  /**
+   * The regulator API and portal (`/api/v1`, `/portal` on the HTTP port): the bearer tokens that open
+   * them (at least 16 characters each). Without tokens every regulator request is answered 401.
+   */
+  portal?: { tokens: string[] };
+  /** Routes served on the HTTP port without authentication (e.g. the browser worker's page). */
   publicRoutes?: Hono;
   banks?: BankRegistry;
   /** The transfer policy; default the ledger's current one (the dev policy without a ledger). */
@@ -168,8 +177,9 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const chain = c.ledger && createChainReader({ url: c.ledger.rpcUrl });
   let policy = c.policy ?? devPolicy(devActors(crypto));
   let domain = offLedgerDomain(deployment);
+  const verificationKey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as Groth16VerificationKey;
+  const tokens = new RegulatorTokens(c.portal?.tokens ?? []);
   if (c.ledger && chain) {
-    const verificationKey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as Groth16VerificationKey;
     const facts = await checkLedger(chain, { chainId: c.ledger.chainId, settlement: c.ledger.settlement, verificationKey, transfersPerProof: k });
     domain = facts.domain;
     if (!c.policy) {
@@ -184,6 +194,14 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
   const topo = await ensureTopology(nc, { ...c.topology, deployment });
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
+  const members = new MemberDirectory({ kv: topo.members, log: log.child({ part: 'members' }) });
+  await members.start();
+  observeFinished(store, metrics, { settles: c.ledger !== undefined, chain, log });
+  metrics.scrapeSources.jobs = () => jobCounts(store);
+  metrics.scrapeSources.queue = async () => {
+    const info = await topo.jsm.consumers.info(topo.names.jobsStream, topo.names.proversConsumer);
+    return { pending: info.num_pending, inFlight: info.num_ack_pending };
+  };
 
   let leading = false;
   let http: ServerType | undefined;
@@ -211,7 +229,14 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     const checks: HealthCheck[] = [leaderCheck(() => leading), redisCheck(redis), natsCheck(nc)];
     if (c.ledger) checks.push(chainCheck(createChainReader({ url: c.ledger.rpcUrl, requestTimeoutMs: HEALTH_CHECK_TIMEOUT_MS })));
     const health = healthProbe(checks, { log: log.child({ part: 'health' }) });
-    const app = httpApp({ registry: metrics.registry, health, admission, publicRoutes: c.publicRoutes });
+    const reverifier = new Reverifier({ store, vkey: verificationKey, domain, metrics, ...(c.ledger && chain ? { ledger: { chain, settlement: c.ledger.settlement } } : {}) });
+    const app = httpApp({
+      registry: metrics.registry,
+      health,
+      admission,
+      publicRoutes: c.publicRoutes,
+      regulator: { tokens, store, members, leases: topo.leases, reverifier, metrics, log: log.child({ part: 'regulator-api' }) },
+    });
     const port = await new Promise<number>((resolve) => {
       http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));
     });
@@ -220,6 +245,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const closeConnections = async () => {
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     await revocations?.stop();
+    members.stop();
     await nc.drain().catch(() => {});
     redis.disconnect();
   };
@@ -303,6 +329,8 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     metrics,
     log,
     aggregatorKeys: c.aggregatorKeys,
+    onProofRecorded: (v) => observeProof(metrics, (w) => members.labelsOf(w), v),
+    onRejected: (reason) => metrics.jobResults.inc({ outcome: reason }),
     onVerified: async (id) => {
       if (reconciler) {
         await reconciler.resolve(id, 'now'); // handed over if it can settle now, else when its predecessor settled
@@ -348,6 +376,11 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
     if (rec && (rec.state === 'PLANNED' || rec.state === 'PROVING')) await dispatch.enqueue(id, rec.planVersion);
   }
   await sequencer.finalizeHead(doneStates);
+  // Batches recorded before the listing index existed: listed in the background (fenced, idempotent).
+  void store.indexUnlisted().then(
+    (n) => n > 0 && log.info('listed batch records written before the listing index', { batches: n }),
+    (err: unknown) => log.warn('listing older batch records failed; the next start tries again', { error: err }),
+  );
   void reconciler?.reconcileAll(); // may wait on an unreachable chain: not in the way of taking over
   reconciler?.start();
   planning.wake();

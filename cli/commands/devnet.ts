@@ -27,7 +27,7 @@ export function devnetCommand(): Command {
       // Loaded here: the embedded EVM and the Solidity compiler are not for the other commands' start-up.
       const { startDevnet } = await import('../devnet/devnet.ts');
       const net = await startDevnet({ ...o, ledger, log: (m) => process.stderr.write(`[devnet] ${m}\n`) });
-      process.stdout.write(`${JSON.stringify({ deployment: net.deployment, ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), creds: net.creds, pids: net.pids, pidFiles: net.pidFiles, dir: net.dir })}\n`);
+      process.stdout.write(`${JSON.stringify({ deployment: net.deployment, ...net.endpoints, ...(net.contracts ? { contracts: net.contracts } : {}), ...(net.portal ? { portal: net.portal.url, regulatorTokenFile: net.portal.tokenFile } : {}), creds: net.creds, pids: net.pids, pidFiles: net.pidFiles, dir: net.dir })}\n`);
       void net.genesis.then(
         (g) => g && process.stderr.write(`[devnet] genesis batch ${g.batchId}: ${g.state}\n`),
         (err: Error) => process.stderr.write(`[devnet] genesis failed: ${err.message}\n`),

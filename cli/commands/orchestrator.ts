@@ -11,6 +11,7 @@ import { DEFAULT_QUOTAS } from '../../orchestrator/api/batch-service.ts';
 import { DEFAULT_LIMITS } from '../../orchestrator/api/validate-submit.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 import { parseChainId } from './aggregator.ts';
+import { parseTokenLines, readTokenFile } from '../../orchestrator/http/regulator-tokens.ts';
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -84,6 +85,7 @@ interface OrchestratorFlags {
   minter?: string;
   complianceLimit: bigint;
   dev?: boolean;
+  regulatorTokenFile?: string;
 }
 
 const ownerId = (v: string): string => {
@@ -109,7 +111,8 @@ export function orchestratorCommand(): Command {
     .option('--redis <url>', 'Redis server', 'redis://127.0.0.1:6379')
     .option('--grpc-port <port>', 'gRPC port on 127.0.0.1 (0 = any free port)', parsePort, 50051)
     .option('--grpc-host <host>', 'gRPC listen host', '127.0.0.1')
-    .option('--http-port <port>', 'HTTP port for /metrics and /healthz (0 = any free port)', parsePort, 9464)
+    .option('--http-port <port>', 'HTTP port for /metrics, /healthz, worker admission, the regulator API (/api/v1) and portal (/portal) (0 = any free port)', parsePort, 9464)
+    .option('--regulator-token-file <file>', 'bearer tokens that open the regulator API and portal, one per line (or DREX_REGULATOR_TOKEN_FILE; DREX_REGULATOR_TOKENS may list tokens too); without any, every regulator request is refused', process.env.DREX_REGULATOR_TOKEN_FILE)
     .option('--aggregator-key <hex>', 'public key of an aggregator whose signed verdicts and settlement outcomes count (repeatable; at least one)', aggregatorKey, [] as string[])
     .option('--banks <file>', 'bank registry JSON ({"banks":[{"id","publicKey"}]}); required unless --dev (then default: the dev banks)')
     .option('--minter <owner-id>', "owner id of the minter role (the only sender allowed deposits and withdrawals); required unless --dev (then default: the dev minter)", ownerId)
@@ -173,6 +176,7 @@ export function orchestratorCommand(): Command {
       if (o.workerPageNatsWs && !o.admissionDir) throw new InvalidArgumentError('--worker-page-nats-ws needs --admission-dir: browser workers are admitted on the same origin');
       // The worker page is loaded only when it is served (its bundler is not needed otherwise).
       const publicRoutes = o.workerPageNatsWs ? (await import('../../worker/browser/worker-page-routes.ts')).workerPageRoutes({ deployment: o.deployment, natsWsUrl: o.workerPageNatsWs }) : undefined;
+      const regulatorTokens = [...(o.regulatorTokenFile ? readTokenFile(o.regulatorTokenFile) : []), ...parseTokenLines((process.env.DREX_REGULATOR_TOKENS ?? '').replace(/[,\s]+/g, '\n'))];
       const orch = await startOrchestrator({
         natsUrl: o.nats,
         natsCreds: o.natsCreds,
@@ -188,6 +192,7 @@ export function orchestratorCommand(): Command {
         grpcPort: o.grpcPort,
         httpPort: o.httpPort,
         ...(publicRoutes ? { publicRoutes } : {}),
+        portal: { tokens: regulatorTokens },
         banks,
         policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
         circuit: { ...DEFAULT_CIRCUIT, k: o.transfersPerProof },
@@ -214,7 +219,8 @@ export function orchestratorCommand(): Command {
         if (abort.signal.aborted) process.exit(0);
         throw err;
       });
-      process.stdout.write(`${JSON.stringify({ grpc: orch.grpcAddress, http: orch.httpUrl, artifact: orch.artifact, epoch: orch.leaderEpoch, pid: process.pid })}\n`);
+      const portal = orch.httpUrl ? { portal: `${orch.httpUrl}/portal`, regulatorTokens: regulatorTokens.length } : {};
+      process.stdout.write(`${JSON.stringify({ grpc: orch.grpcAddress, http: orch.httpUrl, ...portal, artifact: orch.artifact, epoch: orch.leaderEpoch, pid: process.pid })}\n`);
       await signal;
       await orch.stop();
     });

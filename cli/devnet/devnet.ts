@@ -1,6 +1,6 @@
 import { DEFAULT_CIRCUIT } from '../../circuits/build/compile.ts';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto } from '../../circuits/model/crypto.ts';
@@ -20,6 +20,7 @@ import { AdmissionStore } from '../../orchestrator/admission/admission-store.ts'
 import { DrexError } from '../../protocol/errors.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { loadOrCreateSealKey } from '../../swarm/sealing/seal-key-file.ts';
+import { readTokenFile } from '../../orchestrator/http/regulator-tokens.ts';
 
 /** The operator a devnet worker runs as. */
 const operatorOf = (workerName: string) => `devnet-${workerName.replace(/^worker-/, '')}`;
@@ -84,6 +85,11 @@ export interface Devnet {
   pid(name: string): number | undefined;
   /** Resolves at the next restart of the named child, once the new process is ready. */
   nextRestart(name: string, timeoutMs?: number): Promise<Restart>;
+  /**
+   * The regulator portal: its URL, and the token that opens it (also the bearer token of /api/v1),
+   * kept in `tokenFile` under the state folder (created once, reused by later runs).
+   */
+  portal?: { url: string; token: string; tokenFile: string };
   /** Resolves when the genesis batch is final (immediately when genesis is off). */
   genesis: Promise<{ batchId: string; state: string } | null>;
   /** Stops everything devnet started (no restarts) and removes the pid files. */
@@ -115,6 +121,14 @@ export class DevnetOptionsError extends DrexError {
   readonly code = 'DEVNET_OPTIONS_INVALID';
 }
 
+/** The regulator token in `file` (one line), created (random, 32 bytes base64url, mode 0600) when absent. */
+function loadOrCreateToken(file: string): string {
+  if (existsSync(file)) return readTokenFile(file)[0]!;
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const provingMode = o.provingMode ?? 'split';
   // With devnet's own NATS, browser pages can join (the worker page): then no Node worker is needed.
@@ -125,6 +139,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
   const logFile = join(logs, 'devnet.log');
+  const regulatorTokenFile = join(dir, 'regulator.token');
+  const regulatorToken = loadOrCreateToken(regulatorTokenFile);
   const log = (msg: string) => {
     o.log?.(msg);
     appendFileSync(logFile, `${new Date().toISOString()} ${msg}\n`);
@@ -250,7 +266,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const orch = await sup.add('orchestrator', async () => {
       const c = await spawnCli(
         'orchestrator',
-        ['orchestrator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.orchestrator, '--admission-dir', admissionDir, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), ...orchestratorArgs],
+        ['orchestrator', '--dev', '--deployment', deployment, '--nats', natsUrl, '--nats-creds', creds.orchestrator, '--admission-dir', admissionDir, '--redis', redisUrl, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--regulator-token-file', regulatorTokenFile, ...orchestratorArgs],
         { logFile: join(logs, 'orchestrator.log'), env },
       );
       grpcPort = portOf(c.info.grpc, grpcPort);
@@ -294,16 +310,19 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     genesis.catch(() => {});
     // A child is absent only while it is being restarted: then the last one is the best answer.
     const live = (name: string, last: CliChild) => sup.current<CliChild>(name) ?? last;
+    const httpUrl = orch.info.http as string | undefined;
+    if (httpUrl) log(`regulator portal at ${httpUrl}/portal (token in ${regulatorTokenFile})`);
     return {
       deployment,
       endpoints: {
         grpc,
         nats: natsUrl,
         redis: redisUrl,
-        http: orch.info.http as string | undefined,
+        http: httpUrl,
         ...(rpc ? { rpc } : {}),
-        ...(natsWsUrl ? { natsWs: natsWsUrl, workerPage: `${String(orch.info.http)}/worker` } : {}),
+        ...(natsWsUrl && httpUrl ? { natsWs: natsWsUrl, workerPage: `${httpUrl}/worker` } : {}),
       },
+      ...(httpUrl ? { portal: { url: `${httpUrl}/portal`, token: regulatorToken, tokenFile: regulatorTokenFile } } : {}),
       creds,
       contracts,
       pids,

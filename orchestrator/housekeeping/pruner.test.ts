@@ -81,8 +81,10 @@ describe('Pruner (real redis-server and nats-server)', () => {
     expect(await store.plan('S')).not.toBeNull();
     // After it: S is its audit record only, in Redis and in NATS.
     expect(await pruner.pass(Date.now() + retentionMs)).toBe(1);
-    const keys = (await redisClient().keys('p1:*')).filter((k) => k.includes('S'));
+    const keys = (await redisClient().keys('p1:*')).filter((k) => k.includes('S') && !k.startsWith('p1:index:'));
     expect(keys).toEqual(['p1:batch:S']);
+    // The audit record stays listed (the listing index holds only its creation time and id).
+    expect((await store.list({ limit: 10, state: 'SETTLED' })).items.map((r) => r.id)).toEqual(['S']);
     expect(await store.get('S')).toMatchObject({ state: 'SETTLED', bankId: 'bank-a', settlementTx: '0xfeed', aggregationRoot: '0xa99', rootBefore: '1', rootAfter: '3', transfers: 3, proofs: 2, verified: 2 });
     expect(await kvKeysOf('S')).toEqual([]);
     // Its jobs left the queue too; O's are still there, with their expectations.

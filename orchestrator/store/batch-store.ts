@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import type { LedgerSnapshot } from '../../circuits/model/ledger.ts';
 import type { LedgerPointWire } from '../../protocol/ledger-point.ts';
 import type { ValidatedBatch, WireIntent } from '../api/validate-submit.ts';
-import type { BatchStateName } from './batch-states.ts';
-import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FENCED_WRITE, FINALIZE_HEADS, PRUNE_BATCH, RECORD_PLAN, REPROVE, SET_FIELDS } from './lua-scripts.ts';
+import { BATCH_STATES, type BatchStateName } from './batch-states.ts';
+import { ACCEPT_PROOF, CREATE_BATCH, FAIL, FAIL_AND_MARK_REPLAN, FENCED_WRITE, FINALIZE_HEADS, INDEX_BATCH, PRUNE_BATCH, RECORD_PLAN, REPROVE, SET_FIELDS, STATE_INDEX_KEYS } from './lua-scripts.ts';
+import { indexMember, LIST_SCAN_BUDGET, type BatchListQuery, type BatchListPage } from './batch-index.ts';
 import { applyDelta, emptySnapshot, type LedgerDelta } from './ledger-delta.ts';
 import { FencedOffError, LedgerDeltaMissingError } from './errors.ts';
 import { decodeTransition, TRANSITIONS, type AcceptProofResult, type TransitionName, type TransitionResult } from './batch-transitions.ts';
@@ -88,6 +89,8 @@ export interface StoredProof {
   index: number;
   jobId: string;
   workerId: string;
+  /** Split proving: the workers of half 0 and half 1 (the verdict names them). */
+  halfWorkers?: [string, string];
   proof: unknown;
   publicSignals: string[];
   proveMs: number;
@@ -117,6 +120,7 @@ type RedisWithScripts = Redis & {
   drexFinalizeHeads: Script;
   drexPrune: Script;
   drexFencedWrite: Script;
+  drexIndexBatch: Script;
 };
 
 /**
@@ -159,13 +163,14 @@ export class BatchStore {
   ) {
     this.r = redis as RedisWithScripts;
     if (!('drexCreate' in redis)) {
-      redis.defineCommand('drexCreate', { numberOfKeys: 5, lua: CREATE_BATCH });
-      redis.defineCommand('drexSetFields', { numberOfKeys: 3, lua: SET_FIELDS });
-      redis.defineCommand('drexRecordPlan', { numberOfKeys: 9, lua: RECORD_PLAN });
-      redis.defineCommand('drexFail', { numberOfKeys: 8, lua: FAIL });
-      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 9, lua: FAIL_AND_MARK_REPLAN });
-      redis.defineCommand('drexAcceptProof', { numberOfKeys: 4, lua: ACCEPT_PROOF });
-      redis.defineCommand('drexReprove', { numberOfKeys: 4, lua: REPROVE });
+      redis.defineCommand('drexCreate', { numberOfKeys: 8, lua: CREATE_BATCH });
+      redis.defineCommand('drexSetFields', { numberOfKeys: 3 + STATE_INDEX_KEYS, lua: SET_FIELDS });
+      redis.defineCommand('drexRecordPlan', { numberOfKeys: 9 + STATE_INDEX_KEYS, lua: RECORD_PLAN });
+      redis.defineCommand('drexFail', { numberOfKeys: 8 + STATE_INDEX_KEYS, lua: FAIL });
+      redis.defineCommand('drexFailAndMarkReplan', { numberOfKeys: 9 + STATE_INDEX_KEYS, lua: FAIL_AND_MARK_REPLAN });
+      redis.defineCommand('drexAcceptProof', { numberOfKeys: 4 + STATE_INDEX_KEYS, lua: ACCEPT_PROOF });
+      redis.defineCommand('drexReprove', { numberOfKeys: 4 + STATE_INDEX_KEYS, lua: REPROVE });
+      redis.defineCommand('drexIndexBatch', { numberOfKeys: 4 + STATE_INDEX_KEYS, lua: INDEX_BATCH });
       redis.defineCommand('drexFinalizeHeads', { lua: FINALIZE_HEADS }); // key count first: it varies
       redis.defineCommand('drexPrune', { numberOfKeys: 12, lua: PRUNE_BATCH });
       redis.defineCommand('drexFencedWrite', { numberOfKeys: 2, lua: FENCED_WRITE });
@@ -190,7 +195,32 @@ export class BatchStore {
     finished: () => `${this.prefix}final-batches`,
     replan: () => `${this.prefix}replan`,
     fence: () => `${this.prefix}leader:epoch`,
+    /** The listing index (lexicographic sorted sets of `indexMember` entries): every batch, by bank, by state. */
+    indexAll: () => `${this.prefix}index:all`,
+    indexBank: (bankId: string) => `${this.prefix}index:bank:${bankId}`,
+    indexState: (state: BatchStateName) => `${this.prefix}index:state:${state}`,
   };
+
+  /**
+   * The keys every transition script ends with: the per-state listing indexes (the script moves the
+   * batch between them when its state changes), then the fencing key.
+   */
+  private fenceTail(): string[] {
+    return [...BATCH_STATES.map((s) => this.key.indexState(s)), this.key.fence()];
+  }
+
+  /** Told of every transition this store applied that made a batch VERIFIED, SETTLED or FAILED. */
+  private finishWatchers: ((id: string, state: 'VERIFIED' | 'SETTLED' | 'FAILED') => void)[] = [];
+
+  /** Calls `fn` after each transition this store applies that makes a batch VERIFIED, SETTLED or FAILED (metrics). */
+  onFinish(fn: (id: string, state: 'VERIFIED' | 'SETTLED' | 'FAILED') => void): void {
+    this.finishWatchers.push(fn);
+  }
+
+  private finished<R extends { ok: boolean }>(id: string, state: 'VERIFIED' | 'SETTLED' | 'FAILED', r: R): R {
+    if (r.ok) for (const fn of this.finishWatchers) fn(id, state);
+    return r;
+  }
 
   /** The fencing token of the lease this store writes under ('' : none; see lua-scripts.ts). */
   private fenceToken = '';
@@ -221,6 +251,9 @@ export class BatchStore {
       k.usedIntents(),
       k.events(v.batchId),
       k.pending(),
+      k.indexAll(),
+      k.indexBank(v.bankId),
+      k.indexState('ACCEPTED'),
       v.batchId,
       v.bankId,
       v.idempotencyKey,
@@ -286,7 +319,7 @@ export class BatchStore {
     const c = this.cas(id, t, planVersion, message);
     const to = TRANSITIONS[t].to;
     const pairs = Object.entries({ ...(to ? { state: to } : {}), ...fields }).flatMap(([f, v]) => [f, String(v)]);
-    return decodeTransition(await this.r.drexSetFields(...c.keys, k.fence(), ...c.argv, ...pairs)) as TransitionResult;
+    return decodeTransition(await this.r.drexSetFields(...c.keys, ...this.fenceTail(), ...c.argv, ...pairs)) as TransitionResult;
   }
 
   /**
@@ -298,7 +331,7 @@ export class BatchStore {
     const k = this.key;
     const c = this.cas(id, p.replan ? 'replan' : 'plan', p.plan.version - 1, p.message);
     const out = await this.r.drexRecordPlan(
-      ...c.keys, k.plan(id), k.delta(id), k.proofs(id), k.attempts(id), k.open(), k.pending(), k.fence(),
+      ...c.keys, k.plan(id), k.delta(id), k.proofs(id), k.attempts(id), k.open(), k.pending(), ...this.fenceTail(),
       ...c.argv, JSON.stringify(p.plan), JSON.stringify(p.delta), p.replan ? '1' : '0', p.plan.version, p.plan.points[0]!.noteRoot, p.plan.points.at(-1)!.noteRoot, p.plan.proofs.length,
     );
     return decodeTransition(out) as TransitionResult;
@@ -322,10 +355,10 @@ export class BatchStore {
     const c = this.cas(id, 'fail', f.planVersion, f.message, f.code);
     const marker: ReplanMarker = { failed: id, later: f.later };
     const out = await this.r.drexFailAndMarkReplan(
-      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), k.replan(), k.fence(),
+      ...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), k.replan(), ...this.fenceTail(),
       ...c.argv, f.code, f.message, JSON.stringify(marker), f.later.length, ...f.later.map((l) => l.id), ...f.intentNullifiers,
     );
-    return decodeTransition(out) as TransitionResult;
+    return this.finished(id, 'FAILED', decodeTransition(out) as TransitionResult);
   }
 
   /** The unfinished re-planning, if any. */
@@ -343,10 +376,12 @@ export class BatchStore {
   /** Records a verified proof once; the last one makes the batch VERIFIED. */
   async acceptProof(id: string, planVersion: number, p: StoredProof, now = Date.now()): Promise<AcceptProofResult> {
     const c = this.cas(id, 'acceptProof', planVersion, `transfer ${p.index} proved and verified`, '', now);
-    const out = await this.r.drexAcceptProof(...c.keys, this.key.proofs(id), this.key.fence(), ...c.argv, p.index, JSON.stringify(p));
+    const out = await this.r.drexAcceptProof(...c.keys, this.key.proofs(id), ...this.fenceTail(), ...c.argv, p.index, JSON.stringify(p));
     const r = decodeTransition(out);
     if (!r.ok) return r;
-    return { ok: true, seq: r.seq, verified: Number(out[2]), complete: Number(out[3]) === 1 };
+    const complete = Number(out[3]) === 1;
+    if (complete) this.finished(id, 'VERIFIED', r);
+    return { ok: true, seq: r.seq, verified: Number(out[2]), complete };
   }
 
   /** A status event for a job published again (the batch stays PROVING). */
@@ -357,7 +392,7 @@ export class BatchStore {
   /** VERIFIED -> PROVING: drops the proofs batch verification refused, to be proved again. */
   async reprove(id: string, planVersion: number, badIndices: readonly number[]): Promise<TransitionResult> {
     const c = this.cas(id, 'reprove', planVersion, `batch verification refused proofs ${badIndices.join(', ')}: proving them again`);
-    return decodeTransition(await this.r.drexReprove(...c.keys, this.key.proofs(id), this.key.fence(), ...c.argv, ...badIndices)) as TransitionResult;
+    return decodeTransition(await this.r.drexReprove(...c.keys, this.key.proofs(id), ...this.fenceTail(), ...c.argv, ...badIndices)) as TransitionResult;
   }
 
   /** A status event: the verified batch was handed to settlement. */
@@ -366,8 +401,9 @@ export class BatchStore {
   }
 
   /** VERIFIED -> SETTLED with the transaction and block that hold it (and its aggregation root). */
-  markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string; aggregationRoot?: string }, now = Date.now()): Promise<TransitionResult> {
-    return this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block, settledMs: now, ...(s.aggregationRoot ? { aggregationRoot: s.aggregationRoot } : {}) });
+  async markSettled(id: string, planVersion: number, s: { txHash: string; block: number; message: string; aggregationRoot?: string }, now = Date.now()): Promise<TransitionResult> {
+    const r = await this.setFields(id, 'settle', planVersion, s.message, { settlementTx: s.txHash, block: s.block, settledMs: now, ...(s.aggregationRoot ? { aggregationRoot: s.aggregationRoot } : {}) });
+    return this.finished(id, 'SETTLED', r);
   }
 
   /**
@@ -380,8 +416,8 @@ export class BatchStore {
   ): Promise<TransitionResult> {
     const k = this.key;
     const c = this.cas(id, f.planningRefused ? 'refusePlanning' : 'fail', f.planVersion, f.message, f.eventCode);
-    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), k.fence(), ...c.argv, f.code, f.message, ...f.intentNullifiers);
-    return decodeTransition(out) as TransitionResult;
+    const out = await this.r.drexFail(...c.keys, k.usedIntents(), k.open(), k.pending(), k.delta(id), k.finished(), ...this.fenceTail(), ...c.argv, f.code, f.message, ...f.intentNullifiers);
+    return this.finished(id, 'FAILED', decodeTransition(out) as TransitionResult);
   }
 
   async proofs(id: string): Promise<StoredProof[]> {
@@ -640,6 +676,64 @@ export class BatchStore {
     const out = (await conn.xread('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', ...keys, ...after)) as [string, unknown[]][] | null;
     const idOf = new Map(keys.map((k, i) => [k, ids[i]!]));
     return (out ?? []).map(([key]) => idOf.get(key)!).filter((id) => id !== undefined);
+  }
+
+  /**
+   * A page of batch records, newest first (creation time, then id), from the listing index: the state's
+   * index when `state` is given, else the bank's, else every batch's; the other filter is applied to
+   * the records. An entry whose record says otherwise (or is gone) is skipped.
+   */
+  async list(q: BatchListQuery): Promise<BatchListPage<BatchRecord>> {
+    const k = this.key;
+    const key = q.state ? k.indexState(q.state) : q.bankId !== undefined ? k.indexBank(q.bankId) : k.indexAll();
+    const items: BatchRecord[] = [];
+    let after = q.after;
+    let scanned = 0;
+    for (;;) {
+      const chunk = Math.min(Math.max(q.limit - items.length, 16), 200);
+      const members = await this.r.zrange(key, after === undefined ? '+' : `(${after}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, chunk);
+      if (members.length === 0) return { items };
+      const records = await Promise.all(members.map((m) => this.get(m.slice(17))));
+      for (let i = 0; i < members.length; i++) {
+        after = members[i]!;
+        scanned++;
+        const r = records[i];
+        if (!r || (q.state && r.state !== q.state) || (q.bankId !== undefined && r.bankId !== q.bankId)) continue;
+        items.push(r);
+        if (items.length === q.limit) {
+          const more = await this.r.zrange(key, `(${after}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, 1);
+          return more.length > 0 ? { items, next: after } : { items };
+        }
+      }
+      if (members.length < chunk) return { items };
+      if (scanned >= LIST_SCAN_BUDGET) return { items, next: after };
+    }
+  }
+
+  /**
+   * Lists in the listing index every batch record that is not in it (written before the index existed):
+   * one SCAN over batch hashes; returns how many it listed. Each is listed by a fenced script that reads
+   * the record's state in the same step, so a transition meanwhile cannot leave it in the wrong state's index.
+   */
+  async indexUnlisted(): Promise<number> {
+    const k = this.key;
+    let cursor = '0';
+    let listed = 0;
+    do {
+      const [next, keys] = await this.r.scan(cursor, 'MATCH', `${this.prefix}batch:*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const id = key.slice(`${this.prefix}batch:`.length);
+        if (id.includes(':')) continue;
+        const [bankId, createdMs] = await this.r.hmget(key, 'bankId', 'createdMs');
+        if (bankId === null || bankId === undefined) continue;
+        if ((await this.r.zscore(k.indexAll(), indexMember(Number(createdMs ?? 0), id))) !== null) continue;
+        const out = await this.r.drexIndexBatch(key, k.indexAll(), k.indexBank(bankId), ...this.fenceTail(), this.fenceToken, bankId);
+        if (out[0] === 'FENCED') throw new FencedOffError();
+        if (out[0] === 'OK') listed++;
+      }
+    } while (cursor !== '0');
+    return listed;
   }
 
   /** Batch ids planned and not yet final, in planning order. */

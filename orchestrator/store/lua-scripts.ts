@@ -1,3 +1,5 @@
+import { BATCH_STATES } from './batch-states.ts';
+
 /**
  * Lua scripts that make each batch transition atomic in Redis. Every transition script starts with the
  * same compare-and-set: the record exists, its state is one the transition table allows, and (when the
@@ -10,6 +12,8 @@
  * ARGV[4] event message, ARGV[5] event error code, ARGV[6] the writer's fencing token ('' when it holds
  * no lease: allowed only while no leader was ever elected); their own arguments follow.
  * A writer whose token is not the current one is refused with {'FENCED'}: a stale leader writes nothing.
+ * Just before the fencing key, every transition script takes the per-state listing indexes (see INDEX):
+ * the status event that ends each transition moves the batch between them in the same step.
  */
 const FENCE = `
 local function fenced(key, token)
@@ -19,16 +23,53 @@ local function fenced(key, token)
 end
 `;
 
-const PRELUDE = `${FENCE}
+/** How many per-state listing index keys a transition script takes (one per state, before the fencing key). */
+export const STATE_INDEX_KEYS = BATCH_STATES.length;
+
+/**
+ * The listing index: lexicographic sorted sets (score 0) whose members are `<createdMs, 16 digits>:<id>`,
+ * so that member order is creation order (ties by id): every batch, one set per bank, one per state.
+ * \`reindex(hash, first, before)\` moves a batch whose state changed from \`before\` out of that state's
+ * set (KEYS[first .. first + STATE_INDEX_KEYS - 1], each named \`...:<STATE>\`) into its current state's set.
+ */
+const INDEX = `
+local function index_member(hash)
+  local f = redis.call('HMGET', hash, 'createdMs', 'id')
+  local ms = f[1] or '0'
+  return string.rep('0', 16 - #ms) .. ms .. ':' .. f[2]
+end
+local function state_key(first, state)
+  if not state then return nil end
+  local suffix = ':' .. state
+  for i = first, first + ${STATE_INDEX_KEYS} - 1 do
+    if string.sub(KEYS[i], -#suffix) == suffix then return KEYS[i] end
+  end
+  return nil
+end
+local function reindex(hash, first, before)
+  local now = redis.call('HGET', hash, 'state')
+  if now == before then return end
+  local member = index_member(hash)
+  local old = state_key(first, before)
+  if old then redis.call('ZREM', old, member) end
+  local new = state_key(first, now)
+  if new then redis.call('ZADD', new, 0, member) end
+end
+`;
+
+const PRELUDE = `${FENCE}${INDEX}
+local state_before = nil
 local function refused()
   if fenced(KEYS[#KEYS], ARGV[6]) then return {'FENCED'} end
   if redis.call('EXISTS', KEYS[1]) == 0 then return {'MISSING'} end
   local f = redis.call('HMGET', KEYS[1], 'state', 'planVersion')
   if not string.find(',' .. ARGV[2] .. ',', ',' .. f[1] .. ',', 1, true) then return {'STATE', f[1], f[2] or '0'} end
   if ARGV[3] ~= '' and f[2] ~= ARGV[3] then return {'VERSION', f[1], f[2] or '0'} end
+  state_before = f[1]
   return nil
 end
 local function event(message)
+  reindex(KEYS[1], #KEYS - ${STATE_INDEX_KEYS}, state_before)
   redis.call('HSET', KEYS[1], 'updatedMs', ARGV[1])
   local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
   local f = redis.call('HMGET', KEYS[1], 'state', 'verified', 'transfers', 'settlementTx', 'block', 'proofs')
@@ -197,11 +238,12 @@ return {'OK'}
 `;
 
 /**
- * KEYS: batch hash, intents string, used-intents set, events stream, pending list.
+ * KEYS: batch hash, intents string, used-intents set, events stream, pending list, then the listing
+ * index: every batch, the bank's, the ACCEPTED state's.
  * ARGV: batchId, bankId, idempotencyKey, requestHash, transfers, intentsJson, now, then intent nullifiers.
  * Returns {'OK'} | {'DUP', state} | {'CONFLICT'} | {'NONCE', index}.
  */
-export const CREATE_BATCH = `
+export const CREATE_BATCH = `${INDEX}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'requestHash') == ARGV[4] then
     return {'DUP', redis.call('HGET', KEYS[1], 'state')}
@@ -219,6 +261,30 @@ redis.call('SET', KEYS[2], ARGV[6])
 redis.call('XADD', KEYS[4], '*', 'seq', '1', 'state', 'ACCEPTED', 'verified', '0', 'transfers', ARGV[5],
   'message', 'accepted', 'settlementTx', '', 'block', '0', 'errorCode', '', 'at', ARGV[7])
 redis.call('RPUSH', KEYS[5], ARGV[1])
+local member = index_member(KEYS[1])
+redis.call('ZADD', KEYS[6], 0, member)
+redis.call('ZADD', KEYS[7], 0, member)
+redis.call('ZADD', KEYS[8], 0, member)
+return {'OK'}
+`;
+
+/**
+ * Lists one batch in the listing index as its record says now (for records written before the index
+ * existed), fenced. KEYS: [1] its hash, [2] every-batch index, [3] its bank's index, [4 .. 3 +
+ * STATE_INDEX_KEYS] the per-state indexes, last the fencing key. ARGV: [1] the fencing token, [2] the
+ * bank id the caller read (KEYS[3] is its index). Answers {'OK'} | {'MISSING'} | {'BANK_CHANGED'} | {'FENCED'}.
+ */
+export const INDEX_BATCH = `${FENCE}${INDEX}
+if fenced(KEYS[#KEYS], ARGV[1]) then return {'FENCED'} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'MISSING'} end
+if redis.call('HGET', KEYS[1], 'bankId') ~= ARGV[2] then return {'BANK_CHANGED'} end
+local member = index_member(KEYS[1])
+local state = redis.call('HGET', KEYS[1], 'state')
+for i = 4, 3 + ${STATE_INDEX_KEYS} do
+  if string.sub(KEYS[i], -(#state + 1)) == ':' .. state then redis.call('ZADD', KEYS[i], 0, member) else redis.call('ZREM', KEYS[i], member) end
+end
+redis.call('ZADD', KEYS[2], 0, member)
+redis.call('ZADD', KEYS[3], 0, member)
 return {'OK'}
 `;
 

@@ -21,6 +21,10 @@ export interface VerdictsOptions {
   aggregatorKeys: readonly string[];
   /** Called once when a batch's every proof is verified. */
   onVerified: (batchId: string) => Promise<void>;
+  /** Called once per proof recorded (for metrics: who made it, how long it took). */
+  onProofRecorded?: (v: Extract<VerdictV1, { accepted: true }>) => void;
+  /** Called with the reason of each rejecting verdict received. */
+  onRejected?: (reason: string) => void;
 }
 
 /** Rejections that re-issue a job: a live member answered it, wrongly. */
@@ -47,6 +51,7 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
         index: v.index,
         jobId: v.jobId,
         workerId: v.workerId,
+        ...(v.halfWorkers ? { halfWorkers: v.halfWorkers } : {}),
         proof: v.proof,
         publicSignals: v.publicSignals,
         proveMs: v.proveMs,
@@ -59,12 +64,14 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
       if (!n.ok) return; // obsolete plan, batch no longer proving, or already recorded
       metrics.proofsAccepted.inc();
       metrics.jobLatency.observe((v.verifiedMs - v.enqueuedMs) / 1000);
+      o.onProofRecorded?.(v);
       if (n.complete) {
         log.info('batch verified', { batchId: v.batchId, transfers: n.verified });
         await o.onVerified(v.batchId);
       }
       return;
     }
+    o.onRejected?.(v.reason);
     // Only a live member's wrong answer to the job re-issues it; any other reason is not the job's fault.
     if (!REISSUING_REASONS.has(v.reason)) {
       log.warn('rejecting verdict for a reason that does not re-issue a job: ignored', { jobId: v.jobId, reason: v.reason });

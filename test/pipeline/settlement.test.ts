@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { Hex } from 'viem';
@@ -17,6 +20,9 @@ import { Swarm } from '../support/swarm-harness.ts';
 const NATS = natsNames(DEFAULT_DEPLOYMENT);
 
 const run = promisify(execFile);
+/** The regulator token the orchestrator under test is started with (its API re-verifies settled batches). */
+const REGULATOR_TOKEN = 'pipeline-regulator-token-0123456789';
+const regulator = { authorization: `Bearer ${REGULATOR_TOKEN}` };
 let swarm: Swarm;
 let redis: Redis;
 let chain: ChainClient;
@@ -34,9 +40,12 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 300_0
 beforeAll(async () => {
   // Short delivery limits and ack windows for hand-offs to the settler, and a short chain retry: a batch
   // that waits out its predecessor or the chain runs out of JetStream deliveries within seconds.
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'drex-settlement-test-')), 'regulator.token');
+  writeFileSync(tokenFile, `${REGULATOR_TOKEN}\n`);
   swarm = await new Swarm({
     workers: 2,
     ledger: true,
+    orchestratorArgs: ['--regulator-token-file', tokenFile],
     settleMaxDeliver: 3,
     settleAckWaitMs: 3000,
     settleRetryMs: 300,
@@ -86,6 +95,22 @@ describe('settlement on the embedded EVM through the whole pipeline', () => {
     expect(rec?.aggregationRoot).toBe(aggregationRoot(proofs.map((p) => ({ proof: p.proof as never, publicSignals: p.publicSignals }))));
     const got = await swarm.client('central-bank').get(r.batchId);
     expect(got).toMatchObject({ state: 'BATCH_STATE_SETTLED', settlement_tx: r.last.settlementTx });
+    // The regulator API lists it and re-verifies it off-chain against the settling transaction.
+    const listed = (await (await fetch(`${swarm.httpUrl}/api/v1/batches?state=SETTLED`, { headers: regulator })).json()) as { batches: { id: string; settlement: { txHash: string } }[] };
+    expect(listed.batches.find((b) => b.id === r.batchId)?.settlement.txHash).toBe(r.last.settlementTx);
+    const res = await fetch(`${swarm.httpUrl}/api/v1/batches/${r.batchId}/reverify`, { method: 'POST', headers: regulator });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { ok: boolean; checks: { name: string; result: string }[]; proofs: { verifies: boolean; inputsMatchPlan: boolean; sameAsRecorded: boolean }[] };
+    expect(report.checks.filter((c) => c.result !== 'pass')).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.proofs).toHaveLength(plan.proofs.length);
+    expect(report.proofs.every((p) => p.verifies && p.inputsMatchPlan && p.sameAsRecorded)).toBe(true);
+    expect((await fetch(`${swarm.httpUrl}/api/v1/batches/${r.batchId}/reverify`, { method: 'POST' })).status).toBe(401);
+    // Its settlement gas and latency are on /metrics.
+    const metricsText = await (await fetch(`${swarm.httpUrl}/metrics`)).text();
+    expect(metricsText).toMatch(/^drex_settlement_gas_used_count [1-9]/m);
+    expect(metricsText).toMatch(/^drex_batch_latency_seconds_count\{state="SETTLED"\} [1-9]/m);
+    expect(metricsText).toMatch(/^drex_job_prove_seconds_count\{mode="whole",runtime="node",msm_backend="wasm"\} [1-9]/m);
   }, 600_000);
 
   it('settles two batches in order once the chain is back, after their hand-offs ran out of deliveries and ack windows', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
@@ -97,6 +97,27 @@ describe('the NATS trust boundary', () => {
       await expect(sub.closed, subject).resolves.toBeInstanceOf(Error);
     }
     expect(violations.filter((v) => v.includes('Subscription')).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it("opens the regulator API and portal only with the token devnet wrote to its state folder; its workers are listed", async () => {
+    const http = net.endpoints.http!;
+    const portal = net.portal!;
+    expect(portal.url).toBe(`${http}/portal`);
+    expect(statSync(portal.tokenFile).mode & 0o077).toBe(0);
+    expect(readFileSync(portal.tokenFile, 'utf8').trim()).toBe(portal.token);
+    const api = (token?: string) => fetch(`${http}/api/v1/workers`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    expect((await api()).status).toBe(401);
+    expect((await api('x'.repeat(portal.token.length))).status).toBe(401);
+    expect((await fetch(portal.url)).status).toBe(401);
+    expect((await fetch(`${http}/metrics`)).status).toBe(200);
+    let workers: { runtime: string; msmBackend: string | null; liveness: string }[] = [];
+    for (let i = 0; i < 100 && workers.length < 2; i++) {
+      const res = await api(portal.token);
+      expect(res.status).toBe(200);
+      workers = ((await res.json()) as { workers: typeof workers }).workers.filter((w) => w.liveness === 'live');
+      if (workers.length < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(workers.map((w) => [w.runtime, w.msmBackend])).toEqual([['node', 'wasm'], ['node', 'wasm']]);
   });
 
   it('refuses connections without credentials and with expired credentials', async () => {

@@ -1,0 +1,109 @@
+import { DrexError } from '../../protocol/errors.ts';
+
+/** HTTP statuses the regulator API answers errors with. */
+export type ApiStatus = 400 | 401 | 404 | 409 | 429 | 503;
+
+/**
+ * An error of the regulator API: a code, an HTTP status and a message a person can act on; answered as
+ * `{"error":{"code","message",...details}}`.
+ */
+export abstract class RegulatorApiError extends DrexError {
+  abstract readonly status: ApiStatus;
+  /** Extra fields of the JSON error (e.g. the parameter at fault). */
+  details(): Record<string, string | number> {
+    return {};
+  }
+}
+
+/** No or wrong credentials (bearer token or portal cookie). */
+export class UnauthorizedError extends RegulatorApiError {
+  override name = 'UnauthorizedError';
+  readonly code = 'UNAUTHORIZED';
+  readonly status = 401;
+}
+
+/** A query parameter that is malformed or out of range. */
+export class BadQueryError extends RegulatorApiError {
+  override name = 'BadQueryError';
+  readonly code = 'BAD_QUERY';
+  readonly status = 400;
+  constructor(
+    readonly parameter: string,
+    readonly reason: string,
+  ) {
+    super(`query parameter ${parameter}: ${reason}`);
+  }
+  override details() {
+    return { parameter: this.parameter, reason: this.reason };
+  }
+}
+
+/** A path parameter that is malformed (e.g. a batch id that is not 0x and 64 hex digits). */
+export class BadParameterError extends RegulatorApiError {
+  override name = 'BadParameterError';
+  readonly code = 'BAD_PARAMETER';
+  readonly status = 400;
+  constructor(
+    readonly parameter: string,
+    readonly reason: string,
+  ) {
+    super(`path parameter ${parameter}: ${reason}`);
+  }
+  override details() {
+    return { parameter: this.parameter, reason: this.reason };
+  }
+}
+
+/** No batch under the id. */
+export class BatchNotFoundError extends RegulatorApiError {
+  override name = 'BatchNotFoundError';
+  readonly code = 'BATCH_NOT_FOUND';
+  readonly status = 404;
+  constructor(readonly batchId: string) {
+    super(`no batch ${batchId}`);
+  }
+}
+
+/** Re-verification asked for a batch that is not settled (yet). */
+export class BatchNotSettledError extends RegulatorApiError {
+  override name = 'BatchNotSettledError';
+  readonly code = 'NOT_SETTLED';
+  readonly status = 409;
+  constructor(
+    readonly batchId: string,
+    readonly state: string,
+  ) {
+    super(`batch ${batchId} is ${state}, not SETTLED: there is nothing on the chain to re-verify yet`);
+  }
+  override details() {
+    return { state: this.state };
+  }
+}
+
+/** Re-verification needs a ledger, and this orchestrator settles on none. */
+export class NoLedgerError extends RegulatorApiError {
+  override name = 'NoLedgerError';
+  readonly code = 'NO_LEDGER';
+  readonly status = 409;
+  constructor() {
+    super('this orchestrator settles on no ledger: batches end VERIFIED and there is no chain record to re-verify');
+  }
+}
+
+/** A re-verification is running: they run one at a time. */
+export class ReverifyBusyError extends RegulatorApiError {
+  override name = 'ReverifyBusyError';
+  readonly code = 'REVERIFY_BUSY';
+  readonly status = 429;
+  constructor(readonly retryAfterS: number) {
+    super(`another re-verification is running; try again in ${retryAfterS} s`);
+  }
+}
+
+/** The chain could not be read for a re-verification. */
+export class ChainReadError extends RegulatorApiError {
+  override name = 'ChainReadError';
+  readonly code = 'CHAIN_UNAVAILABLE';
+  readonly status = 503;
+  override readonly retryable = true;
+}
