@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,8 +26,24 @@ interface DevnetInfo {
   http: string;
   natsWs: string;
   workerPage: string;
+  portal: string;
+  regulatorTokenFile: string;
   dir: string;
 }
+
+/** Prometheus text: every line a comment or `name{labels} value`; the samples by series. */
+function parsePrometheus(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?(?:[0-9.e+-]+|NaN|\+Inf|-Inf))$/.exec(line);
+    if (!m) throw new Error(`not Prometheus text: ${line}`);
+    samples.set(m[1]!, Number(m[2]));
+  }
+  return samples;
+}
+
+const sum = (samples: Map<string, number>, name: string) => [...samples].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((a, [, v]) => a + v, 0);
 
 describe('browser workers', () => {
   let redis: LocalRedis;
@@ -70,13 +86,16 @@ describe('browser workers', () => {
     const ids = await Promise.all(pages.map((p) => p.textContent('#worker-id')));
     expect(new Set(ids).size).toBe(2);
 
+    const metricsBefore = parsePrometheus(await (await fetch(`${info.http}/metrics`)).text());
     const crypto = await loadCrypto();
+    let batchId: string;
     const client = new BankClient({ address: info.grpc, bankId: 'central-bank', identity: devBankIdentity('central-bank') });
     try {
       // The genesis batch devnet submitted (the same idempotency key answers its id).
       const res = await client.submit(genesisIntents(crypto, (await client.deployment()).domain), 'devnet-genesis-v3');
       const events = await client.watch(res.batchId, () => {}, { finalStates: new Set(['SETTLED', 'FAILED']) });
       expect(events.at(-1)?.state).toBe('SETTLED');
+      batchId = res.batchId;
     } finally {
       client.close();
     }
@@ -86,5 +105,33 @@ describe('browser workers', () => {
     const halves = await Promise.all(pages.map(async (p) => Number(await p.textContent('#halves'))));
     expect(halves).toEqual([2, 2]);
     await pages[0]!.screenshot({ path: join(ARTIFACTS, 'worker-page.png'), fullPage: true });
+
+    // The operator's view: /metrics moved, labelled by the browsers' runtime and backend.
+    const metrics = parsePrometheus(await (await fetch(`${info.http}/metrics`)).text());
+    expect(sum(metrics, 'drex_proofs_accepted_total')).toBeGreaterThanOrEqual(sum(metricsBefore, 'drex_proofs_accepted_total') + 2);
+    expect(sum(metrics, 'drex_batches_finished_total')).toBeGreaterThan(sum(metricsBefore, 'drex_batches_finished_total'));
+    expect([...metrics.keys()].some((k) => k.startsWith('drex_job_prove_seconds_count{') && k.includes('runtime="browser"') && k.includes('msm_backend="wasm"'))).toBe(true);
+
+    // The regulator's view: credentials required, bad queries refused with a reason, the batch and the workers listed.
+    const token = readFileSync(info.regulatorTokenFile, 'utf8').trim();
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${info.http}/api/v1/batches/${batchId}`)).status).toBe(401);
+    const bad = await fetch(`${info.http}/api/v1/batches?limit=lots`, { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { parameter: string } }).error.parameter).toBe('limit');
+    const batch = (await (await fetch(`${info.http}/api/v1/batches/${batchId}`, { headers: auth })).json()) as { state: string; settlement: { txHash: string } | null };
+    expect(batch.state).toBe('SETTLED');
+    expect(batch.settlement?.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const workers = (await (await fetch(`${info.http}/api/v1/workers`, { headers: auth })).json()) as { workers: { workerId: string; runtime: string; msmBackend?: string }[] };
+    expect(workers.workers.filter((w) => ids.includes(w.workerId)).map((w) => `${w.runtime}/${w.msmBackend}`)).toEqual(['browser/wasm', 'browser/wasm']);
+
+    // The regulator signs in with the token, opens the batch page and re-verifies it against the chain.
+    const portal = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+    await portal.goto(`${info.portal}/batches/${batchId}`);
+    await portal.fill('input[name=token]', token);
+    await Promise.all([portal.waitForURL(`**/portal/batches/${batchId}`), portal.click('button[type=submit]')]);
+    await Promise.all([portal.waitForLoadState('load'), portal.click('form[action$="/reverify"] button')]);
+    await portal.screenshot({ path: join(ARTIFACTS, 'regulator-batch-page.png'), fullPage: true });
+    expect(await portal.textContent('body')).toContain(batchId);
   }, 900_000);
 });
