@@ -22,35 +22,36 @@ export class UnauthorizedError extends RegulatorApiError {
   readonly status = 401;
 }
 
-/** A query parameter that is malformed or out of range. */
-export class BadQueryError extends RegulatorApiError {
-  override name = 'BadQueryError';
-  readonly code = 'BAD_QUERY';
+/** A request parameter that is malformed or out of range: names it and says why. */
+abstract class ParameterError extends RegulatorApiError {
   readonly status = 400;
   constructor(
     readonly parameter: string,
     readonly reason: string,
+    where: 'query' | 'path',
   ) {
-    super(`query parameter ${parameter}: ${reason}`);
+    super(`${where} parameter ${parameter}: ${reason}`);
   }
   override details() {
     return { parameter: this.parameter, reason: this.reason };
   }
 }
 
+/** A query parameter that is malformed or out of range. */
+export class BadQueryError extends ParameterError {
+  override name = 'BadQueryError';
+  readonly code = 'BAD_QUERY';
+  constructor(parameter: string, reason: string) {
+    super(parameter, reason, 'query');
+  }
+}
+
 /** A path parameter that is malformed (e.g. a batch id that is not 0x and 64 hex digits). */
-export class BadParameterError extends RegulatorApiError {
+export class BadParameterError extends ParameterError {
   override name = 'BadParameterError';
   readonly code = 'BAD_PARAMETER';
-  readonly status = 400;
-  constructor(
-    readonly parameter: string,
-    readonly reason: string,
-  ) {
-    super(`path parameter ${parameter}: ${reason}`);
-  }
-  override details() {
-    return { parameter: this.parameter, reason: this.reason };
+  constructor(parameter: string, reason: string) {
+    super(parameter, reason, 'path');
   }
 }
 
