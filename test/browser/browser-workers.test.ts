@@ -99,11 +99,15 @@ describe('browser workers', () => {
     } finally {
       client.close();
     }
-    // Two proofs, two halves each, the two halves of a proof on two pages (two operators): two each
-    // (a page counts a half once JetStream confirmed its ack, shown within half a second).
-    for (const page of pages) await page.waitForFunction(() => Number(document.getElementById('halves')?.textContent) >= 2, undefined, { timeout: 30_000 });
-    const halves = await Promise.all(pages.map(async (p) => Number(await p.textContent('#halves'))));
-    expect(halves).toEqual([2, 2]);
+    // Two proofs, two halves each, the two halves of a proof on two pages (two operators): both pages
+    // computed halves, four at least (a half re-issued after a slow page's deadline makes more). A page
+    // counts a half once JetStream confirmed its ack, and shows it within half a second.
+    const halvesOf = () => Promise.all(pages.map(async (p) => Number(await p.textContent('#halves'))));
+    const deadline = Date.now() + 30_000;
+    while ((await halvesOf()).reduce((a, b) => a + b, 0) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const halves = await halvesOf();
+    expect(halves.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
+    for (const h of halves) expect(h).toBeGreaterThanOrEqual(1);
     await pages[0]!.screenshot({ path: join(ARTIFACTS, 'worker-page.png'), fullPage: true });
 
     // The operator's view: /metrics moved, labelled by the browsers' runtime and backend.
