@@ -52,7 +52,7 @@ function expected(delivered: readonly unknown[]): string {
   return from([...best.values()]).serialize();
 }
 
-const options = { numRuns: 150 };
+const options = { numRuns: 100 };
 
 describe('merging membership replicas (property)', () => {
   it('is commutative', () => {
