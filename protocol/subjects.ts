@@ -77,6 +77,16 @@ export function natsNames(deployment: string) {
     /** Advisory published by JetStream when a job exceeded its delivery limit. */
     maxDeliveriesAdvisory: (stream: string, consumer: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`,
 
+    /** Membership gossip (swarm/membership/gossip.ts): deltas of signed member entries, broadcast to every replica. */
+    membersDelta: `drex.${d}.members.v1.delta`,
+    /** Membership anti-entropy: each replica answers digest exchanges (request/reply) on its own subject... */
+    membersSync: (replicaId: string) => `drex.${d}.members.v1.sync.${replicaId}`,
+    /** ...and, in queue group `members`, on a shared one that a replica knowing no peer yet asks. */
+    membersSyncAny: `drex.${d}.members.v1.sync`,
+    membersQueue: 'members',
+    /** Every membership subject (delta, shared and per-replica sync). */
+    membersSubjects: `drex.${d}.members.v1.>`,
+
     /** KV bucket of job expectations (what the planner expects each job to prove). */
     jobsBucket: `drex_${b}_jobs`,
     /** KV bucket of signed worker membership entries (expire unless refreshed). */

@@ -119,9 +119,9 @@ export class MemberMap {
     );
   }
 
-  /** The summary to send a peer for anti-entropy (bucket hashes). */
-  digest(): BucketDigest {
-    return summarize(this.versions());
+  /** The summary to send a peer for anti-entropy (bucket hashes), at `count` buckets (default: about 16 members each). */
+  digest(count?: number): BucketDigest {
+    return summarize(this.versions(), count);
   }
 
   /**
