@@ -12,9 +12,10 @@ export interface TestReplica {
   stop(): Promise<void>;
 }
 
-/** A replica with its own connection to `url` (reconnecting every 100 ms without end). */
+/** A replica with its own connection to `url` (reconnecting to it every 100 ms without end). */
 export async function startReplica(url: string, names: NatsNames, o: Partial<MembershipReplicaOptions> = {}): Promise<TestReplica> {
-  const nc = await connect({ servers: url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+  // Only ever `url`: a partition test must not let a client move to the other side's server.
+  const nc = await connect({ servers: url, reconnectTimeWait: 100, maxReconnectAttempts: -1, ignoreClusterUpdates: true });
   const replica = await MembershipReplica.start({ nc, names, isAdmitted: () => true, maxSkewMs: SKEW_MS, ...o });
   return {
     replica,
@@ -45,4 +46,18 @@ export async function until(what: string, done: () => boolean, boundMs: number):
     await new Promise((r) => setTimeout(r, 20));
   }
   return Date.now() - t0;
+}
+
+/** Waits until `r`'s connection answers a flush again (after its server restarted): its subscriptions are back then. */
+export async function reconnected(r: TestReplica, boundMs = 5_000): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      await r.nc.flush();
+      return;
+    } catch (err) {
+      if (Date.now() - t0 > boundMs) throw err;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
 }
