@@ -73,7 +73,7 @@ describe('membership gossip on one nats-server', () => {
     const sender = await startReplica(server.url, names, { antiEntropyIntervalMs: 60_000, maxMessageBytes: 4_096 });
     running.push(sender);
     const sizes: number[] = [];
-    const spy = sender.nc.subscribe(names.membersDelta, { callback: (_e, m) => sizes.push(m.data.byteLength) });
+    const spy = sender.nc.subscribe(names.membersDelta, { callback: (_e, m) => void sizes.push(m.data.byteLength) });
     await sender.nc.flush();
     const entries = Array.from({ length: 30 }, () => entryNow(newIdentity()));
     sender.replica.announce(entries);
