@@ -127,6 +127,7 @@ async function run(n: number) {
   };
 }
 
+note(`transport: in-memory (no NATS); each member its own identity and MembershipCore; two observer replicas stand for every replica (see the header of bench/membership.ts for how bytes are counted); heartbeat ${HEARTBEAT_MS} ms, anti-entropy ${ANTI_ENTROPY_MS} ms`);
 const rows = [];
 for (const n of SIZES) {
   const t0 = performance.now();
