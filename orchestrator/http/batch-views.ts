@@ -6,22 +6,9 @@ import { jobIdOf } from '../dispatch/dispatcher.ts';
 import type { BatchEventRecord, BatchRecord, BatchStore, StoredPlan, StoredProof } from '../store/batch-store.ts';
 
 /** A batch in the listing: its record, without anything private (no intents, no witnesses). */
-export interface BatchSummary {
-  id: string;
-  bankId: string;
-  state: BatchRecord['state'];
-  transfers: number;
-  /** Proofs its plan needs (0 before planning) and how many are verified. */
-  proofs: number;
-  verified: number;
-  planVersion: number;
-  /** Note-tree roots it starts from and ends at ('' before planning). */
-  rootBefore: string;
-  rootAfter: string;
+export interface BatchSummary extends Pick<BatchRecord, 'id' | 'bankId' | 'state' | 'transfers' | 'proofs' | 'verified' | 'planVersion' | 'rootBefore' | 'rootAfter' | 'createdMs' | 'updatedMs'> {
   settlement: { txHash: string; block: number; aggregationRoot: string | null; settledMs: number | null } | null;
   error: { code: string; message: string } | null;
-  createdMs: number;
-  updatedMs: number;
   /** When its data was pruned down to this audit record (null: not pruned). */
   prunedMs: number | null;
 }

@@ -1,17 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { releaseProverCurve } from '../curve.ts';
-import { chooseMsmBackend, type WebGpuCandidate } from './backend-choice.ts';
+import { chooseMsmBackend, webGpuCandidate, type WebGpuCandidate } from './backend-choice.ts';
 import { WebGpuUnavailableError } from './errors.ts';
 import { openNodeGpuDevice } from './node-device.ts';
-import { createWebGpuMsmBackend } from './webgpu-msm-backend.ts';
 
 afterAll(releaseProverCurve);
 
 /** Node's WebGPU (SwiftShader here: a CPU fallback adapter). */
 async function nodeWebGpu(): Promise<WebGpuCandidate> {
   const { device, adapterInfo } = await openNodeGpuDevice();
-  const info = adapterInfo as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return { ...createWebGpuMsmBackend({ device }), destroy: () => device.destroy(), adapter: { description: info.description, ...(info.isFallbackAdapter === undefined ? {} : { isFallbackAdapter: info.isFallbackAdapter }) } };
+  return webGpuCandidate(device, adapterInfo);
 }
 
 describe('chooseMsmBackend', () => {

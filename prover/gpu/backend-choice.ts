@@ -6,7 +6,9 @@
  */
 import type { MsmBackend } from '../msm-backend.ts';
 import { wasmMsmBackend } from '../msm-backend.ts';
+/// <reference types="@webgpu/types" />
 import { GpuComputeError } from './errors.ts';
+import { createWebGpuMsmBackend } from './webgpu-msm-backend.ts';
 import { sampleMsmTerms } from './sample-terms.ts';
 
 /** What the measurement found. */
@@ -23,6 +25,13 @@ export interface BackendChoice {
 
 /** A WebGPU backend as the chooser needs it: releasable, and saying what its adapter is. */
 export type WebGpuCandidate = MsmBackend & { destroy(): void; adapter?: { description?: string; isFallbackAdapter?: boolean } };
+
+/** The WebGPU backend on `device` as a candidate, with what its adapter says of itself. */
+export function webGpuCandidate(device: GPUDevice, info: GPUAdapterInfo): WebGpuCandidate {
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const description = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  return { ...createWebGpuMsmBackend({ device }), destroy: () => device.destroy(), adapter: { description, ...(fallback === undefined ? {} : { isFallbackAdapter: fallback }) } };
+}
 
 export interface ChooseBackendOptions {
   /** Opens the WebGPU backend (rejects where there is none). */

@@ -4,7 +4,7 @@
  * WebGPU the halves run on the main thread (the G1 MSMs on the GPU, G2 on snarkjs's threads); whole
  * proofs stay on the prover threads either way.
  */
-import { chooseMsmBackend, type BackendChoice } from '../../prover/gpu/backend-choice.ts';
+import { chooseMsmBackend, webGpuCandidate, type BackendChoice } from '../../prover/gpu/backend-choice.ts';
 import { releaseProverCurve } from '../../prover/curve.ts';
 import { encodeMsmPoints } from '../../prover/msm-points.ts';
 import { msmStage } from '../../prover/msm-stage.ts';
@@ -22,12 +22,9 @@ export interface NodeMsmBackend {
 }
 
 async function openWebGpu() {
-  const [{ openNodeGpuDevice }, { createWebGpuMsmBackend }] = await Promise.all([import('../../prover/gpu/node-device.ts'), import('../../prover/gpu/webgpu-msm-backend.ts')]);
+  const { openNodeGpuDevice } = await import('../../prover/gpu/node-device.ts');
   const { device, adapterInfo } = await openNodeGpuDevice();
-  const backend = createWebGpuMsmBackend({ device });
-  const info = adapterInfo as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const description = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
-  return { ...backend, destroy: () => device.destroy(), adapter: { description, ...(info.isFallbackAdapter === undefined ? {} : { isFallbackAdapter: info.isFallbackAdapter }) } };
+  return webGpuCandidate(device, adapterInfo);
 }
 
 /** A half prover over `backend`, on this thread; the scalars are wiped once the MSMs are done. */

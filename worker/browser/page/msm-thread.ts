@@ -6,10 +6,9 @@
  */
 /// <reference lib="webworker" />
 /// <reference types="@webgpu/types" />
-import { chooseMsmBackend } from '../../../prover/gpu/backend-choice.ts';
+import { chooseMsmBackend, webGpuCandidate } from '../../../prover/gpu/backend-choice.ts';
 import { largestBufferLimits } from '../../../prover/gpu/device-limits.ts';
 import { WebGpuUnavailableError } from '../../../prover/gpu/errors.ts';
-import { createWebGpuMsmBackend } from '../../../prover/gpu/webgpu-msm-backend.ts';
 import { wasmMsmBackend, type MsmBackend } from '../../../prover/msm-backend.ts';
 import { encodeMsmPoints } from '../../../prover/msm-points.ts';
 import { msmStage } from '../../../prover/msm-stage.ts';
@@ -28,12 +27,9 @@ async function openWebGpu() {
   if (!gpu) throw new WebGpuUnavailableError('this browser exposes no WebGPU (navigator.gpu) to workers');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new WebGpuUnavailableError('no WebGPU adapter');
-  const { vendor, architecture, device, description } = adapter.info;
-  adapterName = [vendor, architecture, device, description].filter(Boolean).join(' ') || 'unnamed adapter';
-  const dev = await adapter.requestDevice({ requiredLimits: largestBufferLimits(adapter) });
-  const gpuBackend = createWebGpuMsmBackend({ device: dev });
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return { ...gpuBackend, destroy: () => dev.destroy(), adapter: { description: adapterName, ...(info.isFallbackAdapter === undefined ? {} : { isFallbackAdapter: info.isFallbackAdapter }) } };
+  const candidate = webGpuCandidate(await adapter.requestDevice({ requiredLimits: largestBufferLimits(adapter) }), adapter.info);
+  adapterName = candidate.adapter?.description;
+  return candidate;
 }
 
 async function handle(m: ToMsmThread): Promise<void> {
