@@ -10,6 +10,7 @@ import { loadOrCreateIdentity } from '../swarm/identity/ed25519.ts';
 import { createLogger, type Logger } from '../swarm/log/logger.ts';
 import { createChainClient, type RetryPolicy } from '../ledger-bridge/client.ts';
 import { loadOrCreateSealKey } from '../swarm/sealing/seal-key-file.ts';
+import { startMembershipService, type MembershipService, type MembershipServiceOptions } from '../swarm/membership/membership-service.ts';
 import { HalfGrants } from './gateway/half-grants.ts';
 import { TransferExclusions } from './split/exclusions.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
@@ -54,6 +55,8 @@ export interface AggregatorConfig {
   vkeys?: Record<string, string>;
   /** When given, the aggregator also settles verified batches on this ledger. */
   ledger?: LedgerConfig;
+  /** Membership replica settings (tests shorten its intervals). */
+  membership?: Pick<MembershipServiceOptions, 'antiEntropyIntervalMs' | 'expiryIntervalMs' | 'maxSkewMs'>;
   /** Delay before a batch waiting for its predecessor (or for the chain) is tried again. Default 2 s. */
   settleRetryMs?: number;
   log?: Logger;
@@ -61,6 +64,8 @@ export interface AggregatorConfig {
 
 export interface RunningAggregator {
   gateway: JobGateway;
+  /** This aggregator's membership replica. */
+  members: MembershipService;
   intake: ResultIntake;
   settler?: Settler;
   registry: Registry;
@@ -86,13 +91,14 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const vkeys = new VkeyCache(topo.artifacts, preset);
   const exclusions = new TransferExclusions(topo.splits);
   const split = { halves: topo.halves, shares: topo.shares, provingKeys: new ProvingKeyCache(topo.artifacts), sealKey, exclusions };
-  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, vkeys, identity, log, registry, split });
+  const members = await startMembershipService({ nc, names: topo.names, log: log.child({ part: 'membership' }), ...c.membership });
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, vkeys, identity, log, registry, split });
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   const halves = sealKey ? new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey, exclusions }) : undefined;
   const trusted = c.trustedWorkers;
   const trustedWorkers = typeof trusted === 'function' ? trusted : (id: string) => (trusted ?? []).includes(id);
-  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, halves, trustedWorkers, log: log.child({ part: 'gateway' }), registry });
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, halves, trustedWorkers, log: log.child({ part: 'gateway' }), registry });
   await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {
@@ -116,6 +122,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   log.info('aggregator started', { id: identity.id, settles: Boolean(c.ledger), rpc: c.ledger?.rpcUrl, settlement: c.ledger?.settlement });
   return {
     gateway,
+    members,
     intake,
     settler,
     registry,
@@ -126,6 +133,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
       await gateway.stop();
       await settler?.stop();
       await intake.stop();
+      await members.stop();
       await nc.drain().catch(() => {});
     },
   };

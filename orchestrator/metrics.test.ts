@@ -1,8 +1,9 @@
 import { jetstream } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../protocol/canonical.ts';
 import type { VerdictV1 } from '../protocol/messages/verdict.ts';
-import { generateIdentity, type Identity } from '../swarm/identity/ed25519.ts';
+import { generateIdentity } from '../swarm/identity/ed25519.ts';
+import { startMembershipService } from '../swarm/membership/membership-service.ts';
+import { announceMember } from '../swarm/membership/test-support/announce-member.ts';
 import { useNatsTopology } from '../test/support/nats-topology-for-tests.ts';
 import { useRedisServer } from '../test/support/redis-for-tests.ts';
 import { silentLog } from '../test/support/test-logger.ts';
@@ -53,11 +54,6 @@ const validated = (id: string): ValidatedBatch => ({ batchId: id, bankId: 'bank-
 const plan = (proofs: number) => ({ version: 1, points: Array.from({ length: proofs + 1 }, (_, i) => ({ noteRoot: `${i}`, noteIndex: 2 * i, nullRoot: `${i}` })), proofs: Array.from({ length: proofs }, (_, index) => ({ index, input: {}, publicSignals: [], transfers: [index] })) });
 const delta = () => ({ depth: 4, nullDepth: 5, sizeBefore: 0, keysBefore: 0, noteRootBefore: 'a', noteRootAfter: 'b', nullRootAfter: 'c', leaves: [], keys: [], added: [], removed: [] });
 
-function memberEntry(id: Identity, runtime: 'node' | 'browser', msmBackend: 'wasm' | 'webgpu') {
-  const unsigned = { v: 1 as const, workerId: id.id, runtime, threads: 2, gpu: msmBackend === 'webgpu', tee: false, msmBackend, score: 1, ts: Date.now(), ttlMs: 30_000 };
-  return { ...unsigned, signature: id.sign(canonicalBytes(unsigned)) };
-}
-
 describe('/metrics', () => {
   it('is valid Prometheus text, and its jobs, queue depth, proof timings, batch latency and refusals move when things happen', async () => {
     const { nc, topo } = nats();
@@ -95,11 +91,11 @@ describe('/metrics', () => {
     await store.fail('f1', { eventCode: 'PLANNING_FAILED', code: 'PLANNING_FAILED', message: 'refused', intentNullifiers: [], planningRefused: true });
     expect((await app.request('/api/v1/batches')).status).toBe(401);
     expect((await app.request('/api/v1/batches?limit=x', { headers: { authorization: 'Bearer metrics-test-token-0123456789' } })).status).toBe(400);
-    const dir = new MemberDirectory({ kv: topo.members, log: silentLog });
+    const membership = await startMembershipService({ nc, names: topo.names });
+    const dir = new MemberDirectory({ membership });
     const [nodeW, browserW] = [generateIdentity().identity, generateIdentity().identity];
-    for (const [w, rt, be] of [[nodeW, 'node', 'wasm'], [browserW, 'browser', 'webgpu']] as const) {
-      const e = memberEntry(w, rt, be);
-      dir.apply({ key: w.id, operation: 'PUT', length: 1, json: <T>() => e as T });
+    for (const [w, runtime, msmBackend] of [[nodeW, 'node', 'wasm'], [browserW, 'browser', 'webgpu']] as const) {
+      await announceMember(nc, topo.names, w, { capabilities: { runtime, msmBackend } });
     }
     const verdict = (workerId: string, halfWorkers?: [string, string]) =>
       ({ v: 1, accepted: true, jobId: 'j', batchId: '0x', index: 0, planVersion: 1, workerId, halfWorkers, proof: {}, publicSignals: [], proveMs: 1500, enqueuedMs: 1_000, verifiedMs: 4_000, signer: '', signature: '' }) as unknown as Extract<VerdictV1, { accepted: true }>;
@@ -121,5 +117,6 @@ describe('/metrics', () => {
     expect(after.get('drex_job_prove_seconds_sum{mode="whole",runtime="browser",msm_backend="webgpu"}')).toBe(1.5);
     expect(after.get('drex_job_turnaround_seconds_sum{mode="split",runtime="mixed",msm_backend="mixed"}')).toBe(3);
     expect(after.get('drex_job_results_total{outcome="accepted"}')).toBe(2);
+    await membership.stop();
   });
 });

@@ -32,6 +32,7 @@ import { httpApp } from './http/http-app.ts';
 import { RegulatorTokens } from './http/regulator-tokens.ts';
 import { Reverifier } from './audit/reverifier.ts';
 import { MemberDirectory } from './members/member-directory.ts';
+import { startMembershipService } from '../swarm/membership/membership-service.ts';
 import { jobCounts, observeFinished, observeProof } from './metrics-sources.ts';
 import { AdmissionService, type AdmissionPolicy } from './admission/admission-service.ts';
 import { AdmissionStore } from './admission/admission-store.ts';
@@ -194,8 +195,8 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
   const topo = await ensureTopology(nc, { ...c.topology, deployment });
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
-  const members = new MemberDirectory({ kv: topo.members, log: log.child({ part: 'members' }) });
-  await members.start();
+  const membership = await startMembershipService({ nc, names: topo.names, log: log.child({ part: 'membership' }) });
+  const members = new MemberDirectory({ membership });
   observeFinished(store, metrics, { settles: c.ledger !== undefined, chain, log });
   metrics.scrapeSources.jobs = () => jobCounts(store);
   metrics.scrapeSources.queue = async () => {
@@ -245,7 +246,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const closeConnections = async () => {
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     await revocations?.stop();
-    members.stop();
+    await membership.stop();
     await nc.drain().catch(() => {});
     redis.disconnect();
   };

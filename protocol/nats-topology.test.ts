@@ -33,7 +33,6 @@ describe('JetStream topology retention', () => {
       });
     }
     expect(await cfg(kvStream(t.names.jobsBucket))).toMatchObject({ max_age: 0, max_bytes: DEFAULT_TOPOLOGY.jobsKvMaxBytes, discard: DiscardPolicy.New });
-    expect(await cfg(kvStream(t.names.membersBucket))).toMatchObject({ max_age: nanos(DEFAULT_TOPOLOGY.memberTtlMs), max_bytes: DEFAULT_TOPOLOGY.membersKvMaxBytes });
     expect(await cfg(`OBJ_${t.names.artifactsBucket}`)).toMatchObject({ max_bytes: DEFAULT_TOPOLOGY.artifactsMaxBytes, discard: DiscardPolicy.New });
   });
 

@@ -13,8 +13,6 @@ export interface TopologyOptions {
   jobAckWaitMs?: number;
   /** Deliveries of one job before it goes to the dead-letter path (max-deliveries advisory). */
   jobMaxDeliver?: number;
-  /** How long a membership entry lives without a refresh. */
-  memberTtlMs?: number;
   /** How long a settler may hold a ready batch without an ack or an in-progress signal. */
   settleAckWaitMs?: number;
   /**
@@ -43,8 +41,6 @@ export interface TopologyOptions {
    * new expectation is refused (discard new) and its dispatch is retried.
    */
   jobsKvMaxBytes?: number;
-  /** Bytes of the membership bucket (-1: unlimited); its entries also expire after `memberTtlMs`. */
-  membersKvMaxBytes?: number;
   /** Bytes of the artifacts object store (-1: unlimited). Full: a new artifact set is refused, none in use is dropped. */
   artifactsMaxBytes?: number;
   /** How long a job lease is kept after it was last written (an acked lease lets intake attribute its result). */
@@ -57,14 +53,12 @@ export const DEFAULT_TOPOLOGY: Required<Omit<TopologyOptions, 'deployment'>> = {
   jobAckWaitMs: 30_000,
   // A half refused to a worker the split rules keep from it counts as a delivery too.
   jobMaxDeliver: 10,
-  memberTtlMs: 30_000,
   settleAckWaitMs: 60_000,
   settleMaxDeliver: -1,
   jobsMaxBytes: 4096 * MiB,
   messagesMaxAgeMs: 24 * 3600_000,
   messagesMaxBytes: 1024 * MiB,
   jobsKvMaxBytes: 1024 * MiB,
-  membersKvMaxBytes: 64 * MiB,
   artifactsMaxBytes: 8192 * MiB,
   leaseTtlMs: 3_600_000,
 };
@@ -161,7 +155,6 @@ export interface Topology {
   names: NatsNames;
   jsm: JetStreamManager;
   jobs: KV;
-  members: KV;
   leases: KV;
   /** Split records: who holds each half of a proof attempt. */
   splits: KV;
@@ -204,8 +197,6 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   const kvm = new Kvm(nc);
   const jobs = await kvm.create(NATS.jobsBucket, { history: 1, max_bytes: o.jobsKvMaxBytes });
   await ensureLimits(jsm, kvStream(NATS.jobsBucket), { maxAgeMs: 0, maxBytes: o.jobsKvMaxBytes, discard: 'new' });
-  const members = await kvm.create(NATS.membersBucket, { history: 1, ttl: o.memberTtlMs, max_bytes: o.membersKvMaxBytes });
-  await ensureLimits(jsm, kvStream(NATS.membersBucket), { maxAgeMs: o.memberTtlMs, maxBytes: o.membersKvMaxBytes, discard: 'new' });
   const leases = await kvm.create(NATS.leasesBucket, { history: 1, ttl: o.leaseTtlMs, max_bytes: o.jobsKvMaxBytes });
   // Split proving's records live as long as a lease: long enough for any half still in play.
   const splits = await kvm.create(NATS.splitsBucket, { history: 1, ttl: o.leaseTtlMs, max_bytes: o.jobsKvMaxBytes });
@@ -215,7 +206,7 @@ export async function ensureTopology(nc: NatsConnection, options: TopologyOption
   const shares = await new Objm(nc).create(NATS.sharesBucket, { max_bytes: o.jobsMaxBytes, ttl: o.messagesMaxAgeMs === 0 ? 0 : nanos(o.messagesMaxAgeMs) });
   const artifacts = await new Objm(nc).create(NATS.artifactsBucket, { max_bytes: o.artifactsMaxBytes });
   await ensureLimits(jsm, objectStream(NATS.artifactsBucket), { maxAgeMs: 0, maxBytes: o.artifactsMaxBytes, discard: 'new' });
-  return { names: NATS, jsm, jobs, members, leases, splits, halves, shares, artifacts };
+  return { names: NATS, jsm, jobs, leases, splits, halves, shares, artifacts };
 }
 
 /** The options a caller set (an explicit `undefined` keeps the default). */
@@ -231,6 +222,9 @@ export const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`
 const objectStream = (bucket: string) => `OBJ_${bucket}`;
 
 /** Object names of one artifact set in the artifacts bucket (by proving-key hash). */
+/** The artifacts store's object naming the deployment's current proving key: `{"zkeyHash": ...}` (workers benchmark on it at start). */
+export const CURRENT_ARTIFACT_OBJECT = 'transfer/current.json';
+
 export function artifactObjects(zkeyHash: string): { zkey: string; wasm: string; vkey: string; manifest: string } {
   return {
     zkey: `transfer/${zkeyHash}/transfer.zkey`,

@@ -38,7 +38,6 @@ export async function openTopology(nc: NatsConnection, o: OpenTopologyOptions = 
         names,
         jsm,
         jobs: await kvm.open(names.jobsBucket),
-        members: await kvm.open(names.membersBucket),
         leases: await kvm.open(names.leasesBucket),
         splits: await kvm.open(names.splitsBucket),
         halves: await kvm.open(names.halvesBucket),

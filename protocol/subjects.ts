@@ -84,13 +84,18 @@ export function natsNames(deployment: string) {
     /** ...and, in queue group `members`, on a shared one that a replica knowing no peer yet asks. */
     membersSyncAny: `drex.${d}.members.v1.sync`,
     membersQueue: 'members',
-    /** Every membership subject (delta, shared and per-replica sync). */
+    /**
+     * A worker's own entries, on a subject only that worker may publish to (its NATS permissions): every
+     * replica takes them in from there, so admission is what the server enforces. A request here is
+     * answered by each replica that took the entry in.
+     */
+    membersAnnounce: (workerId: string) => `drex.${d}.members.v1.announce.${workerId}`,
+    membersAnnounceAll: `drex.${d}.members.v1.announce.*`,
+    /** Every membership subject (delta, shared and per-replica sync, announcements). */
     membersSubjects: `drex.${d}.members.v1.>`,
 
     /** KV bucket of job expectations (what the planner expects each job to prove). */
     jobsBucket: `drex_${b}_jobs`,
-    /** KV bucket of signed worker membership entries (expire unless refreshed). */
-    membersBucket: `drex_${b}_members`,
     /** KV bucket of job leases: who holds each job's current delivery (see protocol/messages/work.ts). */
     leasesBucket: `drex_${b}_leases`,
     /** KV bucket of split records: who holds each half of a proof attempt (protocol/messages/half.ts). */

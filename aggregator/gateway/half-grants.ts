@@ -2,7 +2,7 @@ import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { SealedObjectRef } from '../../protocol/messages/fields.ts';
 import { leaseShareObject, splitRecordV1, type HalfJobV1, type SplitRecordV1 } from '../../protocol/messages/half.ts';
-import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
+import type { MemberEntry } from '../../swarm/membership/member-entry.ts';
 import { decodeSealed, encodeSealed, openSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import type { TransferExclusions } from '../split/exclusions.ts';
@@ -23,20 +23,20 @@ export class HalfGrants {
   constructor(private readonly o: { splits: KV; shares: ObjectStore; sealKey: SealKeyPair; exclusions?: TransferExclusions }) {}
 
   /** Records `member` as a holder of `job`'s half if the split rules allow it. */
-  async claim(job: HalfJobV1, member: MemberEntryV1): Promise<{ ok: true } | HalfRefusal> {
-    if (!member.sealKey) return { ok: false, reason: 'the worker declares no seal key' };
+  async claim(job: HalfJobV1, member: MemberEntry): Promise<{ ok: true } | HalfRefusal> {
+    if (!member.capabilities.sealKey) return { ok: false, reason: 'the worker declares no seal key' };
     if (await this.o.exclusions?.has(job.proofId, member.workerId)) return { ok: false, reason: 'the worker answered a half of this transfer wrongly' };
     for (let tries = 0; tries < 8; tries++) {
       const { record, revision } = await this.read(job.proofId);
       const other = (1 - job.half) as 0 | 1;
       const w = member.workerId;
       if (record.holders[other].includes(w)) return { ok: false, reason: 'the worker holds the other half' };
-      if (member.operator && record.operators[other].includes(member.operator)) return { ok: false, reason: 'a worker of the same operator holds the other half' };
+      if (record.operators[other].includes(member.operator)) return { ok: false, reason: 'a worker of the same operator holds the other half' };
       if (record.holders[job.half].includes(w)) return { ok: false, reason: 'the worker held this half before' };
       if (record.holders[job.half].length >= 64) return { ok: false, reason: 'this half ran out of holders' };
       const next: SplitRecordV1 = structuredClone(record);
       next.holders[job.half].push(w);
-      if (member.operator && !next.operators[job.half].includes(member.operator)) next.operators[job.half].push(member.operator);
+      if (!next.operators[job.half].includes(member.operator)) next.operators[job.half].push(member.operator);
       try {
         if (revision === 0) await this.o.splits.create(job.proofId, JSON.stringify(next));
         else await this.o.splits.update(job.proofId, JSON.stringify(next), revision);

@@ -2,11 +2,12 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import { leaseKeyOf, leaseKeyOfJob, leaseV1, type LeaseV1, type TakeReplyV1, type WorkReplyV1 } from '../../protocol/messages/work.ts';
 import { ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { generateIdentity, type Identity } from '../../swarm/identity/ed25519.ts';
 import { signMessage } from '../../swarm/identity/signed-message.ts';
+import { startMembershipService, type MembershipService } from '../../swarm/membership/membership-service.ts';
+import { announceMember } from '../../swarm/membership/test-support/announce-member.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 import { JobGateway } from './job-gateway.ts';
@@ -17,6 +18,7 @@ let nc: NatsConnection;
 let js: JetStreamClient;
 let topo: Topology;
 let gateway: JobGateway;
+let members: MembershipService;
 let registry: Registry;
 let holder: Identity;
 let other: Identity;
@@ -26,8 +28,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Admits `id` as a live member with a signed entry (as its heartbeat does). */
 async function admit(id: Identity): Promise<void> {
-  const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: id.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 60_000 };
-  await topo.members.put(id.id, JSON.stringify(signMessage(id, entry)));
+  await announceMember(nc, topo.names, id, { ttlMs: 60_000 });
 }
 
 /** A signed request from `who` on `subject`, answered by the gateway. */
@@ -78,7 +79,8 @@ beforeAll(async () => {
   topo = await ensureTopology(nc, { jobAckWaitMs: ACK_WAIT_MS, jobMaxDeliver: 10 });
   registry = new Registry();
   const consumer = await js.consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
-  gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: testLogger('job-gateway-test'), registry, maxWaitMs: 2_000 });
+  members = await startMembershipService({ nc, names: topo.names });
+  gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, log: testLogger('job-gateway-test'), registry, maxWaitMs: 2_000 });
   await gateway.start();
   holder = generateIdentity().identity;
   other = generateIdentity().identity;
@@ -92,6 +94,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await members?.stop();
   await nc?.close();
   await server?.stop();
 });

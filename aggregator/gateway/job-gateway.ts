@@ -18,8 +18,8 @@ import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { halfJobV1, type HalfJobV1 } from '../../protocol/messages/half.ts';
 import { jobV1, type JobV1 } from '../../protocol/messages/job.ts';
-import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
-import { liveMember } from '../intake/member-check.ts';
+import type { MemberEntry } from '../../swarm/membership/member-entry.ts';
+import { liveMember, type MemberSource } from '../intake/member-check.ts';
 import type { HalfGrants } from './half-grants.ts';
 import { AckSubject } from './ack-subject.ts';
 import { WorkRefusal } from './gateway-errors.ts';
@@ -33,7 +33,8 @@ export interface JobGatewayOptions {
   /** The `provers` consumer: the gateway is its only client. */
   consumer: Consumer;
   leases: KV;
-  members: KV;
+  /** The membership replica: only live members take jobs. */
+  members: MemberSource;
   log: Logger;
   registry: Registry;
   /** Longest a take waits for a first job (a worker asking more gets this). Default 10 s. */
@@ -153,7 +154,7 @@ export class JobGateway {
   }
 
   private async take(r: TakeRequestV1): Promise<TakeReplyV1> {
-    const member = await liveMember(this.o.members, r.workerId);
+    const member = liveMember(this.o.members, r.workerId);
     if ('problem' in member) throw new WorkRefusal('NOT_A_MEMBER', member.problem);
     const ackWaitMs = await this.ackWaitMs();
     const msgs = await this.fetch(r.max, Math.min(Math.max(r.waitMs, 1_000), this.o.maxWaitMs ?? 10_000));
@@ -190,7 +191,7 @@ export class JobGateway {
    * the member's key. A half whose share is gone or does not open is terminated (housekeeping re-issues
    * its transfer).
    */
-  private async grantHalf(m: JsMsg, job: HalfJobV1, member: MemberEntryV1): Promise<GrantedJobV1 | null> {
+  private async grantHalf(m: JsMsg, job: HalfJobV1, member: MemberEntry): Promise<GrantedJobV1 | null> {
     const log = this.o.log;
     if (!this.o.halves) {
       log.error('half job but this gateway has no seal key: handed back', { jobId: job.jobId });
@@ -208,7 +209,7 @@ export class JobGateway {
       }
       const now = Date.now();
       const lease = await this.store.grant(m, member.workerId, now, now + job.deadlineMs);
-      const share = await this.o.halves.reseal(job.jobId, job.share, lease.leaseId, member.sealKey!);
+      const share = await this.o.halves.reseal(job.jobId, job.share, lease.leaseId, member.capabilities.sealKey!);
       if (!share) {
         log.error('half job\'s share is gone or does not open: terminated', { jobId: job.jobId });
         m.term('share missing or unreadable');
@@ -226,10 +227,11 @@ export class JobGateway {
    * Grants a whole job only to a worker the deployment trusts that declares a seal key (else hands it
    * back), with its inputs re-sealed to that key. A job whose inputs are gone or do not open is terminated.
    */
-  private async grantWhole(m: JsMsg, job: JobV1, member: MemberEntryV1): Promise<GrantedJobV1 | null> {
+  private async grantWhole(m: JsMsg, job: JobV1, member: MemberEntry): Promise<GrantedJobV1 | null> {
     const log = this.o.log;
     const trusted = this.o.trustedWorkers?.(member.workerId) === true;
-    if (!this.o.halves || !trusted || !member.sealKey) {
+    const sealKey = member.capabilities.sealKey;
+    if (!this.o.halves || !trusted || !sealKey) {
       if (!this.o.halves) log.error('whole job but this gateway has no seal key: handed back', { jobId: job.jobId });
       this.metrics.jobsRefused.inc();
       m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));
@@ -237,7 +239,7 @@ export class JobGateway {
     }
     try {
       const lease = await this.store.grant(m, member.workerId);
-      const share = await this.o.halves.reseal(job.jobId, job.sealed, lease.leaseId, member.sealKey);
+      const share = await this.o.halves.reseal(job.jobId, job.sealed, lease.leaseId, sealKey);
       if (!share) {
         log.error('whole job\'s sealed inputs are gone or do not open: terminated', { jobId: job.jobId });
         m.term('sealed inputs missing or unreadable');

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import type { JobExpectationV1 } from '../../protocol/messages/job.ts';
-import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
 import type { TakeReplyV1, WorkReplyV1 } from '../../protocol/messages/work.ts';
 import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { generateIdentity, type Identity } from '../../swarm/identity/ed25519.ts';
 import { signMessage } from '../../swarm/identity/signed-message.ts';
+import { startMembershipService, type MembershipService } from '../../swarm/membership/membership-service.ts';
+import { announceMember } from '../../swarm/membership/test-support/announce-member.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 import { provedDeposits } from '../test-batch.ts';
@@ -21,6 +22,7 @@ import { ResultIntake } from './result-intake.ts';
 import { VkeyCache } from './vkey-cache.ts';
 
 let server: TestNatsServer;
+let members: MembershipService;
 let nc: NatsConnection;
 let topo: Topology;
 let registry: Registry;
@@ -47,9 +49,8 @@ async function putJob(over: Partial<JobExpectationV1> = {}): Promise<JobExpectat
 }
 
 /** Admits `id` as a live member with a signed entry (as its heartbeat does). */
-async function admit(id: Identity, over: Partial<MemberEntryV1> = {}): Promise<void> {
-  const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: id.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, ts: Date.now(), ttlMs: 60_000, ...over };
-  await topo.members.put(id.id, JSON.stringify({ ...entry, signature: id.sign(canonicalBytes(entry)) }));
+async function admit(id: Identity, ttlMs = 60_000): Promise<void> {
+  await announceMember(nc, topo.names, id, { ttlMs });
 }
 
 /** A result for `exp`'s job naming `worker`, signed by `signer` (default: the worker itself). */
@@ -113,15 +114,17 @@ beforeAll(async () => {
   proved = { proof: item.proof as UnsignedResultV1['proof'], publicSignals: [...item.publicSignals] };
   registry = new Registry();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
-  gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members: topo.members, log: testLogger('result-intake-test-gateway'), registry: new Registry() });
+  members = await startMembershipService({ nc, names: topo.names });
+  gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, log: testLogger('result-intake-test-gateway'), registry: new Registry() });
   await gateway.start();
-  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, identity: generateIdentity().identity, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
+  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, identity: generateIdentity().identity, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
   member = generateIdentity().identity;
   await admit(member);
 }, 120_000);
 
 afterAll(async () => {
   await gateway?.stop();
+  await members?.stop();
   await nc?.close();
   await server?.stop();
 });
@@ -155,7 +158,8 @@ describe('results nobody can attribute to a live worker are dropped, with no ver
     const stranger = generateIdentity().identity;
     expect(await judged(result(exp, stranger))).toEqual({ verdict: null, counted: { NOT_A_MEMBER: 1 } });
     const lapsed = generateIdentity().identity;
-    await admit(lapsed, { ts: Date.now() - 120_000, ttlMs: 60_000 });
+    await admit(lapsed, 1_000);
+    await new Promise((r) => setTimeout(r, 1_100));
     expect(await judged(result(exp, lapsed))).toEqual({ verdict: null, counted: { NOT_A_MEMBER: 1 } });
   });
 

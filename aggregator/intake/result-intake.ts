@@ -17,7 +17,7 @@ import type { SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { LeaseStore } from '../gateway/lease-store.ts';
 import { SplitCombiner } from '../split/half-combiner.ts';
 import type { ProvingKeyCache } from '../split/proving-key-cache.ts';
-import { membershipProblem } from './member-check.ts';
+import { membershipProblem, type MemberSource } from './member-check.ts';
 import { verifySingle } from '../batch-verify.ts';
 import type { VkeyCache } from './vkey-cache.ts';
 import { DroppedResult, RefusedResult, type VerdictReason } from './intake-errors.ts';
@@ -29,7 +29,8 @@ export interface ResultIntakeOptions {
   nc: NatsConnection;
   names: NatsNames;
   jobs: KV;
-  members: KV;
+  /** The membership replica: results count only from live members. */
+  members: MemberSource;
   /** The job gateway's leases: a result counts only from the holder of its job's current lease. */
   leases: KV;
   vkeys: VkeyCache;
@@ -235,7 +236,7 @@ export class ResultIntake {
     if (!exp) throw new DroppedResult('UNKNOWN_JOB', 'no such job', claimed);
     const { signature, ...unsigned } = res;
     if (!verifySignature(res.workerId, canonicalBytes(unsigned), signature)) throw new DroppedResult('BAD_SIGNATURE', 'the result is not signed by the worker it names', claimed);
-    const notMember = await membershipProblem(this.o.members, res.workerId, now);
+    const notMember = membershipProblem(this.o.members, res.workerId);
     if (notMember) throw new DroppedResult('NOT_A_MEMBER', notMember, claimed);
     const held = await this.leases.read(leaseKeyOfJob(res.jobId));
     if (!held || held.lease.leaseId !== res.leaseId || held.lease.workerId !== res.workerId) {

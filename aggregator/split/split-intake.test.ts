@@ -12,7 +12,6 @@ import { buildSample } from '../../circuits/sample/sample-transfer.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { gatewayShareObject, halfJobId, type HalfJobV1, type MsmPointsJson, type UnsignedHalfResultV1 } from '../../protocol/messages/half.ts';
 import type { JobExpectationV1 } from '../../protocol/messages/job.ts';
-import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import { verdictV1, type VerdictV1 } from '../../protocol/messages/verdict.ts';
 import type { TakeReplyV1 } from '../../protocol/messages/work.ts';
 import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
@@ -22,6 +21,8 @@ import { generateIdentity, type Identity } from '../../swarm/identity/ed25519.ts
 import { signMessage } from '../../swarm/identity/signed-message.ts';
 import { encodeSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import { generateSealKeyPair, type SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
+import { startMembershipService, type MembershipService } from '../../swarm/membership/membership-service.ts';
+import { announceMember } from '../../swarm/membership/test-support/announce-member.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 import { prepareVerificationKey } from '../verification-key.ts';
@@ -33,6 +34,7 @@ import { VkeyCache } from '../intake/vkey-cache.ts';
 import { ProvingKeyCache } from './proving-key-cache.ts';
 
 let server: TestNatsServer;
+let members: MembershipService;
 let nc: NatsConnection;
 let topo: Topology;
 let registry: Registry;
@@ -74,11 +76,7 @@ const newBatchId = () => `0x${randomBytes(32).toString('hex')}`;
 async function member(): Promise<Identity> {
   const id = generateIdentity().identity;
   const seal = await generateSealKeyPair();
-  const entry: Omit<MemberEntryV1, 'signature'> = {
-    v: 1, workerId: id.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0,
-    sealKey: seal.publicKeyHex, operator: `op-${id.id.slice(0, 8)}`, ts: Date.now(), ttlMs: 60_000,
-  };
-  await topo.members.put(id.id, JSON.stringify({ ...entry, signature: id.sign(canonicalBytes(entry)) }));
+  await announceMember(nc, topo.names, id, { capabilities: { sealKey: seal.publicKeyHex }, operator: `op-${id.id.slice(0, 8)}`, ttlMs: 60_000 });
   return id;
 }
 
@@ -176,15 +174,16 @@ beforeAll(async () => {
 
   gatewaySeal = await generateSealKeyPair();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
+  members = await startMembershipService({ nc, names: topo.names });
   gateway = new JobGateway({
-    nc, names: topo.names, consumer, leases: topo.leases, members: topo.members,
+    nc, names: topo.names, consumer, leases: topo.leases, members,
     halves: new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey: gatewaySeal }),
     log: testLogger('split-intake-test-gateway'), registry: new Registry(),
   });
   await gateway.start();
   registry = new Registry();
   intake = new ResultIntake({
-    nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, identity: generateIdentity().identity,
+    nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, identity: generateIdentity().identity,
     vkeys: new VkeyCache(topo.artifacts), log: testLogger('split-intake-test'), registry,
     split: { halves: topo.halves, shares: topo.shares, provingKeys: new ProvingKeyCache(topo.artifacts), sealKey: gatewaySeal },
   });
@@ -192,6 +191,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await members?.stop();
   await nc?.close();
   await server?.stop();
   await releaseProverCurve();
@@ -359,7 +359,7 @@ describe('the running intake', () => {
   let running: ResultIntake;
   beforeAll(async () => {
     running = new ResultIntake({
-      nc, names: topo.names, jobs: topo.jobs, members: topo.members, leases: topo.leases, identity: generateIdentity().identity,
+      nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, identity: generateIdentity().identity,
       vkeys: new VkeyCache(topo.artifacts), log: testLogger('split-intake-test-running'), registry: new Registry(),
       split: { halves: topo.halves, shares: topo.shares, provingKeys: new ProvingKeyCache(topo.artifacts), sealKey: gatewaySeal },
     });

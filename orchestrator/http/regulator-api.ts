@@ -37,8 +37,8 @@ export function answerError(c: Context, err: unknown, d: Pick<RegulatorDeps, 'me
   return c.json({ error: { code: 'INTERNAL', message: 'the request failed inside the orchestrator; its log says why' } }, 500);
 }
 
-/** The workers' reputation as the API states it: kept by each aggregator process, not by the orchestrator. */
-export const REPUTATION_NOTE = 'none: reputation is kept in each aggregator process (drex_worker_reputation on its /metrics); the orchestrator holds no reputation record';
+/** How the API's reputation figures come about. */
+export const REPUTATION_NOTE = 'computed by this orchestrator\'s membership replica from the aggregators\' signed observations (0-100, decaying; null: no observation)';
 
 /**
  * The regulator and operator JSON API (authentication is the caller's: see http-app.ts):
@@ -46,7 +46,7 @@ export const REPUTATION_NOTE = 'none: reputation is kept in each aggregator proc
  * - `GET /api/v1/batches/:id` -> BatchDetail (record, events, verified proofs);
  * - `GET /api/v1/batches/:id/jobs` -> `{batch, jobs: JobView[]}`;
  * - `POST /api/v1/batches/:id/reverify` -> ReverifyReport (409 NOT_SETTLED before settlement);
- * - `GET /api/v1/workers` -> `{workers: WorkerView[], refused, reputation}`.
+ * - `GET /api/v1/workers` -> `{workers: WorkerView[], dropped (membership entries dropped, by reason), reputation (how it is computed)}`.
  * Errors: `{"error":{"code","message",...}}` (400 BAD_QUERY/BAD_PARAMETER naming the parameter, 404, 409, 429).
  */
 export function regulatorApi(d: RegulatorDeps): Hono {
@@ -82,8 +82,8 @@ export function regulatorApi(d: RegulatorDeps): Hono {
   });
   app.get('/api/v1/workers', (c) => {
     noQuery(c.req.url);
-    const { workers, refused } = d.members?.list() ?? { workers: [], refused: [] };
-    return c.json({ workers, refused, reputation: REPUTATION_NOTE });
+    const { workers, dropped } = d.members?.list() ?? { workers: [], dropped: {} };
+    return c.json({ workers, dropped, reputation: REPUTATION_NOTE });
   });
   app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `no API route ${c.req.method} ${c.req.path}` } }, 404));
   return app;

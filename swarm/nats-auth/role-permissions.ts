@@ -33,15 +33,15 @@ function objectStoreReads(bucket: string): string[] {
 /**
  * Least-privilege permissions of a role in one deployment.
  *
- * - `worker`: request jobs from the job gateway and signal its own leases, publish results, put its own
+ * - `worker`: request jobs from the job gateway and signal its own leases, publish results, announce its own
  *   membership entry, read the artifacts and sealed-shares object stores; subscribe only to its own inbox. No verdicts,
  *   ready or settlement messages, no advisories, no other KV or object-store writes, no stream or
  *   consumer management.
  * - `aggregator`: consume results, ready batches and the provers consumer (the job gateway), read the
- *   jobs, members and artifacts buckets, write job leases, split records, held halves and re-sealed
+ *   jobs and artifacts buckets, hold a membership replica (gossip, anti-entropy, workers' announcements), write job leases, split records, held halves and re-sealed
  *   shares, publish verdicts and settlement outcomes.
  * - `orchestrator`: owns the topology (every JetStream API), jobs, ready messages, the jobs bucket and
- *   the artifacts; listens to JetStream advisories.
+ *   the artifacts; listens to JetStream advisories; holds a membership replica.
  * - `admin`: subscribes to every subject and may use every JetStream API (audits, tests, operators).
  */
 export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey: string, workerId?: string): Permissions {
@@ -57,8 +57,8 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             names.workProgress,
             names.workRelease,
             names.resultSubjects,
-            `$KV.${names.membersBucket}.${workerId}`,
-            `$JS.API.STREAM.INFO.KV_${names.membersBucket}`,
+            // Its own membership entries only: the server is what admits a worker into the membership.
+            names.membersAnnounce(workerId),
             ...objectStoreReads(names.artifactsBucket),
             // Sealed shares: each opens only with its recipient's key.
             ...objectStoreReads(names.sharesBucket),
@@ -89,16 +89,21 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             `$KV.${names.halvesBucket}.>`,
             `$O.${names.sharesBucket}.>`,
             `$JS.API.STREAM.PURGE.OBJ_${names.sharesBucket}`,
+            names.membersDelta,
+            names.membersSyncAny,
+            names.membersSync('*'),
           ],
         },
-        sub: { allow: [inbox, names.workTake, names.workProgress, names.workRelease] },
+        sub: { allow: [inbox, names.workTake, names.workProgress, names.workRelease, names.membersSubjects] },
         // The job gateway answers each worker request on the requester's inbox.
         resp: { max: 1, ttl: 0 },
       };
     case 'orchestrator':
       return {
         pub: { allow: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `drex.${d}.>`, '$KV.>', '$O.>'] },
-        sub: { allow: [inbox, '$JS.EVENT.ADVISORY.>'] },
+        sub: { allow: [inbox, '$JS.EVENT.ADVISORY.>', names.membersSubjects] },
+        // Its membership replica answers anti-entropy requests and workers' announcements on their inboxes.
+        resp: { max: 1, ttl: 0 },
       };
     case 'admin':
       return { pub: { allow: ['>'] }, sub: { allow: ['>'] } };

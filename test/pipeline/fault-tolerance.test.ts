@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
-import type { MemberEntryV1 } from '../../protocol/messages/member.ts';
 import type { UnsignedResultV1 } from '../../protocol/messages/result.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
+import { announceMember } from '../../swarm/membership/test-support/announce-member.ts';
 import { GatewayClient } from '../../worker/runtime/gateway-client.ts';
 import type { StoredProof } from '../../orchestrator/store/batch-store.ts';
 import type { WatchedEvent } from '../../cli/bank/bank-client.ts';
@@ -125,17 +125,13 @@ describe('the pipeline survives faults', () => {
   it('re-issues the job of its lease holder\'s result for other public signals; drops a malformed, an unsigned one and those of a member not holding the job (counted, no re-issue)', async () => {
     const js = jetstream(nc);
     const kv = await new Kvm(nc).open(NATS.jobsBucket);
-    const members = await new Kvm(nc).open(NATS.membersBucket);
     const { identity: evil } = generateIdentity();
     const { identity: other } = generateIdentity();
     const { identity: bystander } = generateIdentity();
     // The evil member is one the deployment trusts with whole jobs (a bank-run node gone bad).
     const sealKey = (await generateSealKeyPair()).publicKeyHex;
     swarm.trust(evil.id);
-    for (const who of [evil, bystander]) {
-      const entry: Omit<MemberEntryV1, 'signature'> = { v: 1, workerId: who.id, runtime: 'node', threads: 1, gpu: false, tee: false, score: 0, sealKey, ts: Date.now(), ttlMs: 600_000 };
-      await members.put(who.id, JSON.stringify({ ...entry, signature: who.sign(canonicalBytes(entry)) }));
-    }
+    for (const who of [evil, bystander]) await announceMember(nc, NATS, who, { capabilities: { sealKey } });
     // A valid proof of another transfer (the funding batch's first one).
     const fundingId = (await redis.keys('drex:dev:batch:*:proofs'))[0]!.split(':')[3]!;
     const foreign = (await storedProofs(fundingId))[0]!;

@@ -83,7 +83,10 @@ describe('the NATS trust boundary', () => {
     // KV and object-store writes: job expectations, another worker's membership, the artifacts.
     await refused('overwrite a job expectation', () => js.publish(`$KV.${N.jobsBucket}.somejob`, '{}'));
     await refused('write a job lease', () => js.publish(`$KV.${N.leasesBucket}.j.x`, '{}'));
-    await refused("overwrite another worker's membership", () => js.publish(`$KV.${N.membersBucket}.${'cd'.repeat(32)}`, '{}'));
+    // Membership: only a worker's own announcements; gossip and anti-entropy are the replicas'.
+    await refused("announce another worker's membership entry", () => api(N.membersAnnounce('cd'.repeat(32)), '{}'));
+    await refused('publish a membership delta', () => api(N.membersDelta, '{}'));
+    await refused("ask a replica's membership digest", () => api(N.membersSyncAny, '{}'));
     await refused('write an artifact chunk', () => js.publish(`$O.${N.artifactsBucket}.C.evil`, 'x'));
     await refused('write artifact metadata', () => js.publish(`$O.${N.artifactsBucket}.M.evil`, '{}'));
     // What it may do: publish a result.

@@ -13,7 +13,6 @@ import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.t
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { SCALAR_ORDER } from '../../protocol/bn254.ts';
 import { gatewayShareObject, halfJobId, halfResultV1, type HalfJobV1, type HalfResultV1, type MsmPointsJson } from '../../protocol/messages/half.ts';
-import { memberEntryV1 } from '../../protocol/messages/member.ts';
 import { leaseKeyOfJob, leaseV1 } from '../../protocol/messages/work.ts';
 import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
@@ -22,6 +21,8 @@ import { encodeHalfScalars, type HalfScalars } from '../../prover/share-codec.ts
 import { generateIdentity, verifySignature } from '../../swarm/identity/ed25519.ts';
 import { encodeSealed, sealTo } from '../../swarm/sealing/hpke-seal.ts';
 import { generateSealKeyPair, type SealKeyPair } from '../../swarm/sealing/seal-keys.ts';
+import { startMembershipService, type MembershipService } from '../../swarm/membership/membership-service.ts';
+import { announceMember } from '../../swarm/membership/test-support/announce-member.ts';
 import { startNatsServer, type TestNatsServer } from '../../test/support/nats-server.ts';
 import { testLogger } from '../../test/support/test-logger.ts';
 import { createArtifactCache } from '../runtime/artifact-cache.ts';
@@ -29,7 +30,6 @@ import { gatewayDelivery } from '../runtime/delivery.ts';
 import { GatewayClient } from '../runtime/gateway-client.ts';
 import type { HalfProver } from '../runtime/half-job-runner.ts';
 import { runJob, type JobContext } from '../runtime/job-runner.ts';
-import { signedMemberEntry } from '../runtime/membership.ts';
 import { createWorkerMetrics } from '../runtime/metrics.ts';
 import { createProvingKeyCache } from '../runtime/proving-key-cache.ts';
 import { shareAad } from '../runtime/share-reader.ts';
@@ -48,6 +48,7 @@ let pk: ProvingKey;
 let dir: string;
 /** The aggregator's job gateway, with split proving: it re-seals each granted half's share to its taker. */
 let gateway: JobGateway;
+let members: MembershipService;
 /** The gateway's seal key: the witness generator seals shares to it. */
 let gatewayKey: SealKeyPair;
 
@@ -164,15 +165,16 @@ beforeAll(async () => {
   server = await startNatsServer();
   nc = await connect({ servers: server.url });
   js = jetstream(nc);
-  topo = await ensureTopology(nc, { jobAckWaitMs: 6_000, jobMaxDeliver: 5, memberTtlMs: 10_000 });
+  topo = await ensureTopology(nc, { jobAckWaitMs: 6_000, jobMaxDeliver: 5 });
   gatewayKey = await generateSealKeyPair();
   const consumer = await js.consumers.get(NATS.jobsStream, NATS.proversConsumer);
+  members = await startMembershipService({ nc, names: NATS });
   gateway = new JobGateway({
     nc,
     names: NATS,
     consumer,
     leases: topo.leases,
-    members: topo.members,
+    members,
     log: testLogger('half-worker-test-gateway'),
     registry: new Registry(),
     halves: new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey: gatewayKey }),
@@ -189,6 +191,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await members?.stop();
   await nc?.close();
   await server?.stop();
   await releaseProverCurve();
@@ -206,9 +209,10 @@ describe('a node worker answering half jobs', () => {
   });
 
   it('declares its seal key and operator in its signed membership entry', async () => {
-    const entry = memberEntryV1.parse((await topo.members.get(worker.id))!.json());
+    // The replica checked the entry's signature before holding it; checked again here.
+    const entry = members.member(worker.id)!;
     const { signature, ...unsigned } = entry;
-    expect(entry.sealKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(entry.capabilities.sealKey).toMatch(/^[0-9a-f]{64}$/);
     expect(entry.operator).toBe('operator-a');
     expect(verifySignature(worker.id, canonicalBytes(unsigned), signature)).toBe(true);
   });
@@ -284,8 +288,8 @@ describe('the half-job runner over a real gateway lease', () => {
     },
   };
 
-  /** Puts `member`'s signed entry, declaring its seal key (the members bucket expires entries in 10 s). */
-  const enter = () => topo.members.put(member.id, JSON.stringify(signedMemberEntry(member, { runtime: 'node', threads: 1, gpu: false, tee: false, sealKey: memberKey.publicKeyHex }, 0, 600_000)));
+  /** Announces `member`'s signed entry, declaring its seal key. */
+  const enter = () => announceMember(nc, NATS, member, { capabilities: { sealKey: memberKey.publicKeyHex } });
 
   beforeAll(async () => {
     member = generateIdentity().identity;

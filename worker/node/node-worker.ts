@@ -26,7 +26,7 @@ export interface NodeWorkerOptions {
   retryDelayMs?: number;
   /** Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0 picks a free port). */
   metricsPort?: number;
-  /** Give up waiting for the members bucket after this long (default: wait). */
+  /** Give up waiting for a membership replica after this long (default: wait). */
   topologyTimeoutMs?: number;
   /** Whose jobs (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
@@ -42,6 +42,8 @@ export interface NodeWorkerOptions {
    * without a GPU) or `auto` (WebGPU where a GPU measures faster than WASM on all cores; the CLI's default).
    */
   msmBackend?: MsmBackendOption;
+  /** Measure one real half at start and declare its rate as the score (default false here; the CLI's default is true). */
+  benchmark?: boolean;
   /** For testing the swarm's defences: misbehave as told (see worker/runtime/worker-fault.ts). */
   fault?: WorkerFault;
   /** Aborts the start while it waits for the topology. */
@@ -117,6 +119,7 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       retryDelayMs: o.retryDelayMs,
       topologyTimeoutMs: o.topologyTimeoutMs,
       deployment: o.deployment,
+      benchmarkAtStart: o.benchmark ?? false,
       ...(o.fault ? { fault: o.fault } : {}),
       signal: o.signal,
     });

@@ -88,3 +88,11 @@ export class ShareError extends WorkerError {
     super(code, message, options);
   }
 }
+
+/** Every membership replica that answered refused this worker's entry (a clock far off, a field out of bounds). */
+export class MembershipRefusedError extends WorkerError {
+  override name = 'MembershipRefusedError';
+  constructor(message: string) {
+    super('MEMBERSHIP_REFUSED', message);
+  }
+}

@@ -1,22 +1,20 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import { TopologyUnavailableError } from './errors.ts';
 
-/** The JetStream handles a worker uses: publishing results, its own membership entry, reading artifacts and sealed shares. */
+/** The JetStream handles a worker uses: publishing results, reading artifacts and sealed shares. */
 export interface WorkerTopology {
   names: NatsNames;
   js: JetStreamClient;
-  members: KV;
   artifacts: ObjectStore;
   shares: ObjectStore;
 }
 
 /**
- * Binds to the members, artifacts and shares buckets without any JetStream API call (no account, stream or
+ * Binds to the artifacts and shares buckets without any JetStream API call (no account, stream or
  * consumer info: a worker's credentials do not allow them). Whether they exist shows at first use.
  */
 export async function bindTopology(nc: NatsConnection, names: NatsNames): Promise<WorkerTopology> {
@@ -24,7 +22,6 @@ export async function bindTopology(nc: NatsConnection, names: NatsNames): Promis
   return {
     names,
     js,
-    members: await new Kvm(js).open(names.membersBucket),
     artifacts: await new Objm(js).open(names.artifactsBucket, false),
     shares: await new Objm(js).open(names.sharesBucket, false),
   };

@@ -1,3 +1,4 @@
+import type { ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Identity } from '../../swarm/identity/ed25519.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
@@ -9,8 +10,9 @@ import type { HalfProver } from './half-job-runner.ts';
 import { runJob, type JobContext, type JobInHand, type JobProver } from './job-runner.ts';
 import { startHeartbeat, type Capabilities } from './membership.ts';
 import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
-import { createProvingKeyCache } from './proving-key-cache.ts';
+import { createProvingKeyCache, type ProvingKeyCache } from './proving-key-cache.ts';
 import { startPullLoop } from './pull-loop.ts';
+import { benchmarkHalf, type HalfBenchmark } from './half-benchmark.ts';
 import { bindTopology, untilAvailable } from './topology.ts';
 import type { WorkerFault } from './worker-fault.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
@@ -39,10 +41,15 @@ export interface WorkerRuntimeOptions {
   retryDelayMs?: number;
   /** How long one take waits at the job gateway for a job (default 5000 ms, at least 1000). */
   pullExpiresMs?: number;
-  /** Give up waiting for the members bucket after this long (default: wait). */
+  /** Give up waiting for a membership replica after this long (default: wait). */
   topologyTimeoutMs?: number;
   /** Whose jobs (see protocol/subjects.ts); default `dev`. */
   deployment?: string;
+  /**
+   * Measure one real half (the current proving key's five MSMs, on this worker's half prover) before
+   * joining, and declare the rate as its score until real jobs give one. Default false.
+   */
+  benchmarkAtStart?: boolean;
   /** For testing the swarm's defences: misbehave as told (see worker-fault.ts). */
   fault?: WorkerFault;
   signal?: AbortSignal;
@@ -57,8 +64,10 @@ export interface WorkerStats {
   failed: Partial<Record<JobFailureReason, number>>;
   inHand: number;
   artifacts: string[];
-  /** Proofs per minute measured on itself (0 until the first proof). */
+  /** Proofs per minute measured on itself (the start benchmark's halves per minute until the first proof; 0 when neither). */
   score: number;
+  /** What the benchmark at start measured (null: not run, or no proving key published yet). */
+  benchmark: HalfBenchmark | null;
   draining: boolean;
 }
 
@@ -73,10 +82,23 @@ export interface WorkerRuntime {
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
+/** The start benchmark, logged; a failure is logged and leaves the score unknown (it never stops the start). */
+async function runBenchmark(o: WorkerRuntimeOptions, store: ObjectStore, provingKeys: ProvingKeyCache): Promise<HalfBenchmark | null> {
+  try {
+    const b = await benchmarkHalf({ artifacts: store, provingKeys, halfProver: o.halfProver, concurrency: o.concurrency });
+    if (b) o.log.info('benchmark: one half measured', { artifact: b.artifact, msmMs: Math.round(b.msmMs), halvesPerMinute: Math.round(b.halvesPerMinute * 100) / 100 });
+    else o.log.info('benchmark skipped: no proving key published yet (the score stays unknown until the first job)');
+    return b;
+  } catch (err) {
+    o.log.warn('benchmark failed: the score stays unknown until the first job', { err: err as Error });
+    return null;
+  }
+}
+
 /**
- * The runtime every worker shares: binds to the members, artifacts and shares buckets, generates the
+ * The runtime every worker shares: binds to the artifacts and shares buckets, generates the
  * worker's seal key pair (in memory only: shares sealed to it open only in this run), joins the
- * membership declaring its public half (first heartbeat before any take), then takes jobs through the job
+ * membership declaring its public half (a replica holds its entry before any take), then takes jobs through the job
  * gateway, proves whole jobs with `prover` and computes half jobs with `halfProver`, signs and reports
  * them until stop(). It never touches the `provers` consumer itself.
  */
@@ -87,12 +109,16 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
   const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
   const pullExpiresMs = Math.max(1_000, o.pullExpiresMs ?? 5_000);
   let provingEwmaMs = 0;
-  const score = () => (provingEwmaMs > 0 ? (o.concurrency * 60_000) / provingEwmaMs : 0);
+  const artifacts = createArtifactCache(topo.artifacts, log);
+  const provingKeys = createProvingKeyCache(artifacts);
+  const benchmark = o.benchmarkAtStart ? await runBenchmark(o, topo.artifacts, provingKeys) : null;
+  const score = () => (provingEwmaMs > 0 ? (o.concurrency * 60_000) / provingEwmaMs : (benchmark?.halvesPerMinute ?? 0));
   const sealKey = await generateSealKeyPair();
   const heartbeat = await untilAvailable(
     () =>
       startHeartbeat({
-        kv: topo.members,
+        nc: o.nc,
+        names: topo.names,
         identity: o.identity,
         capabilities: { ...o.capabilities, sealKey: sealKey.publicKeyHex },
         score,
@@ -100,10 +126,9 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
         ttlMs: Math.round(clamp(o.memberTtlMs ?? heartbeatMs * 3, 1_000, 600_000)),
         log,
       }),
-    { what: `the members bucket ${topo.names.membersBucket} (created by the orchestrator)`, log, timeoutMs: o.topologyTimeoutMs, signal: o.signal },
+    { what: 'a membership replica (an aggregator or orchestrator) to take this worker in', log, timeoutMs: o.topologyTimeoutMs, signal: o.signal },
   );
   const gateway = new GatewayClient({ nc: o.nc, names: topo.names, identity: o.identity });
-  const artifacts = createArtifactCache(topo.artifacts, log);
   const ctx: JobContext = {
     names: topo.names,
     identity: o.identity,
@@ -111,7 +136,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
     artifacts,
     prover: o.prover,
     halfProver: o.halfProver,
-    provingKeys: createProvingKeyCache(artifacts),
+    provingKeys,
     shares: topo.shares,
     sealKey,
     ...(o.fault ? { fault: o.fault } : {}),
@@ -187,6 +212,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
       inHand: inHand.size,
       artifacts: artifacts.held(),
       score: Math.round(score() * 100) / 100,
+      benchmark,
       draining: stopping !== null,
     }),
   };

@@ -85,8 +85,8 @@ export function portalRoutes(d: RegulatorDeps): Hono {
   });
   app.get('/portal/workers', (c) => {
     noQuery(c.req.url);
-    const { workers, refused } = d.members?.list() ?? { workers: [], refused: [] };
-    return c.html(workersPage({ workers, refused, reputationNote: REPUTATION_NOTE }));
+    const { workers, dropped } = d.members?.list() ?? { workers: [], dropped: {} };
+    return c.html(workersPage({ workers, dropped, reputationNote: REPUTATION_NOTE }));
   });
   return app;
 }

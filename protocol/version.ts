@@ -1,0 +1,2 @@
+/** The software version workers declare in their membership entries (package.json's `version`). */
+export const SOFTWARE_VERSION = '0.1.0';
