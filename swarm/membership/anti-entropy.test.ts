@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { identityFromSeed } from '../identity/ed25519.ts';
 import { bucketCountFor, MembershipDigestError } from './digest.ts';
 import type { MemberEntry } from './member-entry.ts';
 import type { MemberMap } from './member-map.ts';
-import { entryOf, newIdentity, NOW, replica } from './test-support/entries.ts';
+import { entryOf, newIdentity, NOW, replica, reputationOf } from './test-support/entries.ts';
 
 /** A message as it would cross the network: JSON text, parsed again on the other side. */
 function wire<T>(message: T): { received: unknown; bytes: number } {
@@ -31,7 +33,8 @@ function antiEntropy(a: MemberMap, b: MemberMap): { toA: number; toB: number; by
 }
 
 const N = 300;
-const ids = Array.from({ length: N + 10 }, () => newIdentity());
+// Identities from fixed seeds: which buckets the changed workers fall in (and so the bytes of a round) is the same every run.
+const ids = Array.from({ length: N + 10 }, (_, i) => identityFromSeed(createHash('sha256').update(`anti-entropy-test-${i}`).digest('hex')));
 const common = ids.slice(0, N).map((w) => entryOf(w, { wallMs: NOW - 5_000 }));
 
 function partitioned(): { a: MemberMap; b: MemberMap } {
@@ -105,6 +108,30 @@ describe('anti-entropy between two membership replicas', () => {
     expect(a.merge([short])).toEqual([]);
     expect(a.members()).toHaveLength(39);
     expect(b.members()).toHaveLength(40);
+  });
+
+  it('repairs reputation records with the member entries, by key: newer clocks, and one clock signed twice (the greater signature wins)', () => {
+    const observers = [newIdentity(), newIdentity()];
+    const trusted = new Set(observers.map((o) => o.id));
+    const a = replica(undefined, undefined, trusted);
+    const b = replica(undefined, undefined, trusted);
+    const subject = ids[0]!.id;
+    const base = observers.map((o) => reputationOf(o, subject, { wallMs: NOW - 5_000, tally: { valid: 2 } }));
+    a.merge([...common.slice(0, 50), ...base]);
+    b.merge([...common.slice(0, 50), ...base]);
+    // a hears observer 0's newer record (same millisecond, next counter); both hear a record of observer 1
+    // signed twice at one clock (two tallies); b hears observer 1's record of another worker.
+    const twice = [reputationOf(observers[1]!, subject, { wallMs: NOW - 2_000, tally: { invalid: 1 } }), reputationOf(observers[1]!, subject, { wallMs: NOW - 2_000, tally: { invalid: 2 } })];
+    const [low, high] = twice[0]!.signature < twice[1]!.signature ? [twice[0]!, twice[1]!] : [twice[1]!, twice[0]!];
+    a.merge([reputationOf(observers[0]!, subject, { wallMs: NOW - 5_000, counter: 1, tally: { invalid: 1 } }), high]);
+    b.merge([low, reputationOf(observers[1]!, ids[1]!.id, { tally: { timeouts: 1 } })]);
+    const round = antiEntropy(a, b);
+    expect(a.serialize()).toBe(b.serialize());
+    expect(round).toMatchObject({ toA: 1, toB: 2 });
+    expect(b.reputationRecord(observers[1]!.id, subject)).toEqual(high);
+    expect(a.reputationOf(subject)).toBe(b.reputationOf(subject));
+    expect(a.reputationRecords()).toHaveLength(3);
+    expect(a.members()).toHaveLength(50);
   });
 
   it('refuses a malformed digest with a named error', () => {

@@ -7,7 +7,8 @@ import { compareHlc, hlcTime } from './hlc.ts';
 import type { EntryVersion } from './member-entry.ts';
 
 /**
- * Anti-entropy digests of a membership replica. Worker ids fall into `count` buckets (a power of two,
+ * Anti-entropy digests of a membership replica. Keys (worker ids, and the reputation records' keys,
+ * both 32 bytes of hex; "worker id" below stands for either) fall into `count` buckets (a power of two,
  * by their first 4 bytes); a bucket's hash is the first 8 bytes of SHA-256 over its sorted
  * (worker id, signature) pairs, so two replicas that hold the same entries have the same hashes.
  * A `buckets` digest is the hashes alone (16 hex digits per bucket, about 16 members per bucket);
@@ -125,11 +126,14 @@ export function listKeys(versions: ReadonlyMap<string, EntryVersion>, count: num
   return { kind: 'keys', count, buckets: [...wanted].sort((a, b) => a - b), versions: listed };
 }
 
-/** True when the local `version` of worker `id` is newer than what `remote` lists for it (or it lists nothing). */
+/**
+ * True when the local `version` under key `id` is newer than what `remote` lists for it (or it lists
+ * nothing). One key has one signer, so the listed clock's node is the local version's.
+ */
 export function isNewerThanListed(id: string, version: EntryVersion, remote: ReadonlyMap<string, KeyVersion>): boolean {
   const listed = remote.get(id);
   if (!listed) return true;
-  const byClock = compareHlc(version.hlc, { wallMs: listed[1], counter: listed[2], node: id });
+  const byClock = compareHlc(version.hlc, { wallMs: listed[1], counter: listed[2], node: version.hlc.node });
   if (byClock !== 0) return byClock > 0;
   return version.signature.slice(0, SIGNATURE_PREFIX_HEX) > listed[3];
 }

@@ -4,6 +4,7 @@ import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../log/logger.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, replicaId } from './gossip-messages.ts';
 import type { MemberEntry } from './member-entry.ts';
+import type { MembershipRecord } from './membership-record.ts';
 import type { MemberMap, MemberMapOptions } from './member-map.ts';
 import { PeerSet } from './peer-set.ts';
 import { MembershipCore, MembershipOptionsError, type MembershipStats } from './replica-core.ts';
@@ -40,7 +41,7 @@ export type MembershipReplicaStats = MembershipStats & { peers: number };
  * one, and runs the digest exchange (sync-protocol.ts) over request/reply with a random peer heard from
  * lately, on that peer's `members.v1.sync.<id>` (knowing none, on `members.v1.sync`, where the queue
  * group `members` picks one), so replicas that missed deltas (a partition, a restart) converge. It
- * expires entries every expiry interval. No replica has authority over the others.
+ * expires entries and records every expiry interval. No replica has authority over the others.
  */
 export class MembershipReplica {
   readonly core: MembershipCore;
@@ -100,11 +101,21 @@ export class MembershipReplica {
     return { ...this.core.stats, peers: this.peers.size };
   }
 
-  /** Takes in local entries and publishes the ones that changed this replica; returns them. */
-  announce(entries: MemberEntry | readonly MemberEntry[]): MemberEntry[] {
-    const { changed, messages } = this.core.local(Array.isArray(entries) ? entries : [entries as MemberEntry]);
+  /** A worker's reputation score, 0 to 100, at `nowMs` (default: now) from every trusted observer's record of it. */
+  reputationOf(workerId: string, nowMs?: number): number {
+    return this.core.reputationOf(workerId, nowMs);
+  }
+
+  /**
+   * Takes in local member entries or reputation records and publishes the ones that changed this
+   * replica; returns them (a record this replica refuses, such as one of an observer it does not
+   * trust, is counted under stats.dropped and not published).
+   */
+  announce<T extends MembershipRecord>(entries: T | readonly T[]): T[] {
+    const { changed, messages } = this.core.local(Array.isArray(entries) ? entries : [entries as T]);
     this.publish(messages);
-    return changed;
+    // Each changed record is one of `entries`, as parsed by its schema.
+    return changed as T[];
   }
 
   /**

@@ -1,8 +1,8 @@
 import { DrexError } from '../../protocol/errors.ts';
 import type { RejectionReason } from './check-entry.ts';
 import { decodeMessage, deltaMessages, encodeMessage, deltaMessageV1, MembershipMessageOversizedError, MIN_MAX_MESSAGE_BYTES } from './gossip-messages.ts';
-import type { MemberEntry } from './member-entry.ts';
 import { MemberMap, type MemberMapOptions } from './member-map.ts';
+import type { MembershipRecord } from './membership-record.ts';
 import { AntiEntropy, type AntiEntropyCounters } from './sync-protocol.ts';
 
 /** Why a whole received message was dropped (its entries, when it had any readable, were not looked at). */
@@ -16,10 +16,12 @@ export interface MembershipStats {
   duplicates: number;
   gossip: { messagesSent: number; bytesSent: number; messagesReceived: number; bytesReceived: number; entriesMerged: number };
   antiEntropy: AntiEntropyCounters;
-  /** Entries turned into tombstones by expiry. */
+  /** Entries and reputation records turned into tombstones by expiry. */
   expired: number;
   /** Live members held now. */
   members: number;
+  /** Live reputation records held now (of every observer and worker). */
+  reputationRecords: number;
 }
 
 export interface MembershipCoreOptions extends MemberMapOptions {
@@ -61,16 +63,17 @@ export class MembershipCore {
   }
 
   /**
-   * Takes in local entries (this replica's own worker's, or ones handed to it first) and returns the
-   * changed ones with the delta messages that carry them (none when nothing changed), each within the bound.
+   * Takes in local entries or reputation records (this replica's own worker's or observer's, or ones
+   * handed to it first) and returns the changed ones with the delta messages that carry them (none when
+   * nothing changed), each within the bound.
    */
-  local(entries: readonly unknown[]): { changed: MemberEntry[]; messages: Uint8Array[] } {
+  local(entries: readonly unknown[]): { changed: MembershipRecord[]; messages: Uint8Array[] } {
     const changed = this.map.merge(entries);
     return { changed, messages: changed.length === 0 ? [] : this.outgoing(changed) };
   }
 
   /** The delta messages of `entries` (an empty list makes one empty delta: a hello), counted as sent. */
-  outgoing(entries: readonly MemberEntry[]): Uint8Array[] {
+  outgoing(entries: readonly MembershipRecord[]): Uint8Array[] {
     const messages = entries.length === 0 ? [encodeMessage({ v: 1, from: this.o.id, entries: [] })] : deltaMessages(this.o.id, entries, this.o.maxMessageBytes);
     for (const m of messages) this.countSent(m);
     return messages;
@@ -86,7 +89,7 @@ export class MembershipCore {
    * Takes in a received delta message: returns its sender and the entries that changed this replica,
    * or null when the message is dropped (oversized, malformed, or this replica's own).
    */
-  receive(data: Uint8Array): { from: string; changed: MemberEntry[] } | null {
+  receive(data: Uint8Array): { from: string; changed: MembershipRecord[] } | null {
     this.gossip.messagesReceived += 1;
     this.gossip.bytesReceived += data.byteLength;
     let msg;
@@ -102,7 +105,12 @@ export class MembershipCore {
     return { from: msg.from, changed };
   }
 
-  /** Expires entries past their time (see MemberMap.expire); returns the expired worker ids. */
+  /** A worker's reputation score, 0 to 100, at `nowMs` (default: now) from every observer's record of it (see MemberMap.reputationOf). */
+  reputationOf(workerId: string, nowMs?: number): number {
+    return this.map.reputationOf(workerId, nowMs);
+  }
+
+  /** Expires entries and records past their time (see MemberMap.expire); returns the expired keys. */
   expire(nowMs?: number): string[] {
     const expired = this.map.expire(nowMs);
     this.expiredCount += expired.length;
@@ -118,6 +126,7 @@ export class MembershipCore {
       antiEntropy: { ...this.antiEntropy.counters },
       expired: this.expiredCount,
       members: this.map.members().length,
+      reputationRecords: this.map.reputationRecords().length,
     };
   }
 }

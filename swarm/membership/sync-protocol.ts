@@ -11,7 +11,7 @@ import {
   type SyncReplyV1,
   type SyncRequestV1,
 } from './gossip-messages.ts';
-import type { MemberEntry } from './member-entry.ts';
+import type { MembershipRecord } from './membership-record.ts';
 import type { MemberMap } from './member-map.ts';
 
 /** Bytes kept for a message's envelope around the entries and keys it carries. */
@@ -34,7 +34,7 @@ export interface AntiEntropyCounters {
 
 /** What one round did: the entries that changed this replica, how many it sent, and whether more remains. */
 export interface RoundOutcome {
-  repaired: MemberEntry[];
+  repaired: MembershipRecord[];
   sent: number;
   /** The two replicas held the same (nothing was exchanged past the summary). */
   equal: boolean;

@@ -1,7 +1,9 @@
-/** Signed membership entries for tests, from real Ed25519 identities. */
+/** Signed membership entries and reputation records for tests, from real Ed25519 identities. */
 import { generateIdentity, type Identity } from '../../identity/ed25519.ts';
 import { signMemberEntry, type CapabilitiesV2, type MemberEntry } from '../member-entry.ts';
 import { MemberMap } from '../member-map.ts';
+import { REPUTATION_MAX_LIFE_MS, signReputationRecord, type ReputationRecord, type ReputationTally } from '../reputation-record.ts';
+import { EMPTY_TALLY } from '../reputation-score.ts';
 
 /** The wall clock every test replica reads, epoch ms. */
 export const NOW = 1_700_000_000_000;
@@ -35,7 +37,28 @@ export function entryOf(identity: Identity, o: EntryOptions = {}): MemberEntry {
   });
 }
 
-/** A replica that admits everyone (or `admitted` only) and reads `clock.now` as its wall clock. */
-export function replica(clock: { now: number } = { now: NOW }, admitted?: ReadonlySet<string>): MemberMap {
-  return new MemberMap({ isAdmitted: (id) => admitted?.has(id) ?? true, maxSkewMs: SKEW_MS, now: () => clock.now });
+export interface RecordOptions {
+  wallMs?: number;
+  counter?: number;
+  ttlMs?: number;
+  tally?: Partial<ReputationTally>;
+}
+
+/** `observer`'s signed reputation record of worker `subject`: by default stamped 1 s before NOW, an empty tally, the longest life. */
+export function reputationOf(observer: Identity, subject: string, o: RecordOptions = {}): ReputationRecord {
+  const wallMs = o.wallMs ?? NOW - 1_000;
+  return signReputationRecord(observer, {
+    subject,
+    hlc: { wallMs, counter: o.counter ?? 0 },
+    tally: { ...EMPTY_TALLY, ...o.tally },
+    expiresAtMs: wallMs + (o.ttlMs ?? REPUTATION_MAX_LIFE_MS),
+  });
+}
+
+/**
+ * A replica that admits everyone (or `admitted` only), trusts the reputation records of `observers`
+ * only (none by default), and reads `clock.now` as its wall clock.
+ */
+export function replica(clock: { now: number } = { now: NOW }, admitted?: ReadonlySet<string>, observers: ReadonlySet<string> = new Set()): MemberMap {
+  return new MemberMap({ isAdmitted: (id) => admitted?.has(id) ?? true, isObserver: (id) => observers.has(id), maxSkewMs: SKEW_MS, now: () => clock.now });
 }
