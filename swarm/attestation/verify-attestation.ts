@@ -90,8 +90,8 @@ export async function verifyDecodedAttestation(doc: AttestationDocument, policy:
   checks.push(
     claims.debugMode
       ? policy.allowDebug
-        ? { check: 'DEBUG_MODE', ok: true, detail: 'debug mode (PCR0, PCR1 and PCR2 all zero): accepted because the policy allows debug enclaves; its memory is readable by the host' }
-        : { check: 'DEBUG_MODE', ok: false, detail: 'debug mode (PCR0, PCR1 and PCR2 all zero): the enclave runs in debug mode, its host can read its memory, and the policy refuses debug enclaves' }
+        ? { check: 'DEBUG_MODE', ok: true, detail: 'debug mode (PCR0, PCR1 and PCR2 all zero): accepted because the policy allows debug enclaves, though such a document names no measurement (any image produces it)' }
+        : { check: 'DEBUG_MODE', ok: false, detail: 'debug mode (PCR0, PCR1 and PCR2 all zero): the document names no measurement (any image produces it, and its console is open to the host), and the policy refuses debug enclaves' }
       : { check: 'DEBUG_MODE', ok: true, detail: 'not a debug-mode enclave (PCR0-2 are not zero)' },
   );
   checks.push(measurementCheck(claims.pcrs, policy.allowedMeasurements));
