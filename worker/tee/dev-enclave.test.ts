@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attestationPolicy } from '../../swarm/attestation/attestation-policy.ts';
 import { decodeAttestationDocument } from '../../swarm/attestation/attestation-document.ts';
+import { decodeCoseSign1 } from '../../swarm/attestation/cose-sign1.ts';
 import { verifyAttestation } from '../../swarm/attestation/verify-attestation.ts';
 import { AWS_NITRO_ROOT_PEM } from '../../swarm/attestation/aws-nitro-root.ts';
 import { sealKeyFromSecret } from '../../swarm/sealing/seal-keys.ts';
@@ -19,6 +20,8 @@ describe('dev enclave', () => {
     const nonce = Buffer.from('c0ffee'.repeat(8), 'hex');
     const doc = await enclave.attest({ publicKey: Buffer.from(worker.publicKeyHex, 'hex'), nonce, userData: Buffer.from('worker-1') });
     expect(doc[0]).toBe(0x84); // untagged COSE_Sign1, as the NSM sends it
+    expect(Buffer.from(decodeCoseSign1(doc).protectedBytes).toString('hex')).toBe('a1013822'); // {1: -35}, byte for byte as Nitro's
+    expect(decodeCoseSign1(doc).payload[0]).toBe(0xa9); // a map of the 9 NSM fields
     const d = decodeAttestationDocument(doc);
     expect(d.payload.digest).toBe('SHA384');
     expect([...d.payload.pcrs.keys()]).toHaveLength(16);
