@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<() => Command>> = {
   chaos: async () => (await import('./commands/chaos.ts')).chaosCommand,
   admit: async () => (await import('./commands/admit.ts')).admitCommand,
   'nats-auth': async () => (await import('./commands/nats-auth.ts')).natsAuthCommand,
+  attest: async () => (await import('./commands/attest.ts')).attestCommand,
 };
 
 const named = process.argv[2];

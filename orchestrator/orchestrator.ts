@@ -28,6 +28,7 @@ import { Housekeeper } from './housekeeping/housekeeper.ts';
 import { Pruner } from './housekeeping/pruner.ts';
 import { chainCheck, leaderCheck, natsCheck, redisCheck, type HealthCheck } from './http/health-checks.ts';
 import { HEALTH_CHECK_TIMEOUT_MS, healthProbe } from './http/health-report.ts';
+import { attestationPolicy, type AttestationPolicyOptions } from '../swarm/attestation/attestation-policy.ts';
 import { httpApp } from './http/http-app.ts';
 import { RegulatorTokens } from './http/regulator-tokens.ts';
 import { Reverifier } from './audit/reverifier.ts';
@@ -75,6 +76,12 @@ export interface OrchestratorConfig {
    * them (at least 16 characters each). Without tokens every regulator request is answered 401.
    */
   portal?: { tokens: string[] };
+  /**
+   * The deployment's attestation policy, used by `POST /api/v1/attestations/verify` and the portal's attestation page:
+   * trusted roots (default the AWS Nitro root only; a dev enclave's root only when listed), allowed measurements,
+   * debug documents (refused by default).
+   */
+  attestation?: AttestationPolicyOptions;
   /** Routes served on the HTTP port without authentication (e.g. the browser worker's page). */
   publicRoutes?: Hono;
   banks?: BankRegistry;
@@ -180,6 +187,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   let domain = offLedgerDomain(deployment);
   const verificationKey = JSON.parse(readFileSync(artifacts.vkey, 'utf8')) as Groth16VerificationKey;
   const tokens = new RegulatorTokens(c.portal?.tokens ?? []);
+  const attestation = await attestationPolicy(c.attestation);
   if (c.ledger && chain) {
     const facts = await checkLedger(chain, { chainId: c.ledger.chainId, settlement: c.ledger.settlement, verificationKey, transfersPerProof: k });
     domain = facts.domain;
@@ -236,7 +244,7 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
       health,
       admission,
       publicRoutes: c.publicRoutes,
-      regulator: { tokens, store, members, leases: topo.leases, reverifier, metrics, log: log.child({ part: 'regulator-api' }) },
+      regulator: { tokens, store, members, leases: topo.leases, reverifier, metrics, attestation, log: log.child({ part: 'regulator-api' }) },
     });
     const port = await new Promise<number>((resolve) => {
       http = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: c.httpPort }, (info) => resolve(info.port));

@@ -12,6 +12,8 @@ import { DEFAULT_LIMITS } from '../../orchestrator/api/validate-submit.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 import { parseChainId } from './aggregator.ts';
 import { parseTokenLines, readTokenFile } from '../../orchestrator/http/regulator-tokens.ts';
+import { readFileSync } from 'node:fs';
+import { AWS_NITRO_ROOT_PEM } from '../../swarm/attestation/aws-nitro-root.ts';
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -86,6 +88,17 @@ interface OrchestratorFlags {
   complianceLimit: bigint;
   dev?: boolean;
   regulatorTokenFile?: string;
+  attestationRoot: string[];
+  attestationAllowDebug?: boolean;
+}
+
+/** An --attestation-root file's PEM; a usage error naming the file when it cannot be read. */
+function rootPem(file: string): { name: string; pem: string } {
+  try {
+    return { name: file, pem: readFileSync(file, 'utf8') };
+  } catch (err) {
+    throw new InvalidArgumentError(`--attestation-root ${file}: ${(err as Error).message}`);
+  }
 }
 
 const ownerId = (v: string): string => {
@@ -150,6 +163,8 @@ export function orchestratorCommand(): Command {
     .option('--max-watchers-per-bank <n>', 'WatchBatch streams one bank may hold open at once', positive('--max-watchers-per-bank'), DEFAULT_QUOTAS.maxWatchersPerBank)
     .option('--max-open-batches-per-bank <n>', 'batches one bank may have submitted that are not final yet', positive('--max-open-batches-per-bank'), DEFAULT_QUOTAS.maxOpenBatchesPerBank)
     .option('--max-clock-skew-ms <ms>', 'signed requests are refused when their timestamp is further than this from the server clock', positive('--max-clock-skew-ms'), DEFAULT_LIMITS.maxClockSkewMs)
+    .option('--attestation-root <pem>', "trust this root certificate (PEM file), besides the AWS Nitro root, for attestation documents (a dev enclave's dev-root.pem); repeatable", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--attestation-allow-debug', 'accept debug-mode attestation documents (PCR0-2 zero), refused by default')
     .action(async (o: OrchestratorFlags) => {
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new InvalidArgumentError('TLS needs --tls-cert and --tls-key together');
       if (o.tlsCa && !o.tlsCert) throw new InvalidArgumentError('--tls-ca (mTLS) needs --tls-cert and --tls-key');
@@ -193,6 +208,10 @@ export function orchestratorCommand(): Command {
         httpPort: o.httpPort,
         ...(publicRoutes ? { publicRoutes } : {}),
         portal: { tokens: regulatorTokens },
+        attestation: {
+          roots: [{ name: 'AWS Nitro Enclaves root G1', pem: AWS_NITRO_ROOT_PEM }, ...o.attestationRoot.map(rootPem)],
+          allowDebug: o.attestationAllowDebug ?? false,
+        },
         banks,
         policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
         circuit: { ...DEFAULT_CIRCUIT, k: o.transfersPerProof },

@@ -1,7 +1,7 @@
 import { DrexError } from '../../protocol/errors.ts';
 
 /** HTTP statuses the regulator API answers errors with. */
-export type ApiStatus = 400 | 401 | 404 | 409 | 429 | 503;
+export type ApiStatus = 400 | 401 | 404 | 409 | 413 | 429 | 503;
 
 /**
  * An error of the regulator API: a code, an HTTP status and a message a person can act on; answered as
@@ -107,4 +107,34 @@ export class ChainReadError extends RegulatorApiError {
   readonly code = 'CHAIN_UNAVAILABLE';
   readonly status = 503;
   override readonly retryable = true;
+}
+
+/** A body given to verify that is not an attestation document (not CBOR, not a COSE_Sign1, a payload of the wrong shape). */
+export class AttestationMalformedError extends RegulatorApiError {
+  override name = 'AttestationMalformedError';
+  readonly code = 'ATTESTATION_MALFORMED';
+  readonly status = 400;
+}
+
+/** A verify request whose JSON, fields or content type are wrong: names the field and says why. */
+export class BadAttestationRequestError extends RegulatorApiError {
+  override name = 'BadAttestationRequestError';
+  readonly code = 'BAD_ATTESTATION_REQUEST';
+  readonly status = 400;
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+  override details() {
+    return { field: this.field, reason: this.reason };
+  }
+}
+
+/** A document larger than any attestation document. */
+export class AttestationTooLargeError extends RegulatorApiError {
+  override name = 'AttestationTooLargeError';
+  readonly code = 'ATTESTATION_TOO_LARGE';
+  readonly status = 413;
 }

@@ -1,11 +1,14 @@
 import { Hono, type Context } from 'hono';
 import type { KV } from '@nats-io/kv';
+import { attestationPolicy, type AttestationPolicy } from '../../swarm/attestation/attestation-policy.ts';
+import { verifyDecodedAttestation } from '../../swarm/attestation/verify-attestation.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { Reverifier } from '../audit/reverifier.ts';
 import type { MemberDirectory } from '../members/member-directory.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BatchStore } from '../store/batch-store.ts';
 import { BatchNotFoundError, RegulatorApiError, ReverifyBusyError, NoLedgerError } from './api-errors.ts';
+import { readAttestationRequest, type AttestationRequest } from './attestation-request.ts';
 import { batchDetail, batchJobs, batchSummary } from './batch-views.ts';
 import { batchIdParam, batchListParams, encodeCursor, noQuery } from './query-params.ts';
 
@@ -19,6 +22,14 @@ export interface RegulatorDeps {
   reverifier?: Reverifier;
   metrics?: Pick<Metrics, 'apiRefused'>;
   log?: Logger;
+  /** The deployment's attestation policy (trusted roots, measurements, debug); absent: the AWS Nitro root only, no debug. */
+  attestation?: AttestationPolicy;
+}
+
+/** Verifies a requested document against the deployment's policy, with the caller's nonce and key expectations. */
+export async function verifyRequested(d: Pick<RegulatorDeps, 'attestation'>, r: AttestationRequest) {
+  const policy = d.attestation ?? (await attestationPolicy());
+  return verifyDecodedAttestation(r.document, { ...policy, nonce: r.nonce ?? null, publicKey: r.publicKey ?? null }, r.at);
 }
 
 /** The JSON error body of an API error. */
@@ -47,6 +58,9 @@ export const REPUTATION_NOTE = 'computed by this orchestrator\'s membership repl
  * - `GET /api/v1/batches/:id/jobs` -> `{batch, jobs: JobView[]}`;
  * - `POST /api/v1/batches/:id/reverify` -> ReverifyReport (409 NOT_SETTLED before settlement);
  * - `GET /api/v1/workers` -> `{workers: WorkerView[], dropped (membership entries dropped, by reason), reputation (how it is computed)}`.
+ * - `POST /api/v1/attestations/verify` (raw document, or JSON `{document: base64, at?, nonce?, publicKey?}`) ->
+ *   AttestationReport (200 with `ok: false` and `failed` for a document that fails a check; 400 ATTESTATION_MALFORMED
+ *   for a body that is not a document).
  * Errors: `{"error":{"code","message",...}}` (400 BAD_QUERY/BAD_PARAMETER naming the parameter, 404, 409, 429).
  */
 export function regulatorApi(d: RegulatorDeps): Hono {
@@ -85,6 +99,7 @@ export function regulatorApi(d: RegulatorDeps): Hono {
     const { workers, dropped } = d.members?.list() ?? { workers: [], dropped: {} };
     return c.json({ workers, dropped, reputation: REPUTATION_NOTE });
   });
+  app.post('/api/v1/attestations/verify', async (c) => c.json(await verifyRequested(d, await readAttestationRequest(c.req.raw))));
   app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `no API route ${c.req.method} ${c.req.path}` } }, 404));
   return app;
 }

@@ -1,5 +1,6 @@
 import type { MembershipService } from '../../swarm/membership/membership-service.ts';
 import type { CapabilitiesV2, MemberEntry } from '../../swarm/membership/member-entry.ts';
+import { isReputationRecord } from '../../swarm/membership/membership-record.ts';
 
 /** A worker as the regulator API shows it: what its signed membership entry declares, and whether it is live. */
 export interface WorkerView {
@@ -86,6 +87,7 @@ export class MemberDirectory {
 
   private refresh(now: number): void {
     for (const e of this.o.membership.replica.map.entries()) {
+      if (isReputationRecord(e)) continue;
       const had = this.seen.get(e.workerId);
       if (!had || had.hlc.wallMs < e.hlc.wallMs || (had.hlc.wallMs === e.hlc.wallMs && had.hlc.counter < e.hlc.counter)) this.seen.set(e.workerId, e);
     }

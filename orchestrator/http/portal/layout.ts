@@ -48,13 +48,13 @@ export function badge(state: string): Html {
 }
 
 /** A portal page: header with navigation (and sign-out once signed in), then `body`. */
-export function page(title: string, body: Html, o: { nav?: 'batches' | 'workers'; signedIn?: boolean } = {}): Html {
+export function page(title: string, body: Html, o: { nav?: 'batches' | 'workers' | 'attestations'; signedIn?: boolean } = {}): Html {
   const on = (n: string) => (o.nav === n ? 'on' : '');
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · Drex regulator portal</title><style>${raw(CSS)}</style></head>
 <body><header><span class="brand">Drex · regulator portal</span>
-${o.signedIn === false ? '' : html`<nav><a class="${on('batches')}" href="/portal">Batches</a><a class="${on('workers')}" href="/portal/workers">Workers</a></nav>
+${o.signedIn === false ? '' : html`<nav><a class="${on('batches')}" href="/portal">Batches</a><a class="${on('workers')}" href="/portal/workers">Workers</a><a class="${on('attestations')}" href="/portal/attestations">Attestations</a></nav>
 <form method="post" action="/portal/logout"><button type="submit">Sign out</button></form>`}
 </header><main>${body}</main></body></html>`;
 }

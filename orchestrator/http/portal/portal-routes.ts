@@ -6,7 +6,9 @@ import { batchDetail, batchJobs, batchSummary } from '../batch-views.ts';
 import { batchIdParam, batchListParams, DEFAULT_LIMIT, encodeCursor, noQuery } from '../query-params.ts';
 import { PORTAL_COOKIE, PORTAL_COOKIE_MAX_AGE_S } from '../regulator-auth.ts';
 import type { RegulatorTokens } from '../regulator-tokens.ts';
-import { REPUTATION_NOTE, type RegulatorDeps } from '../regulator-api.ts';
+import { MAX_ATTESTATION_BODY, decodeOr400 } from '../attestation-request.ts';
+import { REPUTATION_NOTE, verifyRequested, type RegulatorDeps } from '../regulator-api.ts';
+import { attestationsPage } from './attestations-page.ts';
 import { batchesPage } from './batches-page.ts';
 import { batchPage } from './batch-page.ts';
 import { page } from './layout.ts';
@@ -87,6 +89,33 @@ export function portalRoutes(d: RegulatorDeps): Hono {
     noQuery(c.req.url);
     const { workers, dropped } = d.members?.list() ?? { workers: [], dropped: {} };
     return c.html(workersPage({ workers, dropped, reputationNote: REPUTATION_NOTE }));
+  });
+  app.get('/portal/attestations', (c) => {
+    noQuery(c.req.url);
+    return c.html(attestationsPage());
+  });
+  app.post('/portal/attestations', async (c) => {
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
+    const form = { document: text('document'), at: text('at'), nonce: text('nonce').toLowerCase(), publicKey: text('publicKey').toLowerCase() };
+    const shown = { ...form, document: form.document.slice(0, MAX_ATTESTATION_BODY) };
+    const refuse = (error: string) => c.html(attestationsPage({ error, form: shown }), 400);
+    const file = body.file instanceof File && body.file.size > 0 ? body.file : null;
+    if (file && file.size > MAX_ATTESTATION_BODY) return refuse(`The file is ${file.size} bytes; an attestation document is far smaller.`);
+    const bytes = file ? new Uint8Array(await file.arrayBuffer()) : Buffer.from(form.document);
+    if (bytes.length === 0) return refuse('Paste the document in base64 or choose its file.');
+    const at = form.at ? new Date(form.at) : new Date();
+    if (Number.isNaN(at.getTime()) || (form.at && !/^\d{4}-\d{2}-\d{2}/.test(form.at))) return refuse('"Check as of" must be an ISO time, e.g. 2025-12-25T13:15:37.578Z.');
+    for (const k of ['nonce', 'publicKey'] as const) if (form[k] && !/^([0-9a-f]{2})+$/.test(form[k])) return refuse(`The expected ${k === 'nonce' ? 'nonce' : 'public key'} must be hex bytes.`);
+    let document;
+    try {
+      document = decodeOr400(bytes);
+    } catch (err) {
+      if (err instanceof RegulatorApiError) return refuse(`Not an attestation document: ${err.message}`);
+      throw err;
+    }
+    const report = await verifyRequested(d, { document, at, nonce: form.nonce || undefined, publicKey: form.publicKey || undefined });
+    return c.html(attestationsPage({ report, form: shown }));
   });
   return app;
 }
