@@ -15,6 +15,7 @@ import { HalfGrants } from './gateway/half-grants.ts';
 import { TransferExclusions } from './split/exclusions.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
+import { Reputation } from './intake/reputation.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
 import { ProvingKeyCache } from './split/proving-key-cache.ts';
 import { Settler } from './settlement/settler.ts';
@@ -55,6 +56,10 @@ export interface AggregatorConfig {
   vkeys?: Record<string, string>;
   /** When given, the aggregator also settles verified batches on this ledger. */
   ledger?: LedgerConfig;
+  /** The other aggregators' public keys: their signed reputation observations count here too (this one's always do). */
+  peerAggregatorKeys?: readonly string[];
+  /** Fraction of a half's deadline after which a slow holder's half is offered to a fast worker too (default 0.5). */
+  speculateAt?: number;
   /** Membership replica settings (tests shorten its intervals). */
   membership?: Pick<MembershipServiceOptions, 'antiEntropyIntervalMs' | 'expiryIntervalMs' | 'maxSkewMs'>;
   /** Delay before a batch waiting for its predecessor (or for the chain) is tried again. Default 2 s. */
@@ -91,14 +96,16 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const vkeys = new VkeyCache(topo.artifacts, preset);
   const exclusions = new TransferExclusions(topo.splits);
   const split = { halves: topo.halves, shares: topo.shares, provingKeys: new ProvingKeyCache(topo.artifacts), sealKey, exclusions };
-  const members = await startMembershipService({ nc, names: topo.names, log: log.child({ part: 'membership' }), ...c.membership });
-  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, vkeys, identity, log, registry, split });
+  const observers = [identity.id, ...(c.peerAggregatorKeys ?? [])];
+  const members = await startMembershipService({ nc, names: topo.names, observers, log: log.child({ part: 'membership' }), ...c.membership });
+  const reputation = new Reputation({ replica: members, identity, registry, log: log.child({ part: 'reputation' }) });
+  const intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members, reputation, leases: topo.leases, vkeys, identity, log, registry, split });
   await intake.start();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
   const halves = sealKey ? new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey, exclusions }) : undefined;
   const trusted = c.trustedWorkers;
   const trustedWorkers = typeof trusted === 'function' ? trusted : (id: string) => (trusted ?? []).includes(id);
-  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, halves, trustedWorkers, log: log.child({ part: 'gateway' }), registry });
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, reputation, halves, trustedWorkers, speculation: { halves: topo.halves, at: c.speculateAt ?? 0.5 }, log: log.child({ part: 'gateway' }), registry });
   await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {

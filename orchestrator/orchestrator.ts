@@ -203,8 +203,8 @@ export async function startOrchestrator(c: OrchestratorConfig): Promise<RunningO
   const nc: NatsConnection = await connect({ servers: c.natsUrl, name: 'drex-orchestrator', maxReconnectAttempts: -1, ...(c.natsCreds ? await credsConnectOptions(c.natsCreds) : {}) });
   const topo = await ensureTopology(nc, { ...c.topology, deployment });
   const artifact = await publishArtifacts(topo.artifacts, artifacts);
-  const membership = await startMembershipService({ nc, names: topo.names, log: log.child({ part: 'membership' }) });
-  const members = new MemberDirectory({ membership });
+  const membership = await startMembershipService({ nc, names: topo.names, observers: c.aggregatorKeys, log: log.child({ part: 'membership' }) });
+  const members = new MemberDirectory({ membership, reputationOf: (w) => membership.reputationOf(w) });
   observeFinished(store, metrics, { settles: c.ledger !== undefined, chain, log });
   metrics.scrapeSources.jobs = () => jobCounts(store);
   metrics.scrapeSources.queue = async () => {

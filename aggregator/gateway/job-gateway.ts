@@ -16,16 +16,19 @@ import {
 } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
-import { halfJobV1, type HalfJobV1 } from '../../protocol/messages/half.ts';
+import { halfJobId, halfJobV1, splitHalfJobId, type HalfJobV1 } from '../../protocol/messages/half.ts';
 import { jobV1, type JobV1 } from '../../protocol/messages/job.ts';
 import type { MemberEntry } from '../../swarm/membership/member-entry.ts';
 import { liveMember, type MemberSource } from '../intake/member-check.ts';
+import { REPUTATION_THRESHOLD } from '../../swarm/membership/reputation-score.ts';
+import type { Reputation } from '../intake/reputation.ts';
 import type { HalfGrants } from './half-grants.ts';
 import { AckSubject } from './ack-subject.ts';
 import { WorkRefusal } from './gateway-errors.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
 import { LeaseStore } from './lease-store.ts';
 import { parseSignedRequest } from './signed-request.ts';
+import { Speculation } from './speculation.ts';
 
 export interface JobGatewayOptions {
   nc: NatsConnection;
@@ -43,12 +46,39 @@ export interface JobGatewayOptions {
   maxSkewMs?: number;
   /** Split proving: who may hold which half, and re-sealing shares (none: half and whole jobs are handed back). */
   halves?: HalfGrants;
+  /** Where late halves and timed-out leases are observed (none: not recorded). */
+  reputation?: Pick<Reputation, 'observe'>;
+  /**
+   * Speculative re-issue of slow halves (see speculation.ts): the halves bucket, and the fraction of a
+   * half's deadline after which a copy is offered. None: no copies.
+   */
+  speculation?: { halves: KV; at: number };
   /** Workers the deployment trusts with whole jobs (bank-run nodes); no one else gets one. */
   trustedWorkers?: (workerId: string) => boolean;
 }
 
 /** Delay before a half refused to one worker is offered again (others take it meanwhile). */
 const REFUSED_HALF_DELAY_MS = 1_000;
+
+/** Half jobs a worker whose benchmark misses the deadline is still handed after this many deliveries (no half waits for ever). */
+const FIT_RELAXED_AFTER_DELIVERIES = 4;
+
+/**
+ * Why `member` is not fit to hold `job` by its benchmark, or null: a speculative copy goes only to a
+ * worker whose score (halves per minute with its threads busy) says it answers within the half's
+ * deadline; an original half is kept from a worker whose score says it would miss it, for its first
+ * few deliveries. A worker with no score yet is fit for originals only.
+ */
+export function fitProblem(job: HalfJobV1, member: MemberEntry, deliveryCount: number): string | null {
+  const expectedMs = member.score > 0 ? (member.capabilities.threads * 60_000) / member.score : Infinity;
+  if (splitHalfJobId(job.jobId)?.speculative) {
+    return expectedMs <= job.deadlineMs ? null : `a speculative copy goes to a worker whose benchmark answers within ${job.deadlineMs} ms (this one: ${member.score > 0 ? `${Math.round(expectedMs)} ms` : 'no benchmark'})`;
+  }
+  if (Number.isFinite(expectedMs) && expectedMs > job.deadlineMs && deliveryCount < FIT_RELAXED_AFTER_DELIVERIES) {
+    return `its benchmark (${Math.round(expectedMs)} ms a half) misses the half's deadline (${job.deadlineMs} ms)`;
+  }
+  return null;
+}
 
 /** The whole job a message carries, or null when it carries none (a half job, or bytes the worker refuses). */
 function wholeJobOf(data: Uint8Array): JobV1 | null {
@@ -77,7 +107,7 @@ type Op = 'take' | 'progress' | 'release';
 /**
  * The job gateway: workers take jobs, signal progress and release them here, never on the `provers`
  * consumer itself (whose ack subjects any holder of consume permissions could guess). Each request is
- * signed by the worker; a take needs a live member and writes a lease per job (leases KV: the delivery's
+ * signed by the worker; a take needs a live member whose reputation is at least REPUTATION_THRESHOLD and writes a lease per job (leases KV: the delivery's
  * ack subject, its holder); progress and release are served only for the current lease's holder and go
  * to the stored ack subject, so any replica serves any lease. Bad requests get a named error; the
  * handlers never throw.
@@ -88,12 +118,14 @@ export class JobGateway {
   private readonly store: LeaseStore;
   private readonly acks: AckSubject;
   private readonly metrics: GatewayMetrics;
+  private readonly speculation?: Speculation;
   private ackWait: { ms: number; readMs: number } = { ms: 30_000, readMs: 0 };
 
   constructor(private readonly o: JobGatewayOptions) {
-    this.store = new LeaseStore(o.leases);
+    this.store = new LeaseStore(o.leases, o.reputation ? (w) => o.reputation!.observe(w, 'timeout') : undefined);
     this.acks = new AckSubject(o.nc);
     this.metrics = createGatewayMetrics(o.registry);
+    if (o.speculation) this.speculation = new Speculation({ nc: o.nc, names: o.names, halves: o.speculation.halves, leases: this.store, at: o.speculation.at, log: o.log, registry: o.registry });
   }
 
   /** Subscribes to the gateway subjects in queue group `gateway`. */
@@ -156,6 +188,10 @@ export class JobGateway {
   private async take(r: TakeRequestV1): Promise<TakeReplyV1> {
     const member = liveMember(this.o.members, r.workerId);
     if ('problem' in member) throw new WorkRefusal('NOT_A_MEMBER', member.problem);
+    const reputation = this.o.members.reputationOf(r.workerId);
+    if (reputation < REPUTATION_THRESHOLD) {
+      throw new WorkRefusal('LOW_REPUTATION', `reputation ${reputation} is below ${REPUTATION_THRESHOLD}: no work until the aggregators' observations of wrong or late results decay`);
+    }
     const ackWaitMs = await this.ackWaitMs();
     const msgs = await this.fetch(r.max, Math.min(Math.max(r.waitMs, 1_000), this.o.maxWaitMs ?? 10_000));
     const jobs: GrantedJobV1[] = [];
@@ -199,6 +235,18 @@ export class JobGateway {
       return null;
     }
     try {
+      if (await this.speculation?.answered(job.jobId)) {
+        log.info('half answered already (by the other holder of a speculative pair): terminated', { jobId: job.jobId });
+        m.term('its half was answered already');
+        return null;
+      }
+      const unfit = fitProblem(job, member, m.info.deliveryCount);
+      if (unfit) {
+        this.metrics.jobsRefused.inc();
+        log.debug('half not granted to this worker: handed back', { jobId: job.jobId, worker: member.workerId, reason: unfit });
+        m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));
+        return null;
+      }
       const claim = await this.o.halves.claim(job, member);
       if (!claim.ok) {
         this.metrics.jobsRefused.inc();
@@ -209,7 +257,8 @@ export class JobGateway {
       }
       const now = Date.now();
       const lease = await this.store.grant(m, member.workerId, now, now + job.deadlineMs);
-      const share = await this.o.halves.reseal(job.jobId, job.share, lease.leaseId, member.capabilities.sealKey!);
+      // A speculative copy carries the original's share, sealed to the gateway bound to the original's id.
+      const share = await this.o.halves.reseal(halfJobId(job.proofId, job.half), job.share, lease.leaseId, member.capabilities.sealKey!);
       if (!share) {
         log.error('half job\'s share is gone or does not open: terminated', { jobId: job.jobId });
         m.term('share missing or unreadable');
@@ -277,9 +326,20 @@ export class JobGateway {
       await this.o.nc.flush();
       await this.store.remove(h);
       await this.o.halves?.discard(h.lease.leaseId);
+      this.o.reputation?.observe(r.workerId, 'late');
       throw new WorkRefusal('LEASE_LOST', 'the half\'s deadline passed: it goes to another worker');
     }
+    if (h.lease.jobId && (await this.speculation?.answered(h.lease.jobId, h.lease.leaseId))) {
+      // The other holder of this half (a speculative pair) answered first: this lease is cancelled.
+      this.acks.term(h.lease.ackSubject, 'the other holder of this half answered first');
+      await this.o.nc.flush();
+      await this.store.remove(h);
+      await this.o.halves?.discard(h.lease.leaseId);
+      this.speculation!.noteCancelled();
+      throw new WorkRefusal('LEASE_LOST', 'another worker answered this half first: the lease is cancelled');
+    }
     this.acks.working(h.lease.ackSubject);
+    await this.speculation?.maybeOffer(h).catch((err: unknown) => this.o.log.warn('speculative copy not offered', { jobId: h.lease.jobId, error: err }));
     return { ok: true };
   }
 

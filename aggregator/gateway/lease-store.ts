@@ -35,11 +35,17 @@ function ackSubjectOf(msg: JsMsg): string | undefined {
 
 /** Job leases in the leases KV bucket (see leaseV1 in protocol/messages/work.ts). */
 export class LeaseStore {
-  constructor(private readonly kv: KV) {}
+  /** `onTimedOut`: told the holder of a lease still held when its job is delivered again (its ack wait ran out). */
+  constructor(
+    private readonly kv: KV,
+    private readonly onTimedOut?: (workerId: string) => void,
+  ) {}
 
   /** Writes a fresh lease on `msg`'s delivery for `workerId`, replacing whatever lease the job had. */
   async grant(msg: JsMsg, workerId: string, now = Date.now(), deadlineMs?: number): Promise<LeaseV1> {
     const { key, jobId } = leaseKeyOfMessage(msg);
+    const previous = this.onTimedOut && msg.info.deliveryCount > 1 ? await this.read(key) : null;
+    if (previous && previous.lease.state === 'held' && previous.lease.deliveryCount < msg.info.deliveryCount) this.onTimedOut!(previous.lease.workerId);
     const ackSubject = ackSubjectOf(msg);
     if (!ackSubject) throw new WorkRefusal('UNAVAILABLE', 'the delivery has no ack subject');
     const lease: LeaseV1 = {
@@ -84,6 +90,14 @@ export class LeaseStore {
   async markAcked(h: HeldLease): Promise<boolean> {
     return this.kv
       .update(h.key, JSON.stringify({ ...h.lease, state: 'acked' } satisfies LeaseV1), h.revision)
+      .then(() => true)
+      .catch(() => false);
+  }
+
+  /** Marks a lease's half as offered to another worker too, unless the lease changed since it was read. */
+  async markSpeculated(h: HeldLease): Promise<boolean> {
+    return this.kv
+      .update(h.key, JSON.stringify({ ...h.lease, speculated: true } satisfies LeaseV1), h.revision)
       .then(() => true)
       .catch(() => false);
   }

@@ -4,6 +4,8 @@ import type { MemberEntry } from '../../swarm/membership/member-entry.ts';
 export interface MemberSource {
   /** The worker's live entry (signed, admitted, unexpired), if it is a member. */
   member(workerId: string): MemberEntry | undefined;
+  /** The worker's reputation (0..100) from every aggregator's signed observations. */
+  reputationOf(workerId: string): number;
 }
 
 /** A live member's signed entry, or why the worker is not one. */

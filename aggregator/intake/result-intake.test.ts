@@ -19,10 +19,14 @@ import { testLogger } from '../../test/support/test-logger.ts';
 import { provedDeposits } from '../test-batch.ts';
 import { JobGateway } from '../gateway/job-gateway.ts';
 import { ResultIntake } from './result-intake.ts';
+import { REPUTATION_THRESHOLD } from '../../swarm/membership/reputation-score.ts';
 import { VkeyCache } from './vkey-cache.ts';
 
 let server: TestNatsServer;
 let members: MembershipService;
+let aggregatorId: string;
+/** The second aggregator of the reputation test: replica A counts its records too. */
+const second = generateIdentity().identity;
 let nc: NatsConnection;
 let topo: Topology;
 let registry: Registry;
@@ -114,10 +118,12 @@ beforeAll(async () => {
   proved = { proof: item.proof as UnsignedResultV1['proof'], publicSignals: [...item.publicSignals] };
   registry = new Registry();
   const consumer = await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer);
-  members = await startMembershipService({ nc, names: topo.names });
+  const aggregator = generateIdentity().identity;
+  aggregatorId = aggregator.id;
+  members = await startMembershipService({ nc, names: topo.names, observers: [aggregator.id, second.id] });
   gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, log: testLogger('result-intake-test-gateway'), registry: new Registry() });
   await gateway.start();
-  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, identity: generateIdentity().identity, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
+  intake = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members, leases: topo.leases, identity: aggregator, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test'), registry });
   member = generateIdentity().identity;
   await admit(member);
 }, 120_000);
@@ -187,8 +193,10 @@ describe('a live member\'s answer is judged', () => {
   it('rejects a proof that does not verify with a verdict on the job', async () => {
     const exp = await putJob();
     const bad = { ...proved.proof, pi_a: proved.proof.pi_c, pi_c: proved.proof.pi_a };
-    const leaseId = await holdLease(exp, member);
-    const { verdict, counted } = await judged(result(exp, member, { proof: bad, leaseId }));
+    const worker = generateIdentity().identity;
+    await admit(worker);
+    const leaseId = await holdLease(exp, worker);
+    const { verdict, counted } = await judged(result(exp, worker, { proof: bad, leaseId }));
     expect(counted).toEqual({ PROOF_INVALID: 1 });
     expect(verdict).toMatchObject({ accepted: false, reason: 'PROOF_INVALID', jobId: exp.jobId });
   });
@@ -226,7 +234,7 @@ describe('only the holder of the job\'s current lease is heard', () => {
     const other = [...proved.publicSignals];
     other[1] = (BigInt(other[1]!) + 1n).toString();
     expect(await judged(result(exp, member, { leaseId, publicSignals: other }))).toEqual({ verdict: null, counted: { NOT_LEASE_HOLDER: 1 } });
-    expect(intake.reputationOf(member.id)).toBe(reputation);
+    expect(intake.reputationOf(member.id)).toBeCloseTo(reputation, 0); // decays meanwhile, nothing more
     const { verdict, counted } = await judged(result(exp, holder, { leaseId }));
     expect(counted).toEqual({});
     expect(verdict).toMatchObject({ accepted: true, workerId: holder.id });
@@ -248,3 +256,55 @@ describe('only the holder of the job\'s current lease is heard', () => {
     expect((await judged(result(exp, next, { leaseId: second }))).verdict).toMatchObject({ accepted: true, workerId: next.id });
   });
 });
+
+describe('reputation in the membership CRDT', () => {
+  it('a worker whose results are wrong twice, seen by two aggregators, gets no work from a gateway on either replica', async () => {
+    // A second aggregator with its own replica and intake; each replica counts both aggregators' records.
+    const observers = [aggregatorId, second.id];
+    const replicaB = await startMembershipService({ nc, names: topo.names, observers });
+    const intakeB = new ResultIntake({ nc, names: topo.names, jobs: topo.jobs, members: replicaB, leases: topo.leases, identity: second, vkeys: new VkeyCache(topo.artifacts), log: testLogger('result-intake-test-b'), registry: new Registry() });
+    const gatewayB = new JobGateway({ nc, names: topo.names, consumer: await jetstream(nc).consumers.get(topo.names.jobsStream, topo.names.proversConsumer), leases: topo.leases, members: replicaB, log: testLogger('result-intake-test-gateway-b'), registry: new Registry() });
+    const liar = generateIdentity().identity;
+    await admit(liar);
+    const wrong = () => {
+      const other = [...proved.publicSignals];
+      other[0] = (BigInt(other[0]!) + 1n).toString();
+      return other;
+    };
+    try {
+      // First wrong result, judged by aggregator A: one invalid result, score 50, still given work.
+      const e1 = await putJob();
+      const l1 = await holdLease(e1, liar);
+      expect((await intake.judge(result(e1, liar, { leaseId: l1, publicSignals: wrong() })))?.accepted).toBe(false);
+      await until('aggregator A\'s record to reach replica B', () => replicaB.reputationOf(liar.id) < 60);
+      // Second, judged by aggregator B: a take is refused from then on.
+      const e2 = await putJob();
+      const l2 = await holdLease(e2, liar);
+      expect((await intakeB.judge(result(e2, liar, { leaseId: l2, publicSignals: wrong() })))?.accepted).toBe(false);
+      await until('both replicas to count both records', () => members.reputationOf(liar.id) < REPUTATION_THRESHOLD && replicaB.reputationOf(liar.id) < REPUTATION_THRESHOLD);
+      expect(members.reputationOf(liar.id)).toBeCloseTo(25, 0);
+      expect(replicaB.reputationOf(liar.id)).toBeCloseTo(25, 0);
+      await topo.jsm.streams.purge(topo.names.jobsStream);
+      await jetstream(nc).publish(topo.names.jobSubject('transfer'), JSON.stringify({ v: 1, jobId: (await putJob()).jobId }));
+      // Gateway A (on replica A) refuses; then, with only gateway B serving, so does it.
+      const refusedTake = () => ask<TakeReplyV1>(topo.names.workTake, liar, { max: 1, waitMs: 1_000 });
+      expect(await refusedTake()).toMatchObject({ ok: false, code: 'LOW_REPUTATION' });
+      await gateway.stop();
+      await gatewayB.start();
+      expect(await refusedTake()).toMatchObject({ ok: false, code: 'LOW_REPUTATION' });
+      // An honest member still gets the job from gateway B.
+      expect((await ask<TakeReplyV1>(topo.names.workTake, member, { max: 1, waitMs: 2_000 })).ok).toBe(true);
+    } finally {
+      await gatewayB.stop();
+      await replicaB.stop();
+    }
+  });
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -23,14 +23,16 @@ import type { VkeyCache } from './vkey-cache.ts';
 import { DroppedResult, RefusedResult, type VerdictReason } from './intake-errors.ts';
 import { NO_VERDICT, type Judgement } from './judgement.ts';
 import { parseResult } from './parse-result.ts';
-import { Reputation } from './reputation.ts';
+import { Reputation, type ReputationReplica } from './reputation.ts';
 
 export interface ResultIntakeOptions {
   nc: NatsConnection;
   names: NatsNames;
   jobs: KV;
-  /** The membership replica: results count only from live members. */
-  members: MemberSource;
+  /** The membership replica: results count only from live members; reputation observations go into it. */
+  members: MemberSource & ReputationReplica;
+  /** Where this aggregator's observations go (default: one over `members`, signed with `identity`). */
+  reputation?: Reputation;
   /** The job gateway's leases: a result counts only from the holder of its job's current lease. */
   leases: KV;
   vkeys: VkeyCache;
@@ -92,7 +94,7 @@ export class ResultIntake {
     this.leases = new LeaseStore(o.leases);
     this.rejected = new Counter({ name: 'drex_results_rejected_total', help: 'Worker results refused, by reason (dropped without a verdict, or rejected with one)', labelNames: ['reason'], registers: [o.registry] });
     this.accepted = new Counter({ name: 'drex_results_accepted_total', help: 'Worker results accepted (a split proof counts once)', registers: [o.registry] });
-    this.reputation = new Reputation(o.registry);
+    this.reputation = o.reputation ?? new Reputation({ replica: o.members, identity: o.identity, registry: o.registry, log: o.log });
     this.combiner = o.split
       ? new SplitCombiner({
           ...o.split,
@@ -203,7 +205,7 @@ export class ResultIntake {
       return this.reject(exp, res.workerId, err.reason, err.message, now);
     }
     this.accepted.inc();
-    this.reputation.bump(res.workerId, +1);
+    this.reputation.observe(res.workerId, 'valid', Math.max(0, res.finishedMs - res.startedMs));
     // A proved whole job's sealed inputs are no longer needed.
     await this.o.split?.shares.delete(gatewayShareObject(res.jobId)).catch(() => {});
     return {
@@ -244,7 +246,7 @@ export class ResultIntake {
       throw new DroppedResult('NOT_LEASE_HOLDER', held ? 'the job\'s current lease is not this result\'s or not its worker\'s' : 'the job has no current lease', claimed);
     }
     if (res.batchId !== exp.batchId || res.index !== exp.index) {
-      this.reputation.bump(res.workerId, -10); // signed by a live member: it is this worker's doing
+      this.reputation.observe(res.workerId, 'invalid'); // signed by a live member: it is this worker's doing
       throw new DroppedResult('UNKNOWN_JOB', 'batch or index differ from the job it names', claimed);
     }
     return exp;
@@ -261,7 +263,7 @@ export class ResultIntake {
   /** A rejecting verdict on a live member's wrong answer to `exp`'s job. */
   private reject(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, now: number): UnsignedVerdictV1 {
     this.rejected.inc({ reason });
-    this.reputation.bump(workerId, -10);
+    this.reputation.observe(workerId, 'invalid');
     this.o.log.warn('result rejected', { jobId: exp.jobId, worker: workerId, reason, detail });
     return { v: 1, accepted: false, jobId: exp.jobId, batchId: exp.batchId, index: exp.index, planVersion: exp.planVersion, workerId, reason, detail, verifiedMs: now };
   }

@@ -20,15 +20,6 @@ import { HeldHalves, unsignedVerdicts, type SplitDecisionV1, type StoredDecision
 import type { ProvingKeyCache } from './proving-key-cache.ts';
 import { HalfNotRecomputable, openHalfShare, RECOMPUTE_ORDER, recomputePoint, samePoint } from './recompute-points.ts';
 
-/** How split proving moves a worker's reputation. */
-export const SPLIT_REPUTATION = {
-  /** Each worker of two halves that combined into a valid proof. */
-  combined: +1,
-  /** A half whose points are not valid points (off the curve, out of range, outside G2's subgroup). */
-  malformed: -10,
-  /** A half whose points differ from what its share gives, found when the combined proof failed. */
-  culprit: -50,
-} as const;
 
 export interface SplitCombinerOptions {
   /** Held halves and decisions (the halves KV bucket). */
@@ -63,12 +54,12 @@ type HalfOutcome = 'held' | 'duplicate' | 'superseded' | 'decided' | 'malformed'
  * half job's current lease.
  *
  * A half whose points are not valid points is a wrong answer: a WRONG_HALF verdict on the proof attempt
- * (reputation -10). A valid half is held (halves bucket, key = half job id; the first answer to a half
+ * (an invalid result in its reputation). A valid half is held (halves bucket, key = half job id; the first answer to a half
  * stays). When both halves of a proof attempt are held, their points are added and completed into a
  * proof with fresh randomness, which must verify (full checks) with exactly the public signals the
- * planner expected: then an accepted verdict naming both workers (+1 each). When it does not, both
+ * planner expected: then an accepted verdict naming both workers (a valid result each). When it does not, both
  * halves are recomputed from their original shares (sealed to the gateway's key), point by point until
- * one differs, and a half whose point differs names its worker: a WRONG_HALF verdict each (-50); when
+ * one differs, and a half whose point differs names its worker: a WRONG_HALF verdict each (an invalid result); when
  * neither differs (the shares were wrong, or could not be read) a PROOF_INVALID verdict naming half 0's
  * worker, with no reputation change.
  *
@@ -121,7 +112,8 @@ export class SplitCombiner {
       await this.o.exclusions?.add(exp.jobId, res.workerId);
       return this.decide(exp, this.malformed(exp, res, half, err, now));
     }
-    const mine: HeldHalfV1 = { v: 1, jobId: res.jobId, workerId: res.workerId, leaseId: res.leaseId, points: res.points, msmMs: res.msmMs, startedMs: res.startedMs, finishedMs: res.finishedMs };
+    // Held under the half's own id, whether the original or its speculative copy answered: the first answer stays.
+    const mine: HeldHalfV1 = { v: 1, jobId: halfJobId(proofId, half), workerId: res.workerId, leaseId: res.leaseId, points: res.points, msmMs: res.msmMs, startedMs: res.startedMs, finishedMs: res.finishedMs };
     const { held, fresh } = await this.store.hold(mine);
     if (!sameAnswer(held, mine)) {
       this.halvesJudged.inc({ outcome: 'superseded' });
@@ -174,7 +166,7 @@ export class SplitCombiner {
       verdicts: [rejection(exp, res.workerId, 'WRONG_HALF', detail, now)],
       apply: () => {
         this.halvesJudged.inc({ outcome: 'malformed' });
-        this.rejected(exp, res.workerId, 'WRONG_HALF', detail, SPLIT_REPUTATION.malformed);
+        this.rejected(exp, res.workerId, 'WRONG_HALF', detail, true);
       },
     };
   }
@@ -208,7 +200,7 @@ export class SplitCombiner {
       apply: () => {
         this.o.counters.accepted.inc();
         this.combined.inc();
-        for (const w of [h0.workerId, h1.workerId]) this.o.reputation.bump(w, SPLIT_REPUTATION.combined);
+        for (const h of [h0, h1]) this.o.reputation.observe(h.workerId, 'valid', h.msmMs);
         this.o.log.info('halves combined into a valid proof', { proofId: exp.jobId, workers: [h0.workerId, h1.workerId] });
       },
     };
@@ -263,7 +255,7 @@ export class SplitCombiner {
         apply: () => {
           for (const c of found) {
             this.culprits.inc();
-            this.rejected(exp, c.workerId, 'WRONG_HALF', c.detail, SPLIT_REPUTATION.culprit);
+            this.rejected(exp, c.workerId, 'WRONG_HALF', c.detail, true);
           }
         },
       };
@@ -272,15 +264,16 @@ export class SplitCombiner {
     return {
       verdicts: [rejection(exp, held[0].workerId, 'PROOF_INVALID', detail, now)],
       apply: () => {
-        this.rejected(exp, held[0].workerId, 'PROOF_INVALID', detail, 0);
+        this.rejected(exp, held[0].workerId, 'PROOF_INVALID', detail, false);
         this.o.log.error('split proof invalid with no culprit found', { proofId: exp.jobId, detail, ms: Math.round(performance.now() - t0) });
       },
     };
   }
 
-  private rejected(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, delta: number): void {
+  /** Counts a rejection; `blamed`: the worker's own doing, an invalid result in its reputation. */
+  private rejected(exp: JobExpectationV1, workerId: string, reason: VerdictReason, detail: string, blamed: boolean): void {
     this.o.counters.rejected.inc({ reason });
-    if (delta !== 0) this.o.reputation.bump(workerId, delta);
+    if (blamed) this.o.reputation.observe(workerId, 'invalid');
     this.o.log.warn('result rejected', { jobId: exp.jobId, worker: workerId, reason, detail });
   }
 

@@ -21,7 +21,7 @@ export interface WorkerView {
   /** When it signed its last entry (its clock, epoch ms) and when that entry expires. */
   lastSeenMs: number;
   expiresMs: number;
-  /** Its reputation as this replica computes it from the aggregators' signed observations (0..100), null when unknown. */
+  /** Its reputation as this replica computes it from the aggregators' signed observations (0..100, 100: clean record), null when not computed. */
   reputation: number | null;
   /**
    * `none` for a worker that is not a TEE; `unverified` for one that declares a TEE: the orchestrator

@@ -15,10 +15,18 @@ export function halfJobId(proofId: string, half: 0 | 1): string {
   return `${proofId}.h${half}`;
 }
 
-/** The proof attempt and half a half job id names, or null when it names none. */
-export function splitHalfJobId(jobId: string): { proofId: string; half: 0 | 1 } | null {
-  const m = /^(.+)\.h([01])$/.exec(jobId);
-  return m ? { proofId: m[1]!, half: Number(m[2]) as 0 | 1 } : null;
+/**
+ * The job id of the speculative copy of half job `halfJobId`: the same half, offered to a fast worker
+ * while a slow one still holds the original (the first valid answer is kept, the other holder cancelled).
+ */
+export function speculativeHalfJobId(halfJobId: string): string {
+  return `${halfJobId}.spec`;
+}
+
+/** The proof attempt and half a half job id (an original or its speculative copy) names, or null when it names none. */
+export function splitHalfJobId(jobId: string): { proofId: string; half: 0 | 1; speculative: boolean } | null {
+  const m = /^(.+)\.h([01])(\.spec)?$/.exec(jobId);
+  return m ? { proofId: m[1]!, half: Number(m[2]) as 0 | 1, speculative: m[3] !== undefined } : null;
 }
 
 /** Object name, in the shares bucket, of a half's share sealed to the job gateway (by the witness generator). */

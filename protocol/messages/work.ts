@@ -76,6 +76,8 @@ export const workErrorCode = z.enum([
   'STALE_REQUEST',
   /** The signer is not a live member (take only). */
   'NOT_A_MEMBER',
+  /** The signer's reputation is below the threshold (take only): it gets no work until its record recovers. */
+  'LOW_REPUTATION',
   /** The lease is not current or not the signer's: the job was released, or delivered to someone else. */
   'LEASE_LOST',
   /** The gateway could not reach JetStream; try again. */
@@ -132,6 +134,8 @@ export const leaseV1 = z.object({
   grantedMs: z.number().int().positive(),
   /** Epoch ms past which the holder may not extend the lease (half jobs): the job goes to another worker. */
   deadlineMs: z.number().int().positive().optional(),
+  /** Set once a speculative copy of this half was offered to other workers (the holder was slow). */
+  speculated: z.literal(true).optional(),
   state: z.enum(['held', 'acked']),
 });
 export type LeaseV1 = z.infer<typeof leaseV1>;

@@ -4,6 +4,8 @@ import type { Logger } from '../log/logger.ts';
 import { AnnouncementIntake } from './announcements.ts';
 import { MembershipReplica, type MembershipReplicaOptions, type MembershipReplicaStats } from './gossip.ts';
 import type { MemberEntry } from './member-entry.ts';
+import type { MemberMap } from './member-map.ts';
+import type { ReputationRecord } from './reputation-record.ts';
 
 export interface MembershipServiceOptions extends Partial<Pick<MembershipReplicaOptions, 'id' | 'antiEntropyIntervalMs' | 'expiryIntervalMs' | 'now'>> {
   nc: NatsConnection;
@@ -15,6 +17,8 @@ export interface MembershipServiceOptions extends Partial<Pick<MembershipReplica
    * admission: a worker can only announce itself, and only replicas may publish deltas).
    */
   isAdmitted?: (workerId: string) => boolean;
+  /** The aggregators whose signed reputation records count (their public keys); none by default. */
+  observers?: readonly string[];
   log?: Logger;
 }
 
@@ -25,6 +29,12 @@ export interface MembershipService {
   member(workerId: string): MemberEntry | undefined;
   /** Every live member. */
   members(): MemberEntry[];
+  /** A worker's reputation (0..100) from the observers' records this replica holds. */
+  reputationOf(workerId: string): number;
+  /** The replica's map (where an observer reads its previous records). */
+  readonly map: MemberMap;
+  /** Takes in a local record (this process's reputation observations) and gossips it; returns it when it changed the replica. */
+  announce(record: ReputationRecord): ReputationRecord[];
   stats(): MembershipReplicaStats & { announcements: { taken: number; dropped: AnnouncementIntake['dropped'] } };
   stop(): Promise<void>;
 }
@@ -34,10 +44,12 @@ export interface MembershipService {
  * authority) and takes workers' announcements into it.
  */
 export async function startMembershipService(o: MembershipServiceOptions): Promise<MembershipService> {
+  const observers = new Set(o.observers ?? []);
   const replica = await MembershipReplica.start({
     nc: o.nc,
     names: o.names,
     isAdmitted: o.isAdmitted ?? (() => true),
+    isObserver: (id) => observers.has(id),
     maxSkewMs: o.maxSkewMs ?? 30_000,
     ...(o.id ? { id: o.id } : {}),
     ...(o.antiEntropyIntervalMs ? { antiEntropyIntervalMs: o.antiEntropyIntervalMs } : {}),
@@ -58,6 +70,9 @@ export async function startMembershipService(o: MembershipServiceOptions): Promi
     replica,
     member: (w) => replica.map.get(w),
     members: () => replica.members(),
+    reputationOf: (w) => replica.reputationOf(w),
+    map: replica.map,
+    announce: (r) => replica.announce(r),
     stats: () => ({ ...replica.stats, announcements: { taken: intake.taken, dropped: { ...intake.dropped } } }),
     stop: async () => {
       await intake.stop();

@@ -45,10 +45,12 @@ describe('the reputation score', () => {
     expect(reputationScore([reputationOf(observers[0]!, worker, { tally: { valid: 500, latencyMs: 80 } })], NOW)).toBe(100);
   });
 
-  it('halves per invalid result and takes 15 % per late half or timeout', () => {
+  it('halves per invalid result, takes 15 % per late half and 5 % per timeout', () => {
     const at = NOW - 1_000;
     expect(reputationScore([reputationOf(observers[0]!, worker, { wallMs: at, tally: { invalid: 1 } })], at)).toBe(50);
-    expect(reputationScore([reputationOf(observers[0]!, worker, { wallMs: at, tally: { late: 1, timeouts: 1 } })], at)).toBe(72.25);
+    expect(reputationScore([reputationOf(observers[0]!, worker, { wallMs: at, tally: { late: 1, timeouts: 1 } })], at)).toBe(80.75);
+    expect(reputationScore([reputationOf(observers[0]!, worker, { wallMs: at, tally: { timeouts: 24 } })], at)).toBeLessThan(REPUTATION_THRESHOLD);
+    expect(reputationScore([reputationOf(observers[0]!, worker, { wallMs: at, tally: { timeouts: 23 } })], at)).toBeGreaterThanOrEqual(REPUTATION_THRESHOLD);
   });
 
   it('puts a fresh worker below the threshold after two invalid results from two different observers, and after neither alone', () => {

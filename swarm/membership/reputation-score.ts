@@ -7,9 +7,10 @@ import type { ReputationRecord, ReputationTally } from './reputation-record.ts';
  * slowly, with late halves and timeouts.
  *
  * The bound: a fresh worker scores 100; each invalid result reported by any observer halves its score,
- * each late half or timeout takes 15 %. So a worker falls below REPUTATION_THRESHOLD (30), and gets no
- * work, after at most 2 invalid results (100 -> 50 -> 25), or 8 late halves or timeouts (0.85^8 = 0.27),
- * or 1 invalid result and 4 late or timed out (50 x 0.52 = 26), reported by any aggregators: the counts
+ * each late half takes 15 %, each timeout 5 % (a crashed worker or a closed browser tab times out too: a
+ * fault, not a lie). So a worker falls below REPUTATION_THRESHOLD (30), and gets no work, after at most
+ * 2 invalid results (100 -> 50 -> 25), or 8 late halves (0.85^8 = 0.27), or 24 timeouts (0.95^24 = 0.29),
+ * or 1 invalid result and 4 late (50 x 0.52 = 26), reported by any aggregators: the counts
  * of all observers add up, so the bound holds on every replica, whichever aggregators saw the results.
  * It gets work again when they decay: 2 invalid results take 0.2 half-lives (6 min) to decay below the
  * threshold's 1.74, and each invalid result after that takes it under again for longer (a third, for
@@ -20,9 +21,10 @@ import type { ReputationRecord, ReputationTally } from './reputation-record.ts';
 export const REPUTATION_HALF_LIFE_MS = 30 * 60 * 1000;
 /** Below this score a worker gets no work. */
 export const REPUTATION_THRESHOLD = 30;
-/** The factor of the score per invalid result, and per late half or timeout. */
+/** The factor of the score per invalid result, per late half, and per timeout. */
 export const INVALID_FACTOR = 0.5;
 export const LATE_FACTOR = 0.85;
+export const TIMEOUT_FACTOR = 0.95;
 /** The weight of the newest latency in the mean (an EWMA). */
 export const LATENCY_EWMA_ALPHA = 0.2;
 
@@ -94,10 +96,10 @@ export function combinedTally(records: readonly ReputationRecord[], nowMs: numbe
 
 /**
  * A worker's score at `nowMs`, 0 to 100, from every observer's record of it: 100 x 0.5^invalid x
- * 0.85^(late + timeouts) over the summed decayed counts, rounded to 2 decimals. The same for the same
+ * 0.85^late x 0.95^timeouts over the summed decayed counts, rounded to 2 decimals. The same for the same
  * records in any order. Pass only the records of one worker.
  */
 export function reputationScore(records: readonly ReputationRecord[], nowMs: number): number {
   const t = combinedTally(records, nowMs);
-  return Math.round(100 * INVALID_FACTOR ** t.invalid * LATE_FACTOR ** (t.late + t.timeouts) * 100) / 100;
+  return Math.round(100 * INVALID_FACTOR ** t.invalid * LATE_FACTOR ** t.late * TIMEOUT_FACTOR ** t.timeouts * 100) / 100;
 }

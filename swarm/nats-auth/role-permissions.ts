@@ -38,7 +38,8 @@ function objectStoreReads(bucket: string): string[] {
  *   ready or settlement messages, no advisories, no other KV or object-store writes, no stream or
  *   consumer management.
  * - `aggregator`: consume results, ready batches and the provers consumer (the job gateway), read the
- *   jobs and artifacts buckets, hold a membership replica (gossip, anti-entropy, workers' announcements), write job leases, split records, held halves and re-sealed
+ *   jobs and artifacts buckets, hold a membership replica (gossip, anti-entropy, workers' announcements),
+ *   offer speculative copies of slow halves, write job leases, split records, held halves and re-sealed
  *   shares, publish verdicts and settlement outcomes.
  * - `orchestrator`: owns the topology (every JetStream API), jobs, ready messages, the jobs bucket and
  *   the artifacts; listens to JetStream advisories; holds a membership replica.
@@ -89,6 +90,8 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             `$KV.${names.halvesBucket}.>`,
             `$O.${names.sharesBucket}.>`,
             `$JS.API.STREAM.PURGE.OBJ_${names.sharesBucket}`,
+            // The gateway's speculative copies of slow halves.
+            names.halfJobSubject,
             names.membersDelta,
             names.membersSyncAny,
             names.membersSync('*'),
