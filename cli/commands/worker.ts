@@ -50,7 +50,7 @@ export function workerCommand(): Command {
     .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
     .option('--msm-backend <backend>', 'where half jobs\' MSMs run: auto (WebGPU where a GPU measures faster than WASM on all cores), wasm or webgpu', msmBackendOption, 'auto')
     .option('--no-benchmark', 'skip measuring one real half at start (its rate is the score the worker declares until real jobs give one)')
-    .option('--fault <mode>', 'for testing: answer every half with a wrong point (mode wrong-point: a valid curve point, signed, only its value is wrong)', faultOption)
+    .option('--fault <mode>', 'for testing: wrong-point (answer every half with a valid curve point, signed, only its value wrong) or stall (hold every half, signalling progress, never answer)', faultOption)
     .action(async (opts: { nats: string; key: string; threads: number; msmBackend: MsmBackendOption; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; benchmark: boolean; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean; fault?: WorkerFault }) => {
       const log = createLogger('worker');
       if (opts.admission && !opts.operator) throw new InvalidArgumentError('--admission needs --operator NAME');

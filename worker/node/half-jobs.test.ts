@@ -12,9 +12,9 @@ import { JobGateway } from '../../aggregator/gateway/job-gateway.ts';
 import { ensureArtifacts, type Artifacts } from '../../circuits/ceremony/setup.ts';
 import { canonicalBytes } from '../../protocol/canonical.ts';
 import { SCALAR_ORDER } from '../../protocol/bn254.ts';
-import { gatewayShareObject, halfJobId, halfResultV1, type HalfJobV1, type HalfResultV1, type MsmPointsJson } from '../../protocol/messages/half.ts';
+import { gatewayShareObject, halfJobId, halfResultV1, speculativeHalfJobId, type HalfJobV1, type HalfResultV1, type MsmPointsJson } from '../../protocol/messages/half.ts';
 import { leaseKeyOfJob, leaseV1 } from '../../protocol/messages/work.ts';
-import { artifactObjects, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
+import { artifactObjects, CURRENT_ARTIFACT_OBJECT, ensureTopology, type Topology } from '../../protocol/nats-topology.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
 import { decodeMsmPoints, encodeMsmPoints, msmStage, readProvingKey, releaseProverCurve, type ProvingKey } from '../../prover/index.ts';
 import { encodeHalfScalars, type HalfScalars } from '../../prover/share-codec.ts';
@@ -379,4 +379,45 @@ describe('the half-job runner over a real gateway lease', () => {
     expect(r!.points).toEqual(await expectedPoints(h));
     await until('the half job to be settled', proversSettled);
   });
+});
+
+describe('speculative re-issue of a straggler\'s half', () => {
+  it('offers a copy to a fast worker past half the deadline: the copy\'s answer is kept, the straggler\'s lease cancelled', async () => {
+    // A gateway that speculates at half a half's deadline (the one above does not).
+    await gateway.stop();
+    const registry = new Registry();
+    gateway = new JobGateway({
+      nc, names: NATS, consumer: await js.consumers.get(NATS.jobsStream, NATS.proversConsumer), leases: topo.leases, members,
+      log: testLogger('half-worker-test-speculating-gateway'), registry,
+      halves: new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey: gatewayKey }),
+      speculation: { halves: topo.halves, at: 0.5 },
+    });
+    await gateway.start();
+    // The fast worker measures itself on the current proving key at start.
+    await topo.artifacts.putBlob({ name: CURRENT_ARTIFACT_OBJECT }, Buffer.from(JSON.stringify({ zkeyHash: artifacts.manifest.zkeyHash })));
+    const straggler = await startWorker('straggler', { fault: 'stall' });
+    let fast: NodeWorker | undefined;
+    try {
+      const h = randomHalf();
+      const [job, expected] = await Promise.all([publishHalf(h, newBatchId(), { deadlineMs: 40_000 }), expectedPoints(h)]);
+      await until('the straggler to hold the half', () => straggler.stats().inHand === 1);
+      fast = await startWorker('fast', { benchmark: true });
+      expect(fast.stats().benchmark).toMatchObject({ artifact: artifacts.manifest.zkeyHash });
+      expect(members.member(fast.id)!.score).toBeGreaterThan(0);
+      const [r] = await takeHalfResults(1, 120_000);
+      expect(r!.jobId).toBe(speculativeHalfJobId(job.jobId));
+      expectSignedBy(r!, fast.id);
+      expect(r!.points).toEqual(expected);
+      // The straggler's next progress signal finds the half answered: its lease is cancelled, its delivery terminated.
+      await until('the straggler to let go', () => straggler.stats().inHand === 0, 30_000);
+      expect(straggler.stats()).toMatchObject({ halves: 0, failed: { lease_lost: 1 } });
+      await until('both deliveries to be settled', proversSettled, 30_000);
+      const count = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
+      expect(await count('drex_gateway_speculative_copies_total')).toBe(1);
+      expect(await count('drex_gateway_speculation_cancelled_total')).toBe(1);
+    } finally {
+      await straggler.stop();
+      await fast?.stop();
+    }
+  }, 300_000);
 });

@@ -62,6 +62,12 @@ export async function runHalfJob(hand: JobInHand, job: HalfJobV1, ctx: JobContex
       d.term(`share not usable: ${(err as Error).message}`);
       return fail('share');
     }
+    if (ctx.fault === 'stall') {
+      wipeHalfScalars(scalars);
+      while (!hand.abandoned && !d.lost) await new Promise((r) => setTimeout(r, 100));
+      log.info('stalled half given up: its lease is lost', { fault: ctx.fault });
+      return fail(hand.abandoned ? 'abandoned' : 'lease_lost');
+    }
     let msm: HalfMsmResult;
     try {
       msm = await ctx.halfProver.msm(job.artifact, key, scalars);

@@ -1,8 +1,12 @@
 import { bn254 } from '@noble/curves/bn254.js';
 import type { MsmPointsJson } from '../../protocol/messages/half.ts';
 
-/** Ways a worker can be told to misbehave, to test the swarm's defences. */
-export const WORKER_FAULTS = ['wrong-point'] as const;
+/**
+ * Ways a worker can be told to misbehave, to test the swarm's defences: `wrong-point` answers halves
+ * with a wrong point; `stall` holds every half it takes, signalling progress, and never answers (a
+ * straggler) until its lease is lost.
+ */
+export const WORKER_FAULTS = ['wrong-point', 'stall'] as const;
 export type WorkerFault = (typeof WORKER_FAULTS)[number];
 
 const hex32 = (v: bigint) => v.toString(16).padStart(64, '0');
