@@ -16,6 +16,7 @@ import { TransferExclusions } from './split/exclusions.ts';
 import { JobGateway } from './gateway/job-gateway.ts';
 import { ResultIntake } from './intake/result-intake.ts';
 import { Reputation } from './intake/reputation.ts';
+import { attestationPolicy, type AttestationPolicyOptions } from '../swarm/attestation/attestation-policy.ts';
 import { VkeyCache } from './intake/vkey-cache.ts';
 import { ProvingKeyCache } from './split/proving-key-cache.ts';
 import { Settler } from './settlement/settler.ts';
@@ -47,6 +48,8 @@ export interface AggregatorConfig {
    * shares to it, and the gateway re-seals each to the worker that takes it. None: half jobs are handed back.
    */
   sealKeyFile?: string;
+  /** The attestation policy TEE workers' documents must pass to get whole jobs (none: no TEE worker gets one). */
+  attestation?: AttestationPolicyOptions;
   /** Workers trusted with whole jobs (their ids, or a test of one); none by default: workers get halves only. */
   trustedWorkers?: readonly string[] | ((workerId: string) => boolean);
   /** Whose streams (see protocol/subjects.ts); default `dev`. */
@@ -105,7 +108,7 @@ export async function startAggregator(c: AggregatorConfig): Promise<RunningAggre
   const halves = sealKey ? new HalfGrants({ splits: topo.splits, shares: topo.shares, sealKey, exclusions }) : undefined;
   const trusted = c.trustedWorkers;
   const trustedWorkers = typeof trusted === 'function' ? trusted : (id: string) => (trusted ?? []).includes(id);
-  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, reputation, halves, trustedWorkers, speculation: { halves: topo.halves, at: c.speculateAt ?? 0.5 }, log: log.child({ part: 'gateway' }), registry });
+  const gateway = new JobGateway({ nc, names: topo.names, consumer, leases: topo.leases, members, reputation, halves, trustedWorkers, speculation: { halves: topo.halves, at: c.speculateAt ?? 0.5 }, ...(c.attestation ? { attestation: await attestationPolicy(c.attestation) } : {}), log: log.child({ part: 'gateway' }), registry });
   await gateway.start();
   let settler: Settler | undefined;
   if (c.ledger) {

@@ -91,6 +91,11 @@ export function natsNames(deployment: string) {
      */
     membersAnnounce: (workerId: string) => `drex.${d}.members.v1.announce.${workerId}`,
     membersAnnounceAll: `drex.${d}.members.v1.announce.*`,
+    /**
+     * A TEE worker's attestation: a request (`{v:1, nonce}`) answered with a fresh attestation document
+     * binding the worker's seal key and the nonce (worker/tee/attestation-responder.ts).
+     */
+    attestRequest: (workerId: string) => `drex.${d}.attest.v1.${workerId}`,
     /** Every membership subject (delta, shared and per-replica sync, announcements). */
     membersSubjects: `drex.${d}.members.v1.>`,
 

@@ -29,6 +29,8 @@ import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts'
 import { LeaseStore } from './lease-store.ts';
 import { parseSignedRequest } from './signed-request.ts';
 import { Speculation } from './speculation.ts';
+import { AttestedWorkers } from './attested-workers.ts';
+import type { AttestationPolicy } from '../../swarm/attestation/attestation-policy.ts';
 
 export interface JobGatewayOptions {
   nc: NatsConnection;
@@ -53,8 +55,10 @@ export interface JobGatewayOptions {
    * half's deadline after which a copy is offered. None: no copies.
    */
   speculation?: { halves: KV; at: number };
-  /** Workers the deployment trusts with whole jobs (bank-run nodes); no one else gets one. */
+  /** Workers the deployment trusts with whole jobs (bank-run nodes); with attested TEE workers, no one else gets one. */
   trustedWorkers?: (workerId: string) => boolean;
+  /** The deployment's attestation policy: TEE workers whose fresh attestation passes it get whole jobs too. None: no TEE worker does. */
+  attestation?: AttestationPolicy;
 }
 
 /** Delay before a half refused to one worker is offered again (others take it meanwhile). */
@@ -119,12 +123,14 @@ export class JobGateway {
   private readonly acks: AckSubject;
   private readonly metrics: GatewayMetrics;
   private readonly speculation?: Speculation;
+  private readonly attested?: AttestedWorkers;
   private ackWait: { ms: number; readMs: number } = { ms: 30_000, readMs: 0 };
 
   constructor(private readonly o: JobGatewayOptions) {
     this.store = new LeaseStore(o.leases, o.reputation ? (w) => o.reputation!.observe(w, 'timeout') : undefined);
     this.acks = new AckSubject(o.nc);
     this.metrics = createGatewayMetrics(o.registry);
+    if (o.attestation) this.attested = new AttestedWorkers({ nc: o.nc, names: o.names, policy: o.attestation, log: o.log, registry: o.registry });
     if (o.speculation) this.speculation = new Speculation({ nc: o.nc, names: o.names, halves: o.speculation.halves, leases: this.store, at: o.speculation.at, log: o.log, registry: o.registry });
   }
 
@@ -273,14 +279,17 @@ export class JobGateway {
   }
 
   /**
-   * Grants a whole job only to a worker the deployment trusts that declares a seal key (else hands it
-   * back), with its inputs re-sealed to that key. A job whose inputs are gone or do not open is terminated.
+   * Grants a whole job only to a worker the deployment trusts, or a TEE worker with a valid, fresh
+   * attestation of its seal key, that declares a seal key (else hands it back), with its inputs
+   * re-sealed to that key. A job whose inputs are gone or do not open is terminated.
    */
   private async grantWhole(m: JsMsg, job: JobV1, member: MemberEntry): Promise<GrantedJobV1 | null> {
     const log = this.o.log;
     const trusted = this.o.trustedWorkers?.(member.workerId) === true;
+    // A TEE worker's key is the one its fresh attestation document binds: whole jobs are sealed to it.
+    const attested = !trusted && member.capabilities.tee && this.attested !== undefined && (await this.attested.problem(member)) === null;
     const sealKey = member.capabilities.sealKey;
-    if (!this.o.halves || !trusted || !sealKey) {
+    if (!this.o.halves || !(trusted || attested) || !sealKey) {
       if (!this.o.halves) log.error('whole job but this gateway has no seal key: handed back', { jobId: job.jobId });
       this.metrics.jobsRefused.inc();
       m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));

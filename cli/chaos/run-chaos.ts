@@ -95,6 +95,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       workers: o.workers,
       transfersPerProof: o.transfersPerProof,
       threads: 1,
+      // Killed workers restart often: a benchmark at each start would only add load.
+      workerBenchmark: false,
       grpcPort: 0,
       httpPort: 0,
       dir,

@@ -7,6 +7,7 @@ import { devPrivateKey } from '../../ledger-bridge/client.ts';
 import { serveMetrics } from '../../worker/runtime/metrics-server.ts';
 import { DevModeGuard } from '../config/dev-mode.ts';
 import { readSecret } from '../config/secret-source.ts';
+import { addAttestationOptions, attestationPolicyOf, type AttestationFlags } from '../config/attestation-options.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 
 /** Commander parser of a chain id (a positive integer). */
@@ -25,7 +26,8 @@ const hexOf = (bytes: number, what: string) => (v: string) => {
 /** The embedded chain's well-known accounts: anyone can sign with them. */
 const DEV_KEYS = new Set(Array.from({ length: 4 }, (_, i) => devPrivateKey(i).toLowerCase()));
 
-interface AggregatorFlags {
+interface AggregatorFlags extends AttestationFlags {
+  aggregatorKey: string[];
   nats: string;
   natsCreds?: string;
   key: string;
@@ -50,11 +52,12 @@ const workerIdList = (v: string, prev: string[]) => {
 
 /** `drex-swarm aggregator`: result intake and verdicts, and settlement when a ledger is configured. */
 export function aggregatorCommand(): Command {
-  return new Command('aggregator')
+  return addAttestationOptions(new Command('aggregator'))
     .description('run the aggregator: verify worker results, and settle verified batches when --rpc is given')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
     .option('--key <file>', 'Ed25519 identity file that signs verdicts and settlement outcomes (created when missing; give its public key to the orchestrator as --aggregator-key)', DEFAULT_KEY)
     .option('--seal-key <file>', "X25519 key file of the job gateway (created when missing): split proving's shares are sealed to it; give its public key to the orchestrator as --gateway-seal-key")
+    .option('--aggregator-key <id>', "another aggregator's public key (hex): its signed reputation observations count here too (repeatable)", workerIdList, [])
     .option('--trusted-worker <id>', 'a worker (Ed25519 public key, hex) the deployment trusts with whole jobs, e.g. a bank-run node (repeatable)', workerIdList, [])
     .option('--deployment <id>', 'whose streams, subjects and buckets: one id per deployment, e.g. c<chainId>-<settlement address prefix>', 'dev')
     .option('--rpc <url>', 'JSON-RPC URL of the ledger (embedded chain or Besu); enables settlement')
@@ -81,6 +84,8 @@ export function aggregatorCommand(): Command {
         keyFile: resolve(o.key),
         sealKeyFile: o.sealKey ? resolve(o.sealKey) : undefined,
         trustedWorkers: o.trustedWorker,
+        attestation: attestationPolicyOf(o),
+        ...(o.aggregatorKey.length > 0 ? { peerAggregatorKeys: o.aggregatorKey } : {}),
         deployment: o.deployment,
         ledger: o.rpc ? { rpcUrl: o.rpc, chainId: o.chainId!, settlement: o.settlement as Address, privateKey: key as Hex, gasPrice: o.gasPrice === undefined ? undefined : BigInt(o.gasPrice) } : undefined,
       });

@@ -12,8 +12,7 @@ import { DEFAULT_LIMITS } from '../../orchestrator/api/validate-submit.ts';
 import { parsePort, untilSignal } from '../run-until-signal.ts';
 import { parseChainId } from './aggregator.ts';
 import { parseTokenLines, readTokenFile } from '../../orchestrator/http/regulator-tokens.ts';
-import { readFileSync } from 'node:fs';
-import { AWS_NITRO_ROOT_PEM } from '../../swarm/attestation/aws-nitro-root.ts';
+import { addAttestationOptions, attestationPolicyOf } from '../config/attestation-options.ts';
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -92,15 +91,6 @@ interface OrchestratorFlags {
   attestationAllowDebug?: boolean;
 }
 
-/** An --attestation-root file's PEM; a usage error naming the file when it cannot be read. */
-function rootPem(file: string): { name: string; pem: string } {
-  try {
-    return { name: file, pem: readFileSync(file, 'utf8') };
-  } catch (err) {
-    throw new InvalidArgumentError(`--attestation-root ${file}: ${(err as Error).message}`);
-  }
-}
-
 const ownerId = (v: string): string => {
   if (!/^(0|[1-9]\d{0,76})$/.test(v)) throw new InvalidArgumentError('--minter must be an owner id (a decimal field element)');
   return v;
@@ -118,7 +108,7 @@ const amount = (v: string): bigint => {
  * it comes back as a standby).
  */
 export function orchestratorCommand(): Command {
-  return new Command('orchestrator')
+  return addAttestationOptions(new Command('orchestrator'))
     .description('run the orchestrator (bank gRPC API, planner, dispatcher, batch state, chain reconciliation, HTTP metrics)')
     .option('--nats <url>', 'NATS server', 'nats://127.0.0.1:4222')
     .option('--redis <url>', 'Redis server', 'redis://127.0.0.1:6379')
@@ -163,8 +153,6 @@ export function orchestratorCommand(): Command {
     .option('--max-watchers-per-bank <n>', 'WatchBatch streams one bank may hold open at once', positive('--max-watchers-per-bank'), DEFAULT_QUOTAS.maxWatchersPerBank)
     .option('--max-open-batches-per-bank <n>', 'batches one bank may have submitted that are not final yet', positive('--max-open-batches-per-bank'), DEFAULT_QUOTAS.maxOpenBatchesPerBank)
     .option('--max-clock-skew-ms <ms>', 'signed requests are refused when their timestamp is further than this from the server clock', positive('--max-clock-skew-ms'), DEFAULT_LIMITS.maxClockSkewMs)
-    .option('--attestation-root <pem>', "trust this root certificate (PEM file), besides the AWS Nitro root, for attestation documents (a dev enclave's dev-root.pem); repeatable", (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--attestation-allow-debug', 'accept debug-mode attestation documents (PCR0-2 zero), refused by default')
     .action(async (o: OrchestratorFlags) => {
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new InvalidArgumentError('TLS needs --tls-cert and --tls-key together');
       if (o.tlsCa && !o.tlsCert) throw new InvalidArgumentError('--tls-ca (mTLS) needs --tls-cert and --tls-key');
@@ -208,10 +196,7 @@ export function orchestratorCommand(): Command {
         httpPort: o.httpPort,
         ...(publicRoutes ? { publicRoutes } : {}),
         portal: { tokens: regulatorTokens },
-        attestation: {
-          roots: [{ name: 'AWS Nitro Enclaves root G1', pem: AWS_NITRO_ROOT_PEM }, ...o.attestationRoot.map(rootPem)],
-          allowDebug: o.attestationAllowDebug ?? false,
-        },
+        attestation: attestationPolicyOf(o),
         banks,
         policy: { minter: BigInt(minter), complianceLimit: o.complianceLimit },
         circuit: { ...DEFAULT_CIRCUIT, k: o.transfersPerProof },

@@ -49,9 +49,11 @@ export function workerCommand(): Command {
     .option('--heartbeat-ms <ms>', 'membership heartbeat interval', intOption('heartbeat', 200, 300_000), 5_000)
     .option('--drain-timeout-ms <ms>', 'on SIGTERM, how long jobs in hand may finish before they are handed back', intOption('drain timeout', 0, 3_600_000), 30_000)
     .option('--msm-backend <backend>', 'where half jobs\' MSMs run: auto (WebGPU where a GPU measures faster than WASM on all cores), wasm or webgpu', msmBackendOption, 'auto')
+    .option('--tee-dev <dir>', 'run as a TEE worker on a dev enclave (no hardware TEE: for development) whose root is in DIR (created when missing); the deployment trusts it with --attestation-root DIR/dev-root.pem')
+    .option('--tee-dev-valid-for-ms <ms>', "for testing: the dev enclave's certificate ends this long after start (its attestation lapses then)", intOption('validity', 1_000, 365 * 24 * 3_600_000))
     .option('--no-benchmark', 'skip measuring one real half at start (its rate is the score the worker declares until real jobs give one)')
     .option('--fault <mode>', 'for testing: wrong-point (answer every half with a valid curve point, signed, only its value wrong) or stall (hold every half, signalling progress, never answer)', faultOption)
-    .action(async (opts: { nats: string; key: string; threads: number; msmBackend: MsmBackendOption; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; benchmark: boolean; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean; fault?: WorkerFault }) => {
+    .action(async (opts: { nats: string; key: string; threads: number; msmBackend: MsmBackendOption; metricsPort?: number; heartbeatMs: number; drainTimeoutMs: number; benchmark: boolean; teeDev?: string; teeDevValidForMs?: number; deployment: string; admission?: string; operator?: string; natsCreds?: string; dev?: boolean; fault?: WorkerFault }) => {
       const log = createLogger('worker');
       if (opts.admission && !opts.operator) throw new InvalidArgumentError('--admission needs --operator NAME');
       if (!opts.admission && !opts.natsCreds && !opts.dev) {
@@ -88,6 +90,7 @@ export function workerCommand(): Command {
             heartbeatMs: opts.heartbeatMs,
             drainTimeoutMs: opts.drainTimeoutMs,
             benchmark: opts.benchmark,
+            ...(opts.teeDev ? { teeDev: { dir: resolve(opts.teeDev), ...(opts.teeDevValidForMs ? { validUntil: new Date(Date.now() + opts.teeDevValidForMs) } : {}) } } : {}),
             ...(opts.operator ? { operator: opts.operator } : {}),
             ...(opts.fault ? { fault: opts.fault } : {}),
             signal: abort.signal,

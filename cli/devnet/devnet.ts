@@ -37,6 +37,8 @@ export interface DevnetOptions {
   /** Whose streams, Redis keys and batch ids (default: `run-<random>`, or `c<chainId>-<contract>` on an external ledger). */
   deployment?: string;
   threads: number;
+  /** Workers measure one real half at start and declare it as their score (default true; runs that restart workers often turn it off). */
+  workerBenchmark?: boolean;
   /**
    * An operator's secured NATS server; then `natsSecurity` names the folder of its credentials
    * (`creds/<role>.creds`, `admission/`). Without it devnet starts its own nats-server with freshly
@@ -280,7 +282,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     const workers = await Promise.all(
       workerNames.map((name) =>
         sup.add(name, () =>
-          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--admission', admissionUrl, '--operator', operatorOf(name), '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads)], {
+          spawnCli(name, ['worker', '--deployment', deployment, '--nats', natsUrl, '--admission', admissionUrl, '--operator', operatorOf(name), '--key', join(dir, `${name}.key.json`), '--threads', String(o.threads), ...(o.workerBenchmark === false ? ['--no-benchmark'] : [])], {
             logFile: join(logs, `${name}.log`),
             env,
           }),

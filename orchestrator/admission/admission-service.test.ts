@@ -48,7 +48,7 @@ describe('AdmissionService', () => {
     expect(claims.exp! * 1000).toBe(grant.expiresAtMs);
     expect(claims.nats.pub?.allow).toContain(names.membersAnnounce(identity.id));
     expect(claims.nats.pub?.allow).not.toContain(names.verdictSubjects);
-    expect(claims.nats.sub?.allow).toEqual([`${grant.inboxPrefix}.>`]);
+    expect(claims.nats.sub?.allow).toEqual([`${grant.inboxPrefix}.>`, names.attestRequest(identity.id)]);
   });
 
   it('refuses a replayed challenge, a bad signature, an unlisted key, another operator and a revoked key', async () => {

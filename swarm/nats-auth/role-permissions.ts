@@ -65,7 +65,9 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             ...objectStoreReads(names.sharesBucket),
           ],
         },
-        sub: { allow: [inbox] },
+        // A TEE worker answers attestation requests on its own subject.
+        sub: { allow: [inbox, names.attestRequest(workerId)] },
+        resp: { max: 1, ttl: 0 },
       };
     }
     case 'aggregator':
@@ -90,8 +92,9 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             `$KV.${names.halvesBucket}.>`,
             `$O.${names.sharesBucket}.>`,
             `$JS.API.STREAM.PURGE.OBJ_${names.sharesBucket}`,
-            // The gateway's speculative copies of slow halves.
+            // The gateway's speculative copies of slow halves, and its attestation requests to TEE workers.
             names.halfJobSubject,
+            names.attestRequest('*'),
             names.membersDelta,
             names.membersSyncAny,
             names.membersSync('*'),

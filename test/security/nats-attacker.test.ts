@@ -32,7 +32,7 @@ describe('the NATS trust boundary', () => {
   const violations: string[] = [];
 
   beforeAll(async () => {
-    net = await startDevnet({ workers: 2, threads: 1, grpcPort: 0, httpPort: 0, dir: mkdtempSync(join(tmpdir(), 'drex-attack-')), ownServices: true, ledger: 'embedded', genesis: false });
+    net = await startDevnet({ workers: 2, threads: 1, workerBenchmark: false, grpcPort: 0, httpPort: 0, dir: mkdtempSync(join(tmpdir(), 'drex-attack-')), ownServices: true, ledger: 'embedded', genesis: false });
     attacker = await connect({ servers: net.endpoints.nats, reconnect: false, ...(await credsConnectOptions(net.creds.worker)) });
     void (async () => {
       for await (const s of attacker.status()) if (s.type === 'error') violations.push(String((s as { error?: Error }).error?.message));

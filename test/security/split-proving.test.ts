@@ -1,39 +1,21 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureArtifacts } from '../../circuits/ceremony/setup.ts';
-import { BatchStore } from '../../orchestrator/store/batch-store.ts';
 import { splitHalfJobId } from '../../protocol/messages/half.ts';
-import { calculateWtns, readProvingKey } from '../../prover/index.ts';
-import { readWtnsWitness } from '../../prover/wtns-file.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { Swarm } from '../support/swarm-harness.ts';
 import { SecretIndex } from '../support/secret-scan.ts';
+import { batchSecrets, findLeaks, scannerBlindSpots, type RecordedMessage } from '../support/batch-secrets.ts';
 
 /** A value no sample transfer would carry by chance: the traced batch moves exactly this (and +1). */
 const AMOUNT = 7_654_321_987n;
 
-interface Recorded {
-  subject: string;
-  data: Uint8Array;
-}
-
 let swarm: Swarm;
 let recorder: NatsConnection;
-const recorded: Recorded[] = [];
+const recorded: RecordedMessage[] = [];
 
 /** Every recorded message on `subject` (or under it, with a trailing `>`), parsed. */
 function messagesOn(prefix: string): Record<string, unknown>[] {
   return recorded.filter((m) => m.subject.startsWith(prefix) && m.data.length > 0).map((m) => JSON.parse(Buffer.from(m.data).toString('utf8')) as Record<string, unknown>);
-}
-
-/** Every file under `dir` (the harness's logs, key files excepted). */
-function logFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile() && f.endsWith('.log'));
 }
 
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
@@ -71,50 +53,14 @@ describe('split proving: untrusted workers prove without learning a transfer', (
     expect(halves.filter((h) => h.batchId === traced.batchId).length).toBeGreaterThanOrEqual(4);
 
     // The traced batch's secrets: every private input of each transfer and every witness value.
-    const redis = new Redis(swarm.redis.url);
-    const plan = await new BatchStore(redis, 'drex:dev:').plan(traced.batchId);
-    redis.disconnect();
-    expect(plan?.proofs).toHaveLength(2);
-    const artifacts = await ensureArtifacts();
-    const pk = readProvingKey(readFileSync(artifacts.zkey));
-    const wasm = readFileSync(artifacts.wasm);
-    const secrets: { label: string; value: bigint }[] = [];
     // Public by design: every batch's public signals (roots, next leaf, nullifier-set state) are on chain.
     const publicValues = new Set<string>(messagesOn('$KV.drex_dev_jobs.').flatMap((e) => (Array.isArray(e.publicSignals) ? (e.publicSignals as string[]) : [])));
-    for (const t of plan!.proofs) {
-      t.publicSignals.forEach((s) => publicValues.add(s));
-      const privateInputs = ['Ax', 'Ay', 'nk', 'sigS', 'sigR8x', 'sigR8y', 'recipient', 'amount', 'nonce', 'seed', 'inAmount', 'inSalt', 'inPathElements', 'insertPathElements', 'lowValue', 'lowNext', 'lowPathElements', 'newPathElements'];
-      for (const name of privateInputs) {
-        for (const v of [t.input[name]].flat(Infinity) as string[]) secrets.push({ label: `proof ${t.index} ${name}`, value: BigInt(v) });
-      }
-      const w = readWtnsWitness(await calculateWtns(wasm, t.input), pk);
-      for (let i = 1 + pk.nPublic; i < pk.nVars; i++) {
-        const v = Buffer.from(w.subarray(i * 32, i * 32 + 32)).reverse().toString('hex');
-        secrets.push({ label: `proof ${t.index} witness[${i}]`, value: BigInt(`0x${v}`) });
-      }
-    }
+    const secrets = await batchSecrets(swarm.redis.url, traced.batchId, publicValues);
     expect(secrets.some((s) => s.value === AMOUNT)).toBe(true);
-    console.info(`secrets gathered: ${secrets.length}`);
-    const index = new SecretIndex(secrets.filter((s) => !publicValues.has(s.value.toString()) && s.value !== BigInt([plan!.proofs[0]!.input.asset].flat(Infinity)[0] as string)));
+    const index = new SecretIndex(secrets);
     expect(index.size).toBeGreaterThan(1000);
-
-    // The scanner finds a secret in each encoding it claims to search (so an empty result means something).
-    expect(index.scan(JSON.stringify({ amount: AMOUNT.toString() }))).not.toHaveLength(0);
-    expect(index.scan(`0x${AMOUNT.toString(16).padStart(64, '0')}`)).not.toHaveLength(0);
-    const le = Buffer.alloc(32);
-    le.writeBigUInt64LE(AMOUNT);
-    expect(index.scan(Buffer.concat([Buffer.from('xx'), le]))).not.toHaveLength(0);
-    expect(index.scan(JSON.stringify({ b: Buffer.concat([Buffer.from('x'), le]).toString('base64') }))).not.toHaveLength(0);
-
-    const leaks: string[] = [];
-    const t0 = performance.now();
-    let bytes = 0;
-    for (const m of recorded) {
-      bytes += m.data.length;
-      for (const hit of index.scan(m.data)) leaks.push(`NATS ${m.subject}: ${hit}`);
-    }
-    console.info(`scanned ${recorded.length} messages (${Math.round(bytes / 1e6)} MB) for ${index.size} secrets in ${Math.round(performance.now() - t0)} ms`);
-    for (const f of logFiles(swarm.dir)) for (const hit of index.scan(readFileSync(f))) leaks.push(`log ${f}: ${hit}`);
+    expect(scannerBlindSpots(index, AMOUNT)).toEqual([]);
+    const leaks = findLeaks(index, recorded, swarm.dir);
     expect(leaks.slice(0, 20)).toEqual([]);
   }, 900_000);
 

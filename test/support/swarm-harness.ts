@@ -9,6 +9,7 @@ import { randomAccount } from '../../circuits/model/keys.ts';
 import { DREX_BRL } from '../../circuits/sample/sample-transfer.ts';
 import { devBankAccounts, devMinter } from '../../circuits/sample/dev-accounts.ts';
 import { startAggregator, type RunningAggregator } from '../../aggregator/service.ts';
+import type { AttestationPolicyOptions } from '../../swarm/attestation/attestation-policy.ts';
 import { devBankIdentity } from '../../orchestrator/banks/bank-registry.ts';
 import { BankClient } from '../../cli/bank/bank-client.ts';
 import { randomNonce } from '../../cli/bank/sample-intents.ts';
@@ -50,6 +51,10 @@ export interface SwarmOptions {
   chainRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   /** Settle batches on an embedded EVM (started in this process) with the contracts deployed. */
   ledger?: boolean;
+  /** Whether every worker it starts is trusted with whole jobs (default true); false: only attested TEE workers get them. */
+  trustWorkers?: boolean;
+  /** The aggregator's attestation policy (TEE workers' documents). */
+  attestation?: AttestationPolicyOptions;
 }
 
 /**
@@ -114,7 +119,8 @@ export class Swarm {
       keyFile: this.aggregatorKeyFile,
       sealKeyFile: this.sealKeyFile,
       // Whole jobs go only to trusted workers: here, every worker this harness starts.
-      trustedWorkers: (id) => this.trusted.has(id),
+      trustedWorkers: (id) => this.o.trustWorkers !== false && this.trusted.has(id),
+      ...(this.o.attestation ? { attestation: this.o.attestation } : {}),
       topology: this.topology,
       settleRetryMs: this.o.settleRetryMs,
       log: testLogger('aggregator', this.dir),
@@ -202,7 +208,7 @@ export class Swarm {
   async addWorker(threads = 1, extraArgs: string[] = []): Promise<CliChild> {
     const i = this.workerCount++;
     const { key, creds } = await this.workerCredentials(i);
-    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--nats-creds', creds, '--key', key, '--threads', String(threads), ...extraArgs], {
+    const w = await spawnCli('worker', ['worker', '--nats', this.nats.url, '--nats-creds', creds, '--key', key, '--threads', String(threads), '--no-benchmark', ...extraArgs], {
       logFile: join(this.dir, `worker-${i}.log`),
     });
     this.workers.push(w);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadOrCreateIdentity, readIdentitySeed } from '../../swarm/identity/ed25519.ts';
 import { credsConnectOptions } from '../../swarm/nats-auth/connect.ts';
@@ -9,6 +11,18 @@ import type { WorkerFault } from '../runtime/worker-fault.ts';
 import { startWorkerRuntime, type WorkerRuntime, type WorkerStats } from '../runtime/worker-runtime.ts';
 import { chooseNodeMsmBackend, type MsmBackendOption, type NodeMsmBackend } from './msm-backend-choice.ts';
 import { createProverPool, type ProverPool } from './prover-pool.ts';
+import { DEV_ROOT_CERT_FILE, DevEnclave } from '../tee/dev-enclave.ts';
+import type { Attester } from '../tee/attestation-responder.ts';
+
+/** The dev enclave under the root saved in `dir` (a new root saved there when there is none). */
+async function devAttester(o: { dir: string; validUntil?: Date }, log: Logger): Promise<Attester> {
+  const opts = o.validUntil ? { validUntil: o.validUntil } : {};
+  if (existsSync(join(o.dir, DEV_ROOT_CERT_FILE))) return DevEnclave.load(o.dir, opts);
+  const enclave = await DevEnclave.create(opts);
+  await enclave.saveRoot(o.dir);
+  log.warn('dev enclave root created: it proves no hardware; a deployment that trusts it lists it with --attestation-root', { root: join(o.dir, DEV_ROOT_CERT_FILE) });
+  return enclave;
+}
 
 export interface NodeWorkerOptions {
   natsUrl: string;
@@ -42,6 +56,12 @@ export interface NodeWorkerOptions {
    * without a GPU) or `auto` (WebGPU where a GPU measures faster than WASM on all cores; the CLI's default).
    */
   msmBackend?: MsmBackendOption;
+  /**
+   * Run as a TEE worker with a dev enclave (machines without a TEE): its root in `dir` (created there
+   * when missing; a deployment trusts it with --attestation-root DIR/dev-root.pem). `validUntil`
+   * ends the enclave's certificate early (to rehearse a lapsing attestation).
+   */
+  teeDev?: { dir: string; validUntil?: Date };
   /** Measure one real half at start and declare its rate as the score (default false here; the CLI's default is true). */
   benchmark?: boolean;
   /** For testing the swarm's defences: misbehave as told (see worker/runtime/worker-fault.ts). */
@@ -109,7 +129,7 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       identity,
       prover: pool,
       halfProver: msm.gpuHalfProver ?? pool,
-      capabilities: { runtime: 'node', threads, gpu: msm.choice.backend === 'webgpu', tee: false, msmBackend: msm.choice.backend, ...(o.operator ? { operator: o.operator } : {}) },
+      capabilities: { runtime: o.teeDev ? 'tee' : 'node', threads, gpu: msm.choice.backend === 'webgpu', tee: false, msmBackend: msm.choice.backend, ...(o.operator ? { operator: o.operator } : {}) },
       concurrency: threads,
       metrics,
       log,
@@ -120,6 +140,7 @@ export async function startNodeWorker(o: NodeWorkerOptions): Promise<NodeWorker>
       topologyTimeoutMs: o.topologyTimeoutMs,
       deployment: o.deployment,
       benchmarkAtStart: o.benchmark ?? false,
+      ...(o.teeDev ? { attester: await devAttester(o.teeDev, log) } : {}),
       ...(o.fault ? { fault: o.fault } : {}),
       signal: o.signal,
     });

@@ -13,6 +13,7 @@ import type { JobFailureReason, WorkerMetrics } from './metrics.ts';
 import { createProvingKeyCache, type ProvingKeyCache } from './proving-key-cache.ts';
 import { startPullLoop } from './pull-loop.ts';
 import { benchmarkHalf, type HalfBenchmark } from './half-benchmark.ts';
+import { serveAttestation, type Attester } from '../tee/attestation-responder.ts';
 import { bindTopology, untilAvailable } from './topology.ts';
 import type { WorkerFault } from './worker-fault.ts';
 import { DEFAULT_DEPLOYMENT, natsNames } from '../../protocol/subjects.ts';
@@ -50,6 +51,8 @@ export interface WorkerRuntimeOptions {
    * joining, and declare the rate as its score until real jobs give one. Default false.
    */
   benchmarkAtStart?: boolean;
+  /** A TEE worker's attester: the runtime answers attestation requests with documents binding its seal key. */
+  attester?: Attester;
   /** For testing the swarm's defences: misbehave as told (see worker-fault.ts). */
   fault?: WorkerFault;
   signal?: AbortSignal;
@@ -114,13 +117,15 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
   const benchmark = o.benchmarkAtStart ? await runBenchmark(o, topo.artifacts, provingKeys) : null;
   const score = () => (provingEwmaMs > 0 ? (o.concurrency * 60_000) / provingEwmaMs : (benchmark?.halvesPerMinute ?? 0));
   const sealKey = await generateSealKeyPair();
+  // Answering before joining: a gateway may ask as soon as the worker is a member.
+  const attestation = o.attester ? await serveAttestation({ nc: o.nc, names: topo.names, workerId: o.identity.id, sealPublicKeyHex: sealKey.publicKeyHex, attester: o.attester, log }) : undefined;
   const heartbeat = await untilAvailable(
     () =>
       startHeartbeat({
         nc: o.nc,
         names: topo.names,
         identity: o.identity,
-        capabilities: { ...o.capabilities, sealKey: sealKey.publicKeyHex },
+        capabilities: { ...o.capabilities, sealKey: sealKey.publicKeyHex, ...(o.attester ? { tee: true, attestationRef: topo.names.attestRequest(o.identity.id) } : {}) },
         score,
         intervalMs: heartbeatMs,
         ttlMs: Math.round(clamp(o.memberTtlMs ?? heartbeatMs * 3, 1_000, 600_000)),
@@ -196,6 +201,7 @@ export async function startWorkerRuntime(o: WorkerRuntimeOptions): Promise<Worke
     }
     await gateway.settled();
     await heartbeat.stop();
+    await attestation?.stop();
     log.info('drained', { proved, halves, failed });
   };
   return {

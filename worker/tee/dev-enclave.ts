@@ -45,6 +45,14 @@ export interface DevAttestRequest {
   now?: Date;
 }
 
+/** How a dev enclave is made: the PCRs it reports, its clock at creation, and (to rehearse a lapse) when its intermediate certificate ends. */
+export interface DevEnclaveOptions {
+  pcrs?: Map<number, Uint8Array>;
+  now?: Date;
+  /** The intermediate's end of validity (default 30 days after `now`): past it, every document's chain has expired. */
+  validUntil?: Date;
+}
+
 /**
  * A dev enclave for machines without a TEE: issues attestation documents in the exact Nitro format (untagged
  * COSE_Sign1, ES384, the NSM payload) under its own P-384 root -> intermediate -> per-document leaf. Its documents
@@ -59,15 +67,15 @@ export class DevEnclave {
   ) {}
 
   /** A dev enclave with a new root. */
-  static async create(o: { pcrs?: Map<number, Uint8Array>; now?: Date } = {}): Promise<DevEnclave> {
+  static async create(o: DevEnclaveOptions = {}): Promise<DevEnclave> {
     const now = (o.now ?? new Date()).getTime();
     const keys = await crypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: serial(), name: DEV_ROOT_SUBJECT, notBefore: seconds(now - HOUR), notAfter: seconds(now + 10 * 365 * 24 * HOUR), signingAlgorithm: SIGNING, keys, extensions: caExtensions() });
-    return DevEnclave.under({ cert, key: keys.privateKey }, o.pcrs, now);
+    return DevEnclave.under({ cert, key: keys.privateKey }, o, now);
   }
 
   /** A dev enclave under a saved root (its certificate and PKCS#8 private key, PEM). */
-  static async fromRoot(certPem: string, keyPem: string, o: { pcrs?: Map<number, Uint8Array>; now?: Date } = {}): Promise<DevEnclave> {
+  static async fromRoot(certPem: string, keyPem: string, o: DevEnclaveOptions = {}): Promise<DevEnclave> {
     let cert: x509.X509Certificate;
     let key: CryptoKey;
     try {
@@ -77,25 +85,26 @@ export class DevEnclave {
     } catch (err) {
       throw new DevEnclaveError('the dev root is not a certificate and P-384 PKCS#8 private key in PEM', { cause: err });
     }
-    return DevEnclave.under({ cert, key }, o.pcrs, (o.now ?? new Date()).getTime());
+    return DevEnclave.under({ cert, key }, o, (o.now ?? new Date()).getTime());
   }
 
   /** Loads the root saved in `dir` by `saveRoot`. */
-  static async load(dir: string, o: { pcrs?: Map<number, Uint8Array>; now?: Date } = {}): Promise<DevEnclave> {
+  static async load(dir: string, o: DevEnclaveOptions = {}): Promise<DevEnclave> {
     const read = (f: string) => readFile(join(dir, f), 'utf8').catch((err: unknown) => {
       throw new DevEnclaveError(`cannot read the dev root file ${join(dir, f)}`, { cause: err });
     });
     return DevEnclave.fromRoot(await read(DEV_ROOT_CERT_FILE), await read(DEV_ROOT_KEY_FILE), o);
   }
 
-  private static async under(root: { cert: x509.X509Certificate; key: CryptoKey }, pcrs: Map<number, Uint8Array> | undefined, now: number): Promise<DevEnclave> {
+  private static async under(root: { cert: x509.X509Certificate; key: CryptoKey }, o: DevEnclaveOptions, now: number): Promise<DevEnclave> {
+    const pcrs = o.pcrs;
     const keys = await crypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: 'CN=drex-swarm dev enclave intermediate (NOT A TEE), O=drex-swarm dev',
       issuer: root.cert.subject,
       notBefore: seconds(now - HOUR),
-      notAfter: seconds(now + 30 * 24 * HOUR),
+      notAfter: seconds(o.validUntil?.getTime() ?? now + 30 * 24 * HOUR),
       signingAlgorithm: SIGNING,
       publicKey: keys.publicKey,
       signingKey: root.key,
