@@ -27,6 +27,11 @@ export function checkDeployment(id: string): string {
  * the deployment id, so deployments (or runs) sharing a NATS server never see each other's messages;
  * every subject carries its message schema version (`v1`).
  */
+/** An operator name as one subject token: the hex of its UTF-8 bytes (names may hold dots). */
+export function operatorToken(operator: string): string {
+  return Array.from(new TextEncoder().encode(operator), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function natsNames(deployment: string) {
   const d = checkDeployment(deployment);
   const S = d.toUpperCase().replace(/-/g, '_');
@@ -85,12 +90,13 @@ export function natsNames(deployment: string) {
     membersSyncAny: `drex.${d}.members.v1.sync`,
     membersQueue: 'members',
     /**
-     * A worker's own entries, on a subject only that worker may publish to (its NATS permissions): every
-     * replica takes them in from there, so admission is what the server enforces. A request here is
-     * answered by each replica that took the entry in.
+     * A worker's own entries, on a subject only that worker may publish to, naming the operator it was
+     * admitted under (hex of its UTF-8 name): its NATS permissions allow this one subject, so the server
+     * enforces both who the worker is and whose it is; every replica takes the entries in from there. A
+     * request here is answered by each replica that took the entry in.
      */
-    membersAnnounce: (workerId: string) => `drex.${d}.members.v1.announce.${workerId}`,
-    membersAnnounceAll: `drex.${d}.members.v1.announce.*`,
+    membersAnnounce: (workerId: string, operator: string) => `drex.${d}.members.v1.announce.${workerId}.${operatorToken(operator)}`,
+    membersAnnounceAll: `drex.${d}.members.v1.announce.*.*`,
     /**
      * A TEE worker's attestation: a request (`{v:1, nonce}`) answered with a fresh attestation document
      * binding the worker's seal key and the nonce (worker/tee/attestation-responder.ts).

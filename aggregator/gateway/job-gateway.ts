@@ -61,6 +61,12 @@ export interface JobGatewayOptions {
   attestation?: AttestationPolicy;
 }
 
+/**
+ * How long a worker that drew a whole job it may not hold draws nothing (each draw counts as a delivery
+ * of the job: workers that can never hold it would otherwise run it out of deliveries).
+ */
+const PAUSE_INELIGIBLE_MS = 30_000;
+
 /** Delay before a half refused to one worker is offered again (others take it meanwhile). */
 const REFUSED_HALF_DELAY_MS = 1_000;
 
@@ -124,6 +130,8 @@ export class JobGateway {
   private readonly metrics: GatewayMetrics;
   private readonly speculation?: Speculation;
   private readonly attested?: AttestedWorkers;
+  /** Workers that drew whole jobs they may not hold: until when their takes fetch nothing. */
+  private readonly pausedTakers = new Map<string, number>();
   private ackWait: { ms: number; readMs: number } = { ms: 30_000, readMs: 0 };
 
   constructor(private readonly o: JobGatewayOptions) {
@@ -199,7 +207,14 @@ export class JobGateway {
       throw new WorkRefusal('LOW_REPUTATION', `reputation ${reputation} is below ${REPUTATION_THRESHOLD}: no work until the aggregators' observations of wrong or late results decay`);
     }
     const ackWaitMs = await this.ackWaitMs();
-    const msgs = await this.fetch(r.max, Math.min(Math.max(r.waitMs, 1_000), this.o.maxWaitMs ?? 10_000));
+    const waitMs = Math.min(Math.max(r.waitMs, 1_000), this.o.maxWaitMs ?? 10_000);
+    const pausedUntil = this.pausedTakers.get(r.workerId) ?? 0;
+    if (pausedUntil > Date.now()) {
+      // It could hold none of the last jobs it drew: let the queue go to others a while (each draw is a delivery).
+      await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, pausedUntil - Date.now())));
+      return { ok: true, ackWaitMs, jobs: [] };
+    }
+    const msgs = await this.fetch(r.max, waitMs);
     const jobs: GrantedJobV1[] = [];
     for (const m of msgs) {
       const half = halfJobOf(m.data);
@@ -292,6 +307,8 @@ export class JobGateway {
     if (!this.o.halves || !(trusted || attested) || !sealKey) {
       if (!this.o.halves) log.error('whole job but this gateway has no seal key: handed back', { jobId: job.jobId });
       this.metrics.jobsRefused.inc();
+      // Every refusal costs the job a delivery: a worker that may not hold whole jobs stops drawing for a while.
+      this.pause(member.workerId);
       m.nak(Math.min(15_000, REFUSED_HALF_DELAY_MS * 2 ** Math.min(4, m.info.deliveryCount - 1)));
       return null;
     }
@@ -309,6 +326,13 @@ export class JobGateway {
       m.nak(REFUSED_HALF_DELAY_MS);
       return null;
     }
+  }
+
+  /** Takes by `workerId` fetch nothing for PAUSE_INELIGIBLE_MS. */
+  private pause(workerId: string): void {
+    const now = Date.now();
+    for (const [w, until] of this.pausedTakers) if (until <= now) this.pausedTakers.delete(w);
+    this.pausedTakers.set(workerId, now + PAUSE_INELIGIBLE_MS);
   }
 
   /**

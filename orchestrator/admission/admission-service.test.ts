@@ -46,7 +46,7 @@ describe('AdmissionService', () => {
     expect(claims.sub).toBe(userPublicKeyOf(identity.id));
     expect(claims.exp! * 1000).toBeGreaterThan(Date.now() + 50_000);
     expect(claims.exp! * 1000).toBe(grant.expiresAtMs);
-    expect(claims.nats.pub?.allow).toContain(names.membersAnnounce(identity.id));
+    expect(claims.nats.pub?.allow).toContain(names.membersAnnounce(identity.id, 'op-a'));
     expect(claims.nats.pub?.allow).not.toContain(names.verdictSubjects);
     expect(claims.nats.sub?.allow).toEqual([`${grant.inboxPrefix}.>`, names.attestRequest(identity.id)]);
   });

@@ -90,7 +90,7 @@ export class AdmissionService {
       user: userPub,
       account: this.o.keys.account.publicKey,
       signer: this.o.keys.accountSigner,
-      permissions: rolePermissions('worker', this.o.names, userPub, workerId),
+      permissions: rolePermissions('worker', this.o.names, userPub, workerId, operator),
       expiresAt: Math.floor(expiresAtMs / 1000),
       tags: ['role:worker', `operator:${operator}`],
     });

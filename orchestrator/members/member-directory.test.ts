@@ -37,7 +37,7 @@ describe('the member directory', () => {
       // Changed after signing: the replica drops it as BAD_SIGNATURE.
       const wallMs = Date.now();
       const signed = signMemberEntry(forged!, { operator: 'x', capabilities: { runtime: 'node', threads: 1, msmBackend: 'wasm', gpu: false, tee: false }, score: 1, version: '0.1.0', hlc: { wallMs, counter: 0 }, expiresAtMs: wallMs + 60_000 });
-      nc.publish(topo.names.membersAnnounce(forged!.id), JSON.stringify({ ...signed, score: 99 }));
+      nc.publish(topo.names.membersAnnounce(forged!.id, 'x'), JSON.stringify({ ...signed, score: 99 }));
       await until(() => (dir.list().dropped.BAD_SIGNATURE ?? 0) === 1);
       await until(() => dir.list().workers.find((w) => w.workerId === old!.id)?.liveness === 'expired');
       const { workers } = dir.list();

@@ -1,6 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
-import type { NatsNames } from '../../protocol/subjects.ts';
+import { operatorToken, type NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MemberEntry } from './member-entry.ts';
 
@@ -20,25 +20,29 @@ export interface AnnouncementTarget {
   member(workerId: string): MemberEntry | undefined;
 }
 
-/** The worker id an announcement subject names (its last token). */
-function workerOfSubject(subject: string): string {
-  return subject.slice(subject.lastIndexOf('.') + 1);
+/** The worker id and operator token an announcement subject names (its last two tokens). */
+function claimOfSubject(subject: string): { workerId: string; operatorToken: string } {
+  const tokens = subject.split('.');
+  return { workerId: tokens[tokens.length - 2] ?? '', operatorToken: tokens[tokens.length - 1] ?? '' };
 }
 
 /** The `workerId` field of a received entry, or undefined when the bytes are not such an object. */
-function claimedWorker(data: Uint8Array): { raw: unknown; workerId?: unknown } {
+function claimedWorker(data: Uint8Array): { raw: unknown; workerId?: unknown; operator?: unknown } {
   try {
     const raw = JSON.parse(new TextDecoder().decode(data)) as unknown;
-    return { raw, workerId: typeof raw === 'object' && raw !== null ? (raw as { workerId?: unknown }).workerId : undefined };
+    if (typeof raw !== 'object' || raw === null) return { raw };
+    const { workerId, operator } = raw as { workerId?: unknown; operator?: unknown };
+    return { raw, workerId, operator };
   } catch {
     return { raw: data };
   }
 }
 
 /**
- * Takes workers' own entries in from `members.v1.announce.<worker id>`. Only that worker may publish
- * there (its NATS permissions), so an entry whose worker id is not the subject's is dropped
- * (WRONG_SUBJECT): a worker can announce itself and no one else. The entry then goes through the
+ * Takes workers' own entries in from `members.v1.announce.<worker id>.<operator token>`. Only that
+ * worker, admitted for that operator, may publish there (its NATS permissions), so an entry whose worker
+ * id or operator is not the subject's is dropped (WRONG_SUBJECT): a worker can announce itself, under
+ * its admitted operator, and no one else. The entry then goes through the
  * replica's usual checks; a request is answered with whether this replica now holds the entry. Every
  * replica listens (no queue group), so each takes the announcement in first-hand; nothing is relayed.
  */
@@ -64,12 +68,13 @@ export class AnnouncementIntake {
   }
 
   private onAnnouncement(msg: Msg): void {
-    const subjectWorker = workerOfSubject(msg.subject);
-    const { raw, workerId } = claimedWorker(msg.data);
+    const claim = claimOfSubject(msg.subject);
+    const subjectWorker = claim.workerId;
+    const { raw, workerId, operator } = claimedWorker(msg.data);
     let reply: AnnounceReplyV1;
-    if (workerId !== subjectWorker) {
+    if (workerId !== subjectWorker || typeof operator !== 'string' || operatorToken(operator) !== claim.operatorToken) {
       this.dropped.WRONG_SUBJECT += 1;
-      reply = { v: 1, ok: false, replica: this.o.replica.id, reason: 'the entry names another worker than the announcement subject' };
+      reply = { v: 1, ok: false, replica: this.o.replica.id, reason: 'the entry names another worker or operator than the announcement subject' };
     } else {
       this.o.replica.take(raw);
       const held = this.o.replica.member(subjectWorker);

@@ -45,7 +45,7 @@ function objectStoreReads(bucket: string): string[] {
  *   the artifacts; listens to JetStream advisories; holds a membership replica.
  * - `admin`: subscribes to every subject and may use every JetStream API (audits, tests, operators).
  */
-export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey: string, workerId?: string): Permissions {
+export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey: string, workerId?: string, operator: string = workerId ?? ''): Permissions {
   const inbox = `${inboxPrefixOf(userPublicKey)}.>`;
   const d = names.deployment;
   switch (role) {
@@ -58,8 +58,9 @@ export function rolePermissions(role: NatsRole, names: NatsNames, userPublicKey:
             names.workProgress,
             names.workRelease,
             names.resultSubjects,
-            // Its own membership entries only: the server is what admits a worker into the membership.
-            names.membersAnnounce(workerId),
+            // Its own membership entries only, under the operator it was admitted for: the server is what
+            // admits a worker into the membership and binds it to its operator.
+            names.membersAnnounce(workerId, operator),
             ...objectStoreReads(names.artifactsBucket),
             // Sealed shares: each opens only with its recipient's key.
             ...objectStoreReads(names.sharesBucket),

@@ -84,7 +84,9 @@ describe('the NATS trust boundary', () => {
     await refused('overwrite a job expectation', () => js.publish(`$KV.${N.jobsBucket}.somejob`, '{}'));
     await refused('write a job lease', () => js.publish(`$KV.${N.leasesBucket}.j.x`, '{}'));
     // Membership: only a worker's own announcements; gossip and anti-entropy are the replicas'.
-    await refused("announce another worker's membership entry", () => api(N.membersAnnounce('cd'.repeat(32)), '{}'));
+    await refused("announce another worker's membership entry", () => api(N.membersAnnounce('cd'.repeat(32), 'cd'.repeat(32)), '{}'));
+    const self = (JSON.parse(readFileSync(join(dirname(dirname(net.creds.worker)), 'creds', 'worker.key.json'), 'utf8')) as { id: string }).id;
+    await refused('announce itself under another operator', () => api(N.membersAnnounce(self, 'another-operator'), '{}'));
     await refused('publish a membership delta', () => api(N.membersDelta, '{}'));
     await refused("ask a replica's membership digest", () => api(N.membersSyncAny, '{}'));
     await refused('write an artifact chunk', () => js.publish(`$O.${N.artifactsBucket}.C.evil`, 'x'));

@@ -67,10 +67,9 @@ export function findLeaks(index: SecretIndex, recorded: readonly RecordedMessage
   return leaks;
 }
 
-/** Checks that `index` finds `amount` in each encoding it claims to search (so an empty scan means something); returns what failed. */
+/** Checks that `index` finds `amount` (a secret below 2^256) in each encoding it claims to search (so an empty scan means something); returns what failed. */
 export function scannerBlindSpots(index: SecretIndex, amount: bigint): string[] {
-  const le = Buffer.alloc(32);
-  le.writeBigUInt64LE(amount);
+  const le = Buffer.from(amount.toString(16).padStart(64, '0'), 'hex').reverse();
   const probes: [string, string | Buffer][] = [
     ['decimal in JSON', JSON.stringify({ amount: amount.toString() })],
     ['0x hex', `0x${amount.toString(16).padStart(64, '0')}`],

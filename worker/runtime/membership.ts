@@ -72,7 +72,7 @@ export interface Heartbeat {
  */
 export async function startHeartbeat(o: HeartbeatOptions): Promise<Heartbeat> {
   const clock = new HybridClock(o.identity.id, { maxSkewMs: 0 });
-  const subject = o.names.membersAnnounce(o.identity.id);
+  const subject = o.names.membersAnnounce(o.identity.id, o.capabilities.operator ?? soloOperator(o.identity.id));
   const entry = (ttlMs: number) => JSON.stringify(signedMemberEntry(o.identity, clock, o.capabilities, o.score(), ttlMs));
   const reply = announceReplyV1.parse(JSON.parse(new TextDecoder().decode((await o.nc.request(subject, entry(o.ttlMs), { timeout: o.requestTimeoutMs ?? 2_000 })).data)));
   if (!reply.ok) throw new MembershipRefusedError(`membership replica ${reply.replica} refused this worker's entry: ${reply.reason ?? 'no reason given'}`);

@@ -17,15 +17,16 @@ export async function announceMember(
   o: { capabilities?: Partial<CapabilitiesV2>; operator?: string; score?: number; ttlMs?: number } = {},
 ): Promise<MemberEntry> {
   const wallMs = Date.now();
+  const operator = o.operator ?? identity.id;
   const entry = signMemberEntry(identity, {
-    operator: o.operator ?? identity.id,
+    operator,
     capabilities: { runtime: 'node', threads: 1, msmBackend: 'wasm', gpu: false, tee: false, ...o.capabilities },
     score: o.score ?? 0,
     version: '0.1.0',
     hlc: { wallMs, counter: counter++ },
     expiresAtMs: wallMs + (o.ttlMs ?? 600_000),
   });
-  const reply = announceReplyV1.parse(JSON.parse(new TextDecoder().decode((await nc.request(names.membersAnnounce(identity.id), JSON.stringify(entry), { timeout: 5_000 })).data)));
+  const reply = announceReplyV1.parse(JSON.parse(new TextDecoder().decode((await nc.request(names.membersAnnounce(identity.id, operator), JSON.stringify(entry), { timeout: 5_000 })).data)));
   if (!reply.ok) throw new Error(`announcement refused: ${reply.reason}`);
   return entry;
 }
