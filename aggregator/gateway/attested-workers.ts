@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter, type Registry } from 'prom-client';
 import { attestReplyV1 } from '../../protocol/messages/attest.ts';
+import type { GrantAttestationV1 } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { AttestationPolicy } from '../../swarm/attestation/attestation-policy.ts';
 import type { AttestationReport } from '../../swarm/attestation/attestation-report.ts';
@@ -14,6 +15,8 @@ interface Checked {
   sealKey: string;
   ok: boolean;
   reason: string;
+  /** What the pass showed (ok only). */
+  attestation?: GrantAttestationV1;
   /** Until when the verdict holds: a pass until the document or a certificate of its chain expires, a failure for a short while. */
   untilMs: number;
 }
@@ -51,17 +54,17 @@ export class AttestedWorkers {
     this.checks = new Counter({ name: 'drex_gateway_attestation_checks_total', help: 'TEE workers\' attestation documents checked by the job gateway, by result', labelNames: ['result'], registers: [o.registry] });
   }
 
-  /** Null when `member` holds a valid, fresh attestation binding its seal key; else why not. */
-  async problem(member: MemberEntry): Promise<string | null> {
+  /** What `member`'s valid, fresh attestation binding its seal key shows; or why it has none. */
+  async check(member: MemberEntry): Promise<{ ok: true; attestation: GrantAttestationV1 } | { ok: false; reason: string }> {
     const sealKey = member.capabilities.sealKey;
-    if (!member.capabilities.tee) return 'the worker declares no TEE';
-    if (!sealKey) return 'the worker declares no seal key';
+    if (!member.capabilities.tee) return { ok: false, reason: 'the worker declares no TEE' };
+    if (!sealKey) return { ok: false, reason: 'the worker declares no seal key' };
     const known = this.checked.get(member.workerId);
-    const c = known && known.sealKey === sealKey && known.untilMs > this.now() ? known : await this.check(member.workerId, sealKey);
-    return c.ok ? null : c.reason;
+    const c = known && known.sealKey === sealKey && known.untilMs > this.now() ? known : await this.recheck(member.workerId, sealKey);
+    return c.ok && c.attestation ? { ok: true, attestation: c.attestation } : { ok: false, reason: c.reason };
   }
 
-  private check(workerId: string, sealKey: string): Promise<Checked> {
+  private recheck(workerId: string, sealKey: string): Promise<Checked> {
     let p = this.inFlight.get(workerId);
     if (!p) {
       p = this.ask(workerId, sealKey).finally(() => this.inFlight.delete(workerId));
@@ -92,7 +95,9 @@ export class AttestedWorkers {
     this.checks.inc({ result: 'passed' });
     const untilMs = validUntil(report, this.o.policy.maxAgeMs);
     this.o.log.info('worker attestation verified', { worker: workerId, moduleId: report.claims?.moduleId, root: report.claims?.root?.name, validForMs: untilMs - at });
-    return this.keep(workerId, { sealKey, ok: true, reason: '', untilMs });
+    const claims = report.claims!;
+    const attestation: GrantAttestationV1 = { moduleId: claims.moduleId.slice(0, 200), pcr0: claims.pcrs['0'] ?? '', root: (claims.root?.name ?? '').slice(0, 200), untilMs };
+    return this.keep(workerId, { sealKey, ok: true, reason: '', untilMs, attestation });
   }
 
   private keep(workerId: string, c: Checked): Checked {

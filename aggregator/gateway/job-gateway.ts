@@ -302,9 +302,9 @@ export class JobGateway {
     const log = this.o.log;
     const trusted = this.o.trustedWorkers?.(member.workerId) === true;
     // A TEE worker's key is the one its fresh attestation document binds: whole jobs are sealed to it.
-    const attested = !trusted && member.capabilities.tee && this.attested !== undefined && (await this.attested.problem(member)) === null;
+    const attested = !trusted && member.capabilities.tee && this.attested ? await this.attested.check(member) : undefined;
     const sealKey = member.capabilities.sealKey;
-    if (!this.o.halves || !(trusted || attested) || !sealKey) {
+    if (!this.o.halves || !(trusted || attested?.ok) || !sealKey) {
       if (!this.o.halves) log.error('whole job but this gateway has no seal key: handed back', { jobId: job.jobId });
       this.metrics.jobsRefused.inc();
       // Every refusal costs the job a delivery: a worker that may not hold whole jobs stops drawing for a while.
@@ -313,7 +313,7 @@ export class JobGateway {
       return null;
     }
     try {
-      const lease = await this.store.grant(m, member.workerId);
+      const lease = await this.store.grant(m, member.workerId, Date.now(), undefined, attested?.ok ? attested.attestation : undefined);
       const share = await this.o.halves.reseal(job.jobId, job.sealed, lease.leaseId, sealKey);
       if (!share) {
         log.error('whole job\'s sealed inputs are gone or do not open: terminated', { jobId: job.jobId });

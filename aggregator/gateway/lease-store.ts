@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { leaseKeyOf, leaseKeyOfJob, leaseKeyOfSeq, leaseV1, type LeaseV1 } from '../../protocol/messages/work.ts';
+import { leaseKeyOf, leaseKeyOfJob, leaseKeyOfSeq, leaseV1, type GrantAttestationV1, type LeaseV1 } from '../../protocol/messages/work.ts';
 import { WorkRefusal } from './gateway-errors.ts';
 
 /** A current lease and the revision it was read at (for compare-and-set). */
@@ -42,7 +42,7 @@ export class LeaseStore {
   ) {}
 
   /** Writes a fresh lease on `msg`'s delivery for `workerId`, replacing whatever lease the job had. */
-  async grant(msg: JsMsg, workerId: string, now = Date.now(), deadlineMs?: number): Promise<LeaseV1> {
+  async grant(msg: JsMsg, workerId: string, now = Date.now(), deadlineMs?: number, attestation?: GrantAttestationV1): Promise<LeaseV1> {
     const { key, jobId } = leaseKeyOfMessage(msg);
     const previous = this.onTimedOut && msg.info.deliveryCount > 1 ? await this.read(key) : null;
     if (previous && previous.lease.state === 'held' && previous.lease.deliveryCount < msg.info.deliveryCount) this.onTimedOut!(previous.lease.workerId);
@@ -58,6 +58,7 @@ export class LeaseStore {
       ackSubject,
       grantedMs: now,
       ...(deadlineMs ? { deadlineMs } : {}),
+      ...(attestation ? { attestation } : {}),
       state: 'held',
     };
     await this.kv.put(key, JSON.stringify(lease));

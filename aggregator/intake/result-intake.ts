@@ -8,7 +8,7 @@ import { gatewayShareObject, splitHalfJobId, type HalfResultV1 } from '../../pro
 import { jobExpectationV1, type JobExpectationV1 } from '../../protocol/messages/job.ts';
 import type { ResultV1 } from '../../protocol/messages/result.ts';
 import type { UnsignedVerdictV1 } from '../../protocol/messages/verdict.ts';
-import { leaseKeyOfJob } from '../../protocol/messages/work.ts';
+import { leaseKeyOfJob, type GrantAttestationV1, type LeaseV1 } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import { verifySignature, type Identity } from '../../swarm/identity/ed25519.ts';
 import { signAsProducer } from '../../swarm/identity/signed-message.ts';
@@ -178,12 +178,12 @@ export class ResultIntake {
         if (!this.combiner) throw new DroppedResult('UNKNOWN_JOB', 'this aggregator does not combine halves', claimed);
         const split = splitHalfJobId(res.jobId);
         if (!split) throw new DroppedResult('UNKNOWN_JOB', 'not a half job id', claimed);
-        const exp = await this.attribute(res, split.proofId, now);
+        const { exp } = await this.attribute(res, split.proofId, now);
         return await this.combiner.judgeHalf(res, split.half, exp, now);
       }
       const res = parsed.result;
-      const exp = await this.attribute(res, res.jobId, now);
-      return { verdicts: [await this.judgeWhole(res, exp, now)] };
+      const { exp, lease } = await this.attribute(res, res.jobId, now);
+      return { verdicts: [await this.judgeWhole(res, exp, now, lease.attestation)] };
     } catch (err) {
       if (!(err instanceof DroppedResult)) throw err;
       this.rejected.inc({ reason: err.reason });
@@ -193,7 +193,7 @@ export class ResultIntake {
   }
 
   /** The verdict on a whole proof attributed to a live member answering `exp`'s job. */
-  private async judgeWhole(res: ResultV1, exp: JobExpectationV1, now: number): Promise<UnsignedVerdictV1> {
+  private async judgeWhole(res: ResultV1, exp: JobExpectationV1, now: number, attestation?: GrantAttestationV1): Promise<UnsignedVerdictV1> {
     try {
       const mismatch = exp.publicSignals.findIndex((s, i) => s !== res.publicSignals[i]);
       if (mismatch >= 0) throw new RefusedResult('WRONG_PUBLIC_SIGNALS', `public signal ${mismatch} differs from what the planner expected`);
@@ -216,6 +216,7 @@ export class ResultIntake {
       index: res.index,
       planVersion: exp.planVersion,
       workerId: res.workerId,
+      ...(attestation ? { attestation } : {}),
       proof: res.proof,
       publicSignals: res.publicSignals,
       proveMs: res.proveMs,
@@ -230,9 +231,9 @@ export class ResultIntake {
   /**
    * The expectation (under `expectationId`: the job's id, or a half's proof attempt) that a
    * well-formed result answers, once the result is attributed to a live member holding its job's
-   * current lease; throws `DroppedResult` otherwise.
+   * current lease (returned with it); throws `DroppedResult` otherwise.
    */
-  private async attribute(res: ResultV1 | HalfResultV1, expectationId: string, now: number): Promise<JobExpectationV1> {
+  private async attribute(res: ResultV1 | HalfResultV1, expectationId: string, now: number): Promise<{ exp: JobExpectationV1; lease: LeaseV1 }> {
     const claimed = { jobId: res.jobId.slice(0, 100), workerId: res.workerId };
     const exp = await this.expectation(expectationId);
     if (!exp) throw new DroppedResult('UNKNOWN_JOB', 'no such job', claimed);
@@ -249,7 +250,7 @@ export class ResultIntake {
       this.reputation.observe(res.workerId, 'invalid'); // signed by a live member: it is this worker's doing
       throw new DroppedResult('UNKNOWN_JOB', 'batch or index differ from the job it names', claimed);
     }
-    return exp;
+    return { exp, lease: held.lease };
   }
 
   private async expectation(jobId: string): Promise<JobExpectationV1 | null> {

@@ -4,6 +4,7 @@ import { leaseKeyOfJob, leaseV1 } from '../../protocol/messages/work.ts';
 import { TRANSFER_PUBLIC_INPUTS as IX } from '../../protocol/transfer-public-inputs.ts';
 import { jobIdOf } from '../dispatch/dispatcher.ts';
 import type { BatchEventRecord, BatchRecord, BatchStore, StoredPlan, StoredProof } from '../store/batch-store.ts';
+import type { GrantAttestationV1 } from '../../protocol/messages/work.ts';
 
 /** A batch in the listing: its record, without anything private (no intents, no witnesses). */
 export interface BatchSummary extends Pick<BatchRecord, 'id' | 'bankId' | 'state' | 'transfers' | 'proofs' | 'verified' | 'planVersion' | 'rootBefore' | 'rootAfter' | 'createdMs' | 'updatedMs'> {
@@ -34,6 +35,8 @@ export interface ProofView {
   jobId: string;
   workerId: string;
   halfWorkers: [string, string] | null;
+  /** The prover's TEE attestation when its job was granted (enclave module, PCR0, root, valid until); null: not an attested job. */
+  attestation: GrantAttestationV1 | null;
   proveMs: number;
   /** From publication to its verified result (null: not recorded). */
   turnaroundMs: number | null;
@@ -107,6 +110,7 @@ function proofView(p: StoredProof, plan: StoredPlan | null): ProofView {
     jobId: p.jobId,
     workerId: p.workerId,
     halfWorkers: p.halfWorkers ?? null,
+    attestation: p.attestation ?? null,
     proveMs: Math.round(p.proveMs),
     turnaroundMs: p.verifiedMs && p.enqueuedMs ? p.verifiedMs - p.enqueuedMs : null,
     verifiedMs: p.verifiedMs ?? null,

@@ -24,8 +24,8 @@ export interface WorkerView {
   /** Its reputation as this replica computes it from the aggregators' signed observations (0..100, 100: clean record), null when not computed. */
   reputation: number | null;
   /**
-   * `none` for a worker that is not a TEE; `unverified` for one that declares a TEE: the orchestrator
-   * does not check attestation evidence here.
+   * `none` for a worker that is not a TEE; `unverified` for one that declares a TEE: its attestation is
+   * checked by the job gateway at each whole job it is given (a batch's proofs show it).
    */
   attestation: 'none' | 'unverified';
 }

@@ -8,6 +8,7 @@ import { indexMember, LIST_SCAN_BUDGET, type BatchListQuery, type BatchListPage 
 import { applyDelta, emptySnapshot, type LedgerDelta } from './ledger-delta.ts';
 import { FencedOffError, LedgerDeltaMissingError } from './errors.ts';
 import { decodeTransition, TRANSITIONS, type AcceptProofResult, type TransitionName, type TransitionResult } from './batch-transitions.ts';
+import type { GrantAttestationV1 } from '../../protocol/messages/work.ts';
 
 /** A batch as stored. */
 export interface BatchRecord {
@@ -91,6 +92,8 @@ export interface StoredProof {
   workerId: string;
   /** Split proving: the workers of half 0 and half 1 (the verdict names them). */
   halfWorkers?: [string, string];
+  /** A whole job proved by an attested TEE worker: its attestation when the job was granted. */
+  attestation?: GrantAttestationV1;
   proof: unknown;
   publicSignals: string[];
   proveMs: number;

@@ -52,6 +52,7 @@ export async function consumeVerdicts(o: VerdictsOptions): Promise<ConsumeLoop> 
         jobId: v.jobId,
         workerId: v.workerId,
         ...(v.halfWorkers ? { halfWorkers: v.halfWorkers } : {}),
+        ...(v.attestation ? { attestation: v.attestation } : {}),
         proof: v.proof,
         publicSignals: v.publicSignals,
         proveMs: v.proveMs,

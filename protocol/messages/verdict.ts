@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchId, fieldString, groth16Proof, hex, producerSignature, type Unsigned } from './fields.ts';
 import { TRANSFER_PUBLIC_INPUTS } from '../transfer-public-inputs.ts';
+import { grantAttestationV1 } from './work.ts';
 
 /** Why the aggregator refused a result. */
 export const rejectionReason = z.enum([
@@ -32,6 +33,8 @@ export const verdictV1 = z.discriminatedUnion('accepted', [
     workerId: hex(32),
     /** Split proving: the workers of half 0 and half 1. */
     halfWorkers: z.tuple([hex(32), hex(32)]).optional(),
+    /** A whole job proved by an attested TEE worker: its attestation when the job was granted. */
+    attestation: grantAttestationV1.optional(),
     proof: groth16Proof,
     publicSignals: z.array(fieldString).length(TRANSFER_PUBLIC_INPUTS.count),
     proveMs: z.number().nonnegative(),

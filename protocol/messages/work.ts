@@ -120,6 +120,18 @@ export type WorkReplyV1 = z.infer<typeof workReplyV1>;
  * it); marked `acked` (kept until the bucket's TTL) when its holder acks, so that result intake can still
  * attribute the holder's result; deleted on nak and term.
  */
+/**
+ * A TEE worker's attestation as the job gateway verified it when it granted a whole job: the enclave's
+ * module id, its measurement (PCR0, hex), the trusted root the chain ends in, and until when the pass held.
+ */
+export const grantAttestationV1 = z.object({
+  moduleId: z.string().max(200),
+  pcr0: z.string().regex(/^[0-9a-f]*$/).max(128),
+  root: z.string().max(200),
+  untilMs: z.number().int().positive(),
+});
+export type GrantAttestationV1 = z.infer<typeof grantAttestationV1>;
+
 export const leaseV1 = z.object({
   v: z.literal(1),
   leaseId,
@@ -136,6 +148,8 @@ export const leaseV1 = z.object({
   deadlineMs: z.number().int().positive().optional(),
   /** Set once a speculative copy of this half was offered to other workers (the holder was slow). */
   speculated: z.literal(true).optional(),
+  /** A whole job granted to an attested TEE worker: its attestation then. */
+  attestation: grantAttestationV1.optional(),
   state: z.enum(['held', 'acked']),
 });
 export type LeaseV1 = z.infer<typeof leaseV1>;

@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchStore } from '../../orchestrator/store/batch-store.ts';
 import { leaseV1, type LeaseV1 } from '../../protocol/messages/work.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { DevEnclave } from '../../worker/tee/dev-enclave.ts';
@@ -78,13 +80,19 @@ describe('attested whole-witness jobs', () => {
     expect(byLapsing.every((l) => l.grantedMs < lapseEnd)).toBe(true);
     expect(all.some((l) => l.workerId === steady && l.grantedMs > lapseEnd)).toBe(true);
     expect(await swarm.metric('drex_gateway_attestation_checks_total', { result: 'refused' })).toBeGreaterThan(0);
-    // Every accepted proof names an attested worker.
+    // Every accepted proof names an attested worker and its attestation when the job was granted, kept with the proof.
     const accepted = recorded
       .filter((m) => m.subject === `drex.dev.verdicts.v1.${batchId}`)
-      .map((m) => JSON.parse(Buffer.from(m.data).toString('utf8')) as { accepted: boolean; workerId: string })
+      .map((m) => JSON.parse(Buffer.from(m.data).toString('utf8')) as { accepted: boolean; workerId: string; attestation?: { moduleId: string; root: string; untilMs: number } })
       .filter((v) => v.accepted);
     expect(accepted.length).toBeGreaterThanOrEqual(10);
-    expect(accepted.every((v) => v.workerId === steady || v.workerId === lapsing)).toBe(true);
+    expect(accepted.every((v) => (v.workerId === steady || v.workerId === lapsing) && v.attestation?.root === 'test dev enclave root')).toBe(true);
+    expect(accepted.filter((v) => v.workerId === lapsing).every((v) => v.attestation!.untilMs <= lapseEnd)).toBe(true);
+    const redis = new Redis(swarm.redis.url);
+    const stored = await new BatchStore(redis, 'drex:dev:').proofs(batchId);
+    redis.disconnect();
+    expect(stored.length).toBeGreaterThanOrEqual(10);
+    expect(stored.every((p) => p.attestation?.moduleId.startsWith('drex-dev-enclave-'))).toBe(true);
 
     // No private input or witness value of the batch in any NATS message or log line.
     const publicValues = new Set<string>(

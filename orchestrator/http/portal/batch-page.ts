@@ -65,7 +65,9 @@ ${b.proofsVerified.length
       ? html`<table><thead><tr><th>#</th><th>Transfers</th><th>Worker(s)</th><th>Prove</th><th>Turnaround</th><th>Note root before → after</th></tr></thead><tbody>
 ${b.proofsVerified.map(
   (p) => html`<tr><td class="num">${p.index}</td><td>${p.transfers.join(', ')}</td>
-<td>${p.halfWorkers ? html`${short(p.halfWorkers[0], 8)}<br>${short(p.halfWorkers[1], 8)}` : short(p.workerId, 8)}</td>
+<td>${p.halfWorkers ? html`${short(p.halfWorkers[0], 8)}<br>${short(p.halfWorkers[1], 8)}` : short(p.workerId, 8)}${p.attestation
+    ? html`<div class="mute">attested: ${p.attestation.moduleId}, PCR0 ${short(p.attestation.pcr0, 8)}, root ${p.attestation.root}, valid until ${time(p.attestation.untilMs)}</div>`
+    : ''}</td>
 <td class="num">${p.proveMs} ms</td><td class="num">${p.turnaroundMs === null ? '—' : `${p.turnaroundMs} ms`}</td>
 <td>${short(p.noteRootBefore, 8)} → ${short(p.noteRootAfter, 8)}</td></tr>`,
 )}</tbody></table>`

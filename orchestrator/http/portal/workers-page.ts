@@ -22,7 +22,7 @@ export function workersPage(o: { workers: WorkerView[]; dropped: Record<string, 
   return page(
     'Workers',
     html`<h1>Workers</h1>
-<p class="mute">From the signed membership entries workers announce, as this orchestrator\'s replica holds them. Reputation: ${o.reputationNote}. Attestation: <em>none</em> for workers that are not TEEs; <em>unverified</em> for a TEE whose entry carries no evidence the orchestrator can check.</p>
+<p class="mute">From the signed membership entries workers announce, as this orchestrator\'s replica holds them. Reputation: ${o.reputationNote}. Attestation: <em>none</em> for workers that are not TEEs; <em>unverified</em> here for a TEE: the job gateway verifies its attestation before each whole job, and a batch\'s page shows it with each proof.</p>
 <table><thead><tr><th>Worker</th><th>Runtime</th><th>MSM backend</th><th>Threads</th><th>GPU</th><th>Operator</th><th>Score</th><th>Reputation</th><th>Attestation</th><th>Last seen</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="10" class="mute">No workers.</td></tr>`}</tbody></table>
 ${drops.length
