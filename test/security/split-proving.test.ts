@@ -1,4 +1,3 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitHalfJobId } from '../../protocol/messages/half.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
@@ -10,8 +9,8 @@ import { batchSecrets, findLeaks, scannerBlindSpots, type RecordedMessage } from
 const AMOUNT = 7_654_321_987n;
 
 let swarm: Swarm;
-let recorder: NatsConnection;
-const recorded: RecordedMessage[] = [];
+let recording: Awaited<ReturnType<Swarm['recordMessages']>>;
+let recorded: RecordedMessage[] = [];
 
 /** Every recorded message on `subject` (or under it, with a trailing `>`), parsed. */
 function messagesOn(prefix: string): Record<string, unknown>[] {
@@ -28,14 +27,13 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
 
 beforeAll(async () => {
   swarm = await new Swarm({ workers: 2, proving: 'split', ledger: true }).start();
-  // Records every message of the deployment, from before the first batch, with an admin credential.
-  recorder = await connect({ servers: swarm.nats.url, ...(await swarm.connectOptions('admin')) });
-  recorder.subscribe('>', { callback: (err, m) => void (err || recorded.push({ subject: m.subject, data: m.data.slice() })) });
-  await recorder.flush();
+  // Every message of the deployment, from before the first batch.
+  recording = await swarm.recordMessages();
+  recorded = recording.recorded;
 }, 600_000);
 
 afterAll(async () => {
-  await recorder?.close();
+  await recording?.close();
   await swarm?.stop();
 }, 120_000);
 

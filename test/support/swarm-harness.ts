@@ -22,7 +22,8 @@ import type { WireIntent } from '../../orchestrator/api/validate-submit.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { loadOrCreateSealKey } from '../../swarm/sealing/seal-key-file.ts';
 import { testLogger } from './test-logger.ts';
-import type { ConnectionOptions } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions } from '@nats-io/transport-node';
+import type { RecordedMessage } from './batch-secrets.ts';
 import { generateIdentity } from '../../swarm/identity/ed25519.ts';
 import { natsNames } from '../../protocol/subjects.ts';
 import { credsConnectOptions } from '../../swarm/nats-auth/connect.ts';
@@ -171,6 +172,18 @@ export class Swarm {
   /** Connection options of a role (`admin` may subscribe to everything). */
   connectOptions(role: 'admin' | 'aggregator' | 'orchestrator' | 'worker' = 'admin'): Promise<Partial<ConnectionOptions>> {
     return credsConnectOptions(this.security.creds[role]);
+  }
+
+  /**
+   * Records every message of the deployment from now on, with an admin credential (security tests scan
+   * them); `close()` ends the recording.
+   */
+  async recordMessages(): Promise<{ recorded: RecordedMessage[]; close(): Promise<void> }> {
+    const recorded: RecordedMessage[] = [];
+    const nc = await connect({ servers: this.nats.url, ...(await this.connectOptions('admin')) });
+    nc.subscribe('>', { callback: (err, m) => void (err || recorded.push({ subject: m.subject, data: m.data.slice() })) });
+    await nc.flush();
+    return { recorded, close: () => nc.close() };
   }
 
   /** Trusts one more worker with whole jobs (a member the test runs itself). */
