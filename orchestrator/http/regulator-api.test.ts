@@ -34,7 +34,12 @@ const plan = (): StoredPlan => ({
   proofs: [0, 1].map((index) => ({ index, input: {}, publicSignals: [], transfers: [index] })),
 });
 const delta = () => ({ depth: 4, nullDepth: 5, sizeBefore: 0, keysBefore: 0, noteRootBefore: 'a', noteRootAfter: 'b', nullRootAfter: 'c', leaves: [], keys: [], added: [], removed: [] });
-const storedProof = (index: number) => ({ index, jobId: `j${index}`, workerId: 'ab'.repeat(32), halfWorkers: ['ab'.repeat(32), 'cd'.repeat(32)] as [string, string], proof: {}, publicSignals: ['11', '21'], proveMs: 1234, enqueuedMs: 1_000, verifiedMs: 4_000 });
+/** Proof 0 in split halves; proof 1 a whole job of an attested TEE worker. */
+const ATTESTATION = { moduleId: 'drex-dev-enclave-0123', pcr0: '5c'.repeat(48), root: 'test dev root', untilMs: 1_800_000_000_000 };
+const storedProof = (index: number) => ({
+  index, jobId: `j${index}`, workerId: 'ab'.repeat(32), ...(index === 0 ? { halfWorkers: ['ab'.repeat(32), 'cd'.repeat(32)] as [string, string] } : { attestation: ATTESTATION }),
+  proof: {}, publicSignals: ['11', '21'], proveMs: 1234, enqueuedMs: 1_000, verifiedMs: 4_000,
+});
 
 /** Creates batch n of `bank` at `ms`, walked to `to`. */
 async function make(n: number, bank: string, ms: number, to: 'ACCEPTED' | 'PROVING' | 'SETTLED' | 'FAILED'): Promise<string> {
@@ -248,7 +253,12 @@ describe('batches', () => {
       pruned: false,
     });
     expect((r.body.events as { state: string }[]).map((e) => e.state)).toEqual(['ACCEPTED', 'PLANNED', 'PROVING', 'PROVING', 'VERIFIED', 'SETTLED']);
-    expect(r.body.proofsVerified).toEqual([0, 1].map((index) => expect.objectContaining({ index, transfers: [index], proveMs: 1234, turnaroundMs: 3_000, halfWorkers: ['ab'.repeat(32), 'cd'.repeat(32)], noteRootBefore: '11', noteRootAfter: '21' })));
+    expect(r.body.proofsVerified).toEqual([0, 1].map((index) => expect.objectContaining({ index, transfers: [index], proveMs: 1234, turnaroundMs: 3_000, noteRootBefore: '11', noteRootAfter: '21' })));
+    // Who proved each, and for a whole job of a TEE worker its attestation when the job was granted.
+    expect(r.body.proofsVerified).toEqual([
+      expect.objectContaining({ halfWorkers: ['ab'.repeat(32), 'cd'.repeat(32)], attestation: null }),
+      expect.objectContaining({ halfWorkers: null, attestation: ATTESTATION }),
+    ]);
     const failed = await json(`/api/v1/batches/${ids.failed}`);
     expect(failed.body).toMatchObject({ state: 'FAILED', error: { code: 'PLANNING_FAILED' } });
   });
@@ -294,6 +304,7 @@ describe('portal pages', () => {
     expect(page).toContain(`0x${'e'.repeat(64)}`);
     expect(page).toContain('action="/portal/batches/' + ids.settled + '/reverify"');
     expect(page).toContain('settled in block 42');
+    expect(page).toContain('attested: drex-dev-enclave-0123');
     const evil = await (await get(`/portal/batches/${ids.evil}`)).text();
     expect(evil).not.toContain(EVIL_BANK);
     expect(evil).toContain('&lt;script&gt;');
