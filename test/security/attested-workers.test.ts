@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchStore } from '../../orchestrator/store/batch-store.ts';
+import { leaseShareObject } from '../../protocol/messages/half.ts';
 import { leaseV1, type LeaseV1 } from '../../protocol/messages/work.ts';
+import { decodeSealed, openSealed, SealOpenError } from '../../swarm/sealing/hpke-seal.ts';
+import { loadOrCreateSealKey } from '../../swarm/sealing/seal-key-file.ts';
+import { generateSealKeyPair } from '../../swarm/sealing/seal-keys.ts';
 import { loadOrCreateIdentity } from '../../swarm/identity/ed25519.ts';
 import { DevEnclave } from '../../worker/tee/dev-enclave.ts';
 import { batchSecrets, findLeaks, scannerBlindSpots, type RecordedMessage } from '../support/batch-secrets.ts';
@@ -27,6 +31,21 @@ function leases(): LeaseV1[] {
     .filter((m) => m.subject.startsWith('$KV.drex_dev_leases.') && m.data.length > 0)
     .map((m) => leaseV1.safeParse(JSON.parse(Buffer.from(m.data).toString('utf8'))))
     .flatMap((p) => (p.success ? [p.data] : []));
+}
+
+/** The re-sealed shares the gateway wrote for `leaseIds` (object `lease/<lease id>` of the shares store), from the recorded chunks. */
+function byLeaseShare(leaseIds: readonly string[]): { leaseId: string; bytes: Uint8Array }[] {
+  const wanted = new Map(leaseIds.map((id) => [leaseShareObject(id), id]));
+  const out: { leaseId: string; bytes: Uint8Array }[] = [];
+  for (const m of recorded) {
+    if (!m.subject.startsWith('$O.drex_dev_shares.M.')) continue;
+    const info = JSON.parse(Buffer.from(m.data).toString('utf8')) as { name?: string; nuid?: string; deleted?: boolean };
+    const leaseId = info.name ? wanted.get(info.name) : undefined;
+    if (!leaseId || info.deleted || !info.nuid) continue;
+    const chunks = recorded.filter((c) => c.subject === `$O.drex_dev_shares.C.${info.nuid}`).map((c) => c.data);
+    out.push({ leaseId, bytes: Buffer.concat(chunks) });
+  }
+  return out;
 }
 
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
@@ -52,7 +71,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('attested whole-witness jobs', () => {
-  it('a batch settles proved only by dev-attested workers; a plain worker never holds a job; an attestation that lapses mid-batch stops new jobs to its worker; no secret in NATS or logs', async () => {
+  it('a batch settles proved only by dev-attested workers; a plain worker never holds a job; an attestation that lapses mid-batch stops new jobs to its worker; a sealed job opens with no other key; no secret in NATS or logs', async () => {
     await swarm.addWorker(1); // worker 0: a member, not trusted, not attested
     await swarm.addWorker(1, ['--tee-dev', enclaveDir]); // worker 1: attested for the whole test
     const plain = loadOrCreateIdentity(swarm.workerKeyFile(0)).id;
@@ -94,6 +113,18 @@ describe('attested whole-witness jobs', () => {
     redis.disconnect();
     expect(stored.length).toBe(proved.size);
     expect(stored.every((p) => p.attestation?.moduleId.startsWith('drex-dev-enclave-'))).toBe(true);
+
+    // Each whole job's inputs, re-sealed to its taker's key (as they crossed NATS into the shares store),
+    // open with no other key: not a fresh one, not even the gateway's own.
+    const gatewayKey = await loadOrCreateSealKey(swarm.sealKeyFile);
+    const someoneElse = await generateSealKeyPair();
+    const sealedShares = byLeaseShare(all.filter((l) => l.state === 'held').map((l) => l.leaseId));
+    expect(sealedShares.length).toBeGreaterThanOrEqual(proved.size);
+    for (const { leaseId, bytes } of sealedShares) {
+      for (const key of [gatewayKey, someoneElse]) {
+        await expect(openSealed(key, decodeSealed(bytes), new TextEncoder().encode(leaseId))).rejects.toBeInstanceOf(SealOpenError);
+      }
+    }
 
     // No private input or witness value of the batch in any NATS message or log line.
     const publicValues = new Set<string>(
