@@ -1,6 +1,6 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { halfJobV1 } from '../../protocol/messages/half.ts';
+import { halfJobV1, splitHalfJobId } from '../../protocol/messages/half.ts';
 import { jobV1 } from '../../protocol/messages/job.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
@@ -10,7 +10,8 @@ import type { Reissuer } from './reissuer.ts';
 
 /**
  * Dead letters: a job JetStream stopped delivering (its max-deliveries advisory) is taken out of the
- * jobs stream and, if it is the job's current attempt, re-issued.
+ * jobs stream and, if it is the job's current attempt, re-issued; a speculative copy of a half is only
+ * taken out (its original is still in play).
  */
 export function watchDeadLetters(o: { names: NatsNames; nc: NatsConnection; jsm: JetStreamManager; store: BatchStore; reissuer: Reissuer; log: Logger }): { stop(): void } {
   const onDeadLetter = async (seq: number) => {
@@ -21,6 +22,11 @@ export function watchDeadLetters(o: { names: NatsNames; nc: NatsConnection; jsm:
     const half = halfJobV1.safeParse(raw);
     await o.jsm.streams.deleteMessage(o.names.jobsStream, seq).catch(() => false);
     if (!job.success && !half.success) return;
+    if (half.success && splitHalfJobId(half.data.jobId)?.speculative) {
+      // A speculative copy nobody fast took: the original half still runs its own course.
+      o.log.info('speculative copy of a half reached its delivery limit: dropped', { jobId: half.data.jobId });
+      return;
+    }
     // A half's attempt is its proof's: the whole attempt is re-issued (a fresh split, both halves).
     const { batchId, planVersion, index } = job.success ? job.data : half.data!;
     const jobId = job.success ? job.data.jobId : half.data!.proofId;
