@@ -5,6 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import { halfJobId, halfJobV1, heldHalfV1, speculativeHalfJobId, splitHalfJobId } from '../../protocol/messages/half.ts';
 import { leaseKeyOfJob } from '../../protocol/messages/work.ts';
 import type { NatsNames } from '../../protocol/subjects.ts';
+import { parseJsonMessage } from '../../protocol/parse-message.ts';
 import type { Logger } from '../../swarm/log/logger.ts';
 import type { HeldLease, LeaseStore } from './lease-store.ts';
 
@@ -51,8 +52,8 @@ export class Speculation {
     const [held, decided] = await Promise.all([this.o.halves.get(canonical), this.o.halves.get(split.proofId)]);
     if (decided && decided.operation === 'PUT' && decided.length > 0) return true;
     if (held && held.operation === 'PUT' && held.length > 0) {
-      const h = heldHalfV1.safeParse(safeJson(() => held.json()));
-      if (!h.success || h.data.leaseId !== leaseId) return true;
+      const h = parseJsonMessage(held.value, heldHalfV1);
+      if (!h.ok || h.data.leaseId !== leaseId) return true;
     }
     for (const id of [canonical, speculativeHalfJobId(canonical)]) {
       if (id === jobId) continue;
@@ -62,7 +63,7 @@ export class Speculation {
     return false;
   }
 
-  /** Cancels a lease whose half was answered by the other holder: terminates its delivery. */
+  /** Counts a lease cancelled because the other holder of its half answered first. */
   noteCancelled(): void {
     this.cancelled.inc();
   }
@@ -78,20 +79,12 @@ export class Speculation {
     this.jsm ??= await jetstreamManager(this.o.nc, { checkAPI: false });
     this.js ??= jetstream(this.o.nc, { checkAPI: false });
     const stored = await this.jsm.streams.getMessage(this.o.names.jobsStream, { seq: lease.seq }).catch(() => null);
-    const job = stored ? halfJobV1.safeParse(safeJson(() => stored.json())) : null;
-    if (!job?.success) return false;
+    const job = stored ? parseJsonMessage(stored.data, halfJobV1) : null;
+    if (!job?.ok) return false;
     const copy = { ...job.data, jobId: speculativeHalfJobId(job.data.jobId), enqueuedMs: now };
     await this.js.publish(this.o.names.halfJobSubject, JSON.stringify(copy), { msgID: `spec:${job.data.jobId}:${lease.deliveryCount}` });
     this.offered.inc();
     this.o.log.info('half holder is slow: a copy is offered to a fast worker', { jobId: job.data.jobId, holder: lease.workerId, elapsedMs: now - lease.grantedMs, deadlineMs: lease.deadlineMs - lease.grantedMs });
     return true;
-  }
-}
-
-function safeJson(read: () => unknown): unknown {
-  try {
-    return read();
-  } catch {
-    return undefined;
   }
 }
